@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Checksums of the format: every CRC in a DAXFS image is a standard
+ * CRC32C (Castagnoli), initial value ~0 and final xor ~0.
+ */
+#include "daxfs_core.h"
+
+u32 daxfs_crc32c(const void *buf, size_t len)
+{
+	return ~daxfs_crc32c_raw(~0U, buf, len);
+}
+
+u32 daxfs_super_crc(const void *super_block)
+{
+	static const u8 zero[sizeof(__le32)];
+	const size_t at = offsetof(struct daxfs_super, crc);
+	const u8 *p = super_block;
+	u32 crc = ~0U;
+
+	crc = daxfs_crc32c_raw(crc, p, at);
+	crc = daxfs_crc32c_raw(crc, zero, sizeof(zero));
+	crc = daxfs_crc32c_raw(crc, p + at + sizeof(zero),
+			       DAXFS_SUPER_SIZE - at - sizeof(zero));
+	return ~crc;
+}

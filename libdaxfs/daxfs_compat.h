@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The only difference between the portable core built into daxfs.ko and
+ * the same core built into the user-space tools: basic types, byte-order
+ * helpers, allocation and the CRC32C primitive.
+ */
+#ifndef _DAXFS_COMPAT_H
+#define _DAXFS_COMPAT_H
+
+#ifdef __KERNEL__
+
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/crc32c.h>
+
+#define daxfs_zalloc(n)		kvzalloc((n), GFP_KERNEL)
+#define daxfs_free(p)		kvfree(p)
+
+/* Raw CRC32C: no pre- or post-inversion. */
+static inline u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len)
+{
+	return crc32c(crc, buf, len);
+}
+
+#else /* user space */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <endian.h>
+#include <linux/types.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define le16_to_cpu(x)		le16toh(x)
+#define le32_to_cpu(x)		le32toh(x)
+#define le64_to_cpu(x)		le64toh(x)
+#define cpu_to_le16(x)		htole16(x)
+#define cpu_to_le32(x)		htole32(x)
+#define cpu_to_le64(x)		htole64(x)
+
+#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+
+#ifndef EUCLEAN
+#define EUCLEAN			117
+#endif
+
+#define daxfs_zalloc(n)		calloc(1, (n))
+#define daxfs_free(p)		free(p)
+
+/* Raw CRC32C: no pre- or post-inversion (libdaxfs/crc32c.c). */
+u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len);
+
+#endif /* __KERNEL__ */
+
+#endif /* _DAXFS_COMPAT_H */
