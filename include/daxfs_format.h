@@ -31,6 +31,13 @@
 #define _DAXFS_FORMAT_H
 
 #include <linux/types.h>
+/*
+ * <linux/magic.h> defines an unrelated DAXFS_MAGIC (the kernel's dax
+ * pseudo filesystem).  Include it first, here, and drop that name, so
+ * that DAXFS_MAGIC always means ours whatever the include order.
+ */
+#include <linux/magic.h>
+#undef DAXFS_MAGIC
 
 #define DAXFS_MAGIC		0x31534658414444ULL /* "DDAXFS1" */
 #define DAXFS_VERSION		1
@@ -42,6 +49,7 @@
 #define DAXFS_XATTR_NAME_MAX	255U
 #define DAXFS_XATTR_VALUE_MAX	65536U
 #define DAXFS_ROOT_INO		1U
+#define DAXFS_SUPER_MAGIC	0xDA4F5346U /* statfs f_type */
 #define DAXFS_MAX_INODES	0x7fffffffU
 
 /*

@@ -23,3 +23,13 @@ u32 daxfs_super_crc(const void *super_block)
 			       DAXFS_SUPER_SIZE - at - sizeof(zero));
 	return ~crc;
 }
+
+/* CRC of a branch slot's identity: @parent (4 bytes) then @name (32). */
+u32 daxfs_branch_crc(const struct daxfs_branch *b)
+{
+	u32 crc = ~0U;
+
+	crc = daxfs_crc32c_raw(crc, &b->parent, sizeof(b->parent));
+	crc = daxfs_crc32c_raw(crc, b->name, sizeof(b->name));
+	return ~crc;
+}

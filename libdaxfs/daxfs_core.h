@@ -90,6 +90,8 @@ typedef void (*daxfs_report_fn)(void *ctx, const char *msg);
 u32 daxfs_crc32c(const void *buf, size_t len);
 /* CRC of the superblock block (DAXFS_SUPER_SIZE bytes), @crc as zero. */
 u32 daxfs_super_crc(const void *super_block);
+/* CRC of a branch slot: @parent (4 bytes, LE) then @name (32 bytes). */
+u32 daxfs_branch_crc(const struct daxfs_branch *b);
 
 /* ---- names.c ---- */
 int daxfs_name_cmp(const u8 *a, u32 alen, const u8 *b, u32 blen);

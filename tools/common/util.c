@@ -11,8 +11,12 @@
 
 const char *prog_name = "daxfs";
 
+void (*msg_hook)(void);
+
 static void vmsg(const char *fmt, va_list ap, int errnum)
 {
+	if (msg_hook)
+		msg_hook();
 	fprintf(stderr, "%s: ", prog_name);
 	vfprintf(stderr, fmt, ap);
 	if (errnum)

@@ -9,6 +9,12 @@
 /* Set by each tool's main() before anything else; used in messages. */
 extern const char *prog_name;
 
+/*
+ * Called (when set) before any message is printed, e.g. to erase a
+ * progress line on the terminal first.
+ */
+extern void (*msg_hook)(void);
+
 /* Print "prog: message" (and strerror(errno) for the *_errno forms). */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...);

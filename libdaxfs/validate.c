@@ -1,0 +1,1040 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Full image validation, run at every mount and by `daxfs-inspect check`.
+ *
+ * daxfs_image_open() (image.c) has already checked the superblock and
+ * the geometry: every table lies inside the image, 8-byte aligned, the
+ * areas do not overlap, data/delta are 4 KiB aligned.  This file checks
+ * everything else, in time O(n log n) in the image size (linear except
+ * the sort of live branch names) and with scratch memory of about 16
+ * bytes per inode plus one bit per extent, dirent, xattr and data page.
+ * Nothing recurses: the tree check walks parent links iteratively.
+ *
+ * Invariants checked (each failure is one report line naming the object):
+ *
+ * Checksums
+ *   C1 meta_crc == CRC32C of [inode_off, inode_off + meta_size).
+ *   C2 with DAXFS_VALIDATE_DATA_CRC: data_crc == CRC32C of the data area.
+ *
+ * Inodes (every entry of the inode table, inode N at index N - 1)
+ *   I1 the type is regular, directory, symlink, char/block device, fifo
+ *      or socket, and mode has no bits beyond S_IFMT | 07777.
+ *   I2 flags == 0; reserved bytes are zero.
+ *   I3 atime/mtime/ctime nsec < 10^9.
+ *   I4 fields that do not apply to the type are 0: rdev except devices,
+ *      parent except directories, count except regular files and
+ *      directories, size and data for devices, fifos and sockets.
+ *   I5 directory: size == count, its dirents lie inside the dirent
+ *      table, parent in 1..inode_count.
+ *   I6 symlink: target length 1..DAXFS_SYMLINK_MAX, inside the string
+ *      table, without a NUL byte.
+ *   I7 xattr_first .. + xattr_count inside the xattr table.
+ *
+ * Extents (of every regular file)
+ *   E1 the file's extents lie inside the extent table; no extent entry
+ *      belongs to two inodes.
+ *   E2 npages >= 1; off 4 KiB aligned; the run lies inside the data area
+ *      (no overflow).
+ *   E3 sorted by pgoff, not overlapping, and not beyond the last page of
+ *      the file (pgoff + npages <= pages of size).
+ *   E4 no data page is mapped by two extents (of one file or of two):
+ *      files never share data in the base image.
+ *
+ * Directory entries (of every directory)
+ *   D1 no dirent entry belongs to two directories.
+ *   D2 ino in 1..inode_count; pad == 0.
+ *   D3 the name lies in the string table, is 1..255 bytes, has no '/'
+ *      or NUL and is not "." or "..".
+ *   D4 names strictly increasing in daxfs_name_cmp() order (sorted, no
+ *      duplicates).
+ *   D5 type == the DAXFS_FT_* of the target's mode.
+ *
+ * Tree and link counts
+ *   T1 the root (root_ino) is a directory whose parent field is itself,
+ *      and no entry names it.
+ *   T2 every other directory is named by exactly one entry (not two:
+ *      no directory hard links), in the directory its parent field
+ *      names; a directory no entry names is unreachable.
+ *   T3 following parents from any directory reaches the root (no cycle).
+ *   T4 every non-directory is named by at least one entry (no orphans)
+ *      and its nlink equals the number of entries naming it.
+ *   T5 a directory's nlink is 2 + the number of its subdirectories.
+ *
+ * Extended attributes (of every inode)
+ *   X1 no xattr entry belongs to two inodes (an inode's xattr range is
+ *      its own; identical strings may still be shared in the string
+ *      table).
+ *   X2 name 1..255 bytes inside the string table, without NUL, starting
+ *      with "user.", "trusted.", "security." or "system." followed by at
+ *      least one byte; pad == 0.
+ *   X3 value_len <= DAXFS_XATTR_VALUE_MAX, value inside the string table.
+ *   X4 names strictly increasing (sorted, no duplicates).
+ *
+ * Branch table (DAXFS_FEAT_INCOMPAT_BRANCHES only; image_open checked
+ * that without the feature branch_count and delta_size are 0)
+ *   B1 state is FREE, LIVE, DISCARDED or MERGED; FREE slots are ignored.
+ *   B2 slot 0 is LIVE, named "main", with parent DAXFS_BRANCH_NONE.
+ *   B3 name 1..31 bytes of [A-Za-z0-9._-], then NUL bytes to the end.
+ *   B4 crc == daxfs_branch_crc() of the slot.
+ *   B5 parent (other than slot 0) is another slot in range; a live
+ *      branch's parent is live; following the parents of live branches
+ *      reaches slot 0 without a cycle.
+ *   B6 names are unique among live branches.
+ *   The mutable fields (owner, generation, nchildren, log pointers,
+ *   used_bytes, next_ino) change under concurrent writers and are not
+ *   checked here.
+ *
+ * Delta region header (DAXFS_FEAT_INCOMPAT_BRANCHES only)
+ *   H1 magic == DAXFS_DELTA_MAGIC; crc == CRC32C of the fields before it.
+ *   H2 size == delta_size.
+ *   H3 first_page 4 KiB aligned, after the header, inside the region;
+ *      page_count == (delta_size - first_page) / 4096.
+ *   H4 bitmap_off 8-byte aligned, after the header; the bitmap
+ *      (page_count bits rounded up to 64-bit words) ends at or before
+ *      first_page.
+ */
+#include "daxfs_internal.h"
+
+#define MAX_PROBLEMS		1000
+#define SCRATCH_MAX		(1ULL << 30)
+#define MARK_GOOD		0xffffffffU
+#define MARK_BAD		0xfffffffeU
+
+struct vstate {
+	const struct daxfs_image *img;
+	unsigned int flags;
+	daxfs_report_fn report;
+	void *ctx;
+	u32 problems;
+	bool stop;
+	u32 *refs;		/* per inode: entries naming it */
+	u32 *dparent;		/* per directory: the directory naming it */
+	u32 *subdirs;		/* per directory: subdirectory entries */
+	u32 *mark;		/* per inode: tree walk state */
+	u64 *own_ext;		/* bit per extent entry: claimed */
+	u64 *own_dirent;	/* bit per dirent entry: claimed */
+	u64 *own_xattr;		/* bit per xattr entry: claimed */
+	u64 *data_map;		/* bit per data page: mapped */
+};
+
+/* Report one problem; true when validation must stop. */
+static bool bad(struct vstate *v, const char *fmt, const u64 *args)
+{
+	if (v->stop)
+		return true;
+	v->problems++;
+	if (v->problems > MAX_PROBLEMS) {
+		DAXFS_SAY(v->report, v->ctx, "too many problems; stopping");
+		v->stop = true;
+		return true;
+	}
+	daxfs_say(v->report, v->ctx, fmt, args);
+	if (!(v->flags & DAXFS_VALIDATE_ALL))
+		v->stop = true;
+	return v->stop;
+}
+
+#define BAD(v, fmt, ...) \
+	bad((v), (fmt), (const u64[]){ 0, ##__VA_ARGS__ } + 1)
+
+static void *scratch(u64 n, u64 size)
+{
+	u64 bytes;
+
+	if (!daxfs_mul_ok(n, size, &bytes) || bytes > SCRATCH_MAX)
+		return NULL;
+	return daxfs_zalloc(bytes ? bytes : 1);
+}
+
+static u64 *bitmap(u64 bits)
+{
+	return scratch(bits / 64 + 1, sizeof(u64));
+}
+
+/* Set bit @i; returns its old value. */
+static bool test_and_set(u64 *map, u64 i)
+{
+	u64 m = 1ULL << (i & 63);
+	bool old = map[i >> 6] & m;
+
+	map[i >> 6] |= m;
+	return old;
+}
+
+static u32 inode_mode(const struct daxfs_image *img, u64 ino)
+{
+	return le32_to_cpu(READ_ONCE(daxfs_inode_ptr(img, ino)->mode));
+}
+
+static bool is_dir(const struct daxfs_image *img, u64 ino)
+{
+	return (inode_mode(img, ino) & DAXFS_S_IFMT) == DAXFS_S_IFDIR;
+}
+
+static bool all_zero(const u8 *p, u32 len)
+{
+	u32 i;
+
+	for (i = 0; i < len; i++)
+		if (READ_ONCE(p[i]))
+			return false;
+	return true;
+}
+
+/* ---- checksums ---- */
+
+static int check_crcs(struct vstate *v)
+{
+	const struct daxfs_image *img = v->img;
+	const struct daxfs_super *s = (const void *)img->base;
+	u32 want, got;
+
+	want = le32_to_cpu(READ_ONCE(s->meta_crc));
+	got = daxfs_crc32c(img->base + img->inode_off, img->meta_size);
+	if (want != got && BAD(v, "metadata: checksum mismatch (stored %x, computed %x)",
+			       want, got))
+		return -EUCLEAN;
+	if (!(v->flags & DAXFS_VALIDATE_DATA_CRC))
+		return 0;
+	want = le32_to_cpu(READ_ONCE(s->data_crc));
+	got = daxfs_crc32c(img->base + img->data_off, img->data_size);
+	if (want != got && BAD(v, "data area: checksum mismatch (stored %x, computed %x)",
+			       want, got))
+		return -EUCLEAN;
+	return 0;
+}
+
+/* ---- extents ---- */
+
+struct vext {
+	u64 pgoff;
+	u64 off;
+	u64 npages;
+};
+
+static void read_ext(const struct daxfs_image *img, u64 index,
+		     struct vext *e)
+{
+	const struct daxfs_extent *de = daxfs_extent_ptr(img, index);
+
+	e->pgoff = le64_to_cpu(READ_ONCE(de->pgoff));
+	e->off = le64_to_cpu(READ_ONCE(de->off));
+	e->npages = le64_to_cpu(READ_ONCE(de->npages));
+}
+
+/* E4: claim the data pages of an extent already known to be inside. */
+static int claim_pages(struct vstate *v, u64 ino, u64 i,
+		       const struct vext *e)
+{
+	u64 first = (e->off - v->img->data_off) >> DAXFS_BLOCK_SHIFT;
+	u64 p;
+
+	for (p = 0; p < e->npages; p++) {
+		if (test_and_set(v->data_map, first + p)) {
+			if (BAD(v, "inode %u: extent %u overlaps data of another extent",
+				ino, i))
+				return -EUCLEAN;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* E2, E3 for extent @i (index in the file) of inode @ino. */
+static int check_extent(struct vstate *v, u64 ino, u64 i,
+			const struct vext *e, u64 file_pages, u64 *next)
+{
+	const struct daxfs_image *img = v->img;
+	u64 bytes;
+
+	if (!e->npages)
+		return BAD(v, "inode %u: extent %u has no pages", ino, i) ?
+		       -EUCLEAN : 0;
+	if (e->off & (DAXFS_BLOCK_SIZE - 1))
+		return BAD(v, "inode %u: extent %u offset %x not 4 KiB aligned",
+			   ino, i, e->off) ? -EUCLEAN : 0;
+	if (e->off < img->data_off ||
+	    !daxfs_mul_ok(e->npages, DAXFS_BLOCK_SIZE, &bytes) ||
+	    !daxfs_range_ok(e->off - img->data_off, bytes, img->data_size))
+		return BAD(v, "inode %u: extent %u beyond end of data area",
+			   ino, i) ? -EUCLEAN : 0;
+	if (e->pgoff < *next)
+		return BAD(v, "inode %u: extent %u unsorted or overlapping",
+			   ino, i) ? -EUCLEAN : 0;
+	if (!daxfs_range_ok(e->pgoff, e->npages, file_pages))
+		return BAD(v, "inode %u: extent %u beyond the file size",
+			   ino, i) ? -EUCLEAN : 0;
+	*next = e->pgoff + e->npages;
+	return claim_pages(v, ino, i, e);
+}
+
+static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
+{
+	u64 file_pages = daxfs_pages(in->size);
+	u64 next = 0, i;
+	struct vext e;
+	int ret;
+
+	if (!daxfs_index_ok(in->data, in->count, v->img->extent_count))
+		return BAD(v, "inode %u: extents %u..+%u outside the extent table",
+			   in->ino, in->data, in->count) ? -EUCLEAN : 0;
+	for (i = 0; i < in->count && !v->stop; i++) {
+		if (test_and_set(v->own_ext, in->data + i))
+			return BAD(v, "inode %u: extent %u shared with another inode",
+				   in->ino, i) ? -EUCLEAN : 0;
+		read_ext(v->img, in->data + i, &e);
+		ret = check_extent(v, in->ino, i, &e, file_pages, &next);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- extended attributes ---- */
+
+static bool xattr_prefix_ok(const u8 *name, u32 len)
+{
+	static const char *const prefixes[] = {
+		"user.", "trusted.", "security.", "system.",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		u32 plen = (u32)strlen(prefixes[i]);
+
+		if (len > plen && !memcmp(name, prefixes[i], plen))
+			return true;
+	}
+	return false;
+}
+
+struct vname {
+	const u8 *name;
+	u32 len;
+};
+
+/* X2, X3 for xattr entry @index; sets @nm when the name is usable. */
+static int check_xattr(struct vstate *v, u64 ino, u64 i, u64 index,
+		       struct vname *nm)
+{
+	const struct daxfs_image *img = v->img;
+	const struct daxfs_xattr *dx = daxfs_xattr_ptr(img, index);
+	u64 name_off = le64_to_cpu(READ_ONCE(dx->name_off));
+	u64 value_off = le64_to_cpu(READ_ONCE(dx->value_off));
+	u32 value_len = le32_to_cpu(READ_ONCE(dx->value_len));
+	u32 name_len = READ_ONCE(dx->name_len);
+
+	nm->name = NULL;
+	if (!name_len || !daxfs_range_ok(name_off, name_len, img->strtab_size))
+		return BAD(v, "inode %u: xattr %u name outside the string table",
+			   ino, i) ? -EUCLEAN : 0;
+	nm->name = daxfs_str_ptr(img, name_off);
+	nm->len = name_len;
+	if (memchr(nm->name, '\0', name_len) ||
+	    !xattr_prefix_ok(nm->name, name_len)) {
+		nm->name = NULL;
+		if (BAD(v, "inode %u: xattr %u name has no known prefix or contains NUL",
+			ino, i))
+			return -EUCLEAN;
+	}
+	if (value_len > DAXFS_XATTR_VALUE_MAX &&
+	    BAD(v, "inode %u: xattr %u value length %u too large",
+		ino, i, value_len))
+		return -EUCLEAN;
+	if (!daxfs_range_ok(value_off, value_len, img->strtab_size) &&
+	    BAD(v, "inode %u: xattr %u value outside the string table",
+		ino, i))
+		return -EUCLEAN;
+	if (!all_zero(dx->pad, sizeof(dx->pad)) &&
+	    BAD(v, "inode %u: xattr %u padding not zero", ino, i))
+		return -EUCLEAN;
+	return 0;
+}
+
+static int check_xattrs(struct vstate *v, const struct daxfs_inode_info *in)
+{
+	struct vname prev = { NULL, 0 }, cur;
+	u64 i;
+	int ret;
+
+	if (!daxfs_index_ok(in->xattr_first, in->xattr_count,
+			    v->img->xattr_count))
+		return BAD(v, "inode %u: xattrs %u..+%u outside the xattr table",
+			   in->ino, in->xattr_first, in->xattr_count) ?
+		       -EUCLEAN : 0;
+	for (i = 0; i < in->xattr_count && !v->stop; i++) {
+		if (test_and_set(v->own_xattr, in->xattr_first + i))
+			return BAD(v, "inode %u: xattr %u shared with another inode",
+				   in->ino, i) ? -EUCLEAN : 0;
+		ret = check_xattr(v, in->ino, i, in->xattr_first + i, &cur);
+		if (ret)
+			return ret;
+		if (cur.name && prev.name) {
+			int cmp = daxfs_name_cmp(prev.name, prev.len,
+						 cur.name, cur.len);
+
+			if (cmp >= 0 &&
+			    BAD(v, cmp ? "inode %u: xattr %u not sorted by name" :
+				"inode %u: xattr %u duplicate name", in->ino, i))
+				return -EUCLEAN;
+		}
+		prev = cur;
+	}
+	return 0;
+}
+
+/* ---- inodes ---- */
+
+/* I4: the fields @in's type does not use are zero. */
+static int check_unused(struct vstate *v, const struct daxfs_inode_info *in)
+{
+	u32 type = in->mode & DAXFS_S_IFMT;
+	bool dev = type == DAXFS_S_IFCHR || type == DAXFS_S_IFBLK;
+
+	if (!dev && (in->rdev_major || in->rdev_minor) &&
+	    BAD(v, "inode %u: device number on a non-device", in->ino))
+		return -EUCLEAN;
+	if (type != DAXFS_S_IFDIR && in->parent &&
+	    BAD(v, "inode %u: parent %u on a non-directory", in->ino,
+		in->parent))
+		return -EUCLEAN;
+	if (type != DAXFS_S_IFDIR && type != DAXFS_S_IFREG && in->count &&
+	    BAD(v, "inode %u: count %u on a type without extents or entries",
+		in->ino, in->count))
+		return -EUCLEAN;
+	if (type != DAXFS_S_IFDIR && type != DAXFS_S_IFREG &&
+	    type != DAXFS_S_IFLNK && (in->size || in->data) &&
+	    BAD(v, "inode %u: size %u or data %u on a device, fifo or socket",
+		in->ino, in->size, in->data))
+		return -EUCLEAN;
+	return 0;
+}
+
+static int check_symlink(struct vstate *v, const struct daxfs_inode_info *in)
+{
+	const u8 *t;
+
+	if (!in->size || in->size > DAXFS_SYMLINK_MAX)
+		return BAD(v, "inode %u: symlink target length %u invalid",
+			   in->ino, in->size) ? -EUCLEAN : 0;
+	if (!daxfs_range_ok(in->data, in->size, v->img->strtab_size))
+		return BAD(v, "inode %u: symlink target outside the string table",
+			   in->ino) ? -EUCLEAN : 0;
+	t = daxfs_str_ptr(v->img, in->data);
+	if (memchr(t, '\0', in->size))
+		return BAD(v, "inode %u: symlink target contains NUL",
+			   in->ino) ? -EUCLEAN : 0;
+	return 0;
+}
+
+static int check_dir_fields(struct vstate *v,
+			    const struct daxfs_inode_info *in)
+{
+	if (in->size != in->count &&
+	    BAD(v, "inode %u: directory size %u != count %u", in->ino,
+		in->size, in->count))
+		return -EUCLEAN;
+	if (!daxfs_index_ok(in->data, in->count, v->img->dirent_count) &&
+	    BAD(v, "inode %u: entries %u..+%u outside the dirent table",
+		in->ino, in->data, in->count))
+		return -EUCLEAN;
+	if ((!in->parent || in->parent > v->img->inode_count) &&
+	    BAD(v, "inode %u: directory parent %u out of range", in->ino,
+		in->parent))
+		return -EUCLEAN;
+	return 0;
+}
+
+/* I1-I3: type, mode bits, flags, reserved, timestamps. */
+static int check_inode_head(struct vstate *v,
+			    const struct daxfs_inode_info *in)
+{
+	const struct daxfs_inode *di = daxfs_inode_ptr(v->img, in->ino);
+
+	if (daxfs_mode_to_ft(in->mode) == DAXFS_FT_UNKNOWN)
+		return BAD(v, "inode %u: unknown type (mode %x)", in->ino,
+			   in->mode) ? -EUCLEAN : 1;
+	if ((in->mode & ~0177777U) &&
+	    BAD(v, "inode %u: mode %x has unknown bits", in->ino, in->mode))
+		return -EUCLEAN;
+	if (READ_ONCE(di->flags) &&
+	    BAD(v, "inode %u: flags %x not zero", in->ino,
+		le32_to_cpu(READ_ONCE(di->flags))))
+		return -EUCLEAN;
+	if (!all_zero(di->reserved, sizeof(di->reserved)) &&
+	    BAD(v, "inode %u: reserved bytes not zero", in->ino))
+		return -EUCLEAN;
+	if ((in->atime_nsec >= DAXFS_NSEC_PER_SEC ||
+	     in->mtime_nsec >= DAXFS_NSEC_PER_SEC ||
+	     in->ctime_nsec >= DAXFS_NSEC_PER_SEC) &&
+	    BAD(v, "inode %u: nanoseconds out of range", in->ino))
+		return -EUCLEAN;
+	return 0;
+}
+
+static int check_inode(struct vstate *v, u64 ino)
+{
+	struct daxfs_inode_info in;
+	int ret;
+
+	daxfs_inode_decode(v->img, ino, &in);
+	ret = check_inode_head(v, &in);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	ret = check_unused(v, &in);
+	if (ret)
+		return ret;
+	switch (in.mode & DAXFS_S_IFMT) {
+	case DAXFS_S_IFREG:
+		ret = check_extents(v, &in);
+		break;
+	case DAXFS_S_IFDIR:
+		ret = check_dir_fields(v, &in);
+		break;
+	case DAXFS_S_IFLNK:
+		ret = check_symlink(v, &in);
+		break;
+	}
+	if (ret)
+		return ret;
+	return check_xattrs(v, &in);
+}
+
+/* ---- directory entries ---- */
+
+/* D3: name rules, one message per rule. */
+static int check_name(struct vstate *v, u64 dir, u64 i, const u8 *name,
+		      u32 len)
+{
+	const char *why = NULL;
+
+	if (!len || len > DAXFS_NAME_MAX)
+		why = "directory %u: entry %u name length invalid";
+	else if (memchr(name, '/', len))
+		why = "directory %u: entry %u name contains '/'";
+	else if (memchr(name, '\0', len))
+		why = "directory %u: entry %u name contains NUL";
+	else if (!daxfs_name_valid(name, len))
+		why = "directory %u: entry %u name is . or ..";
+	if (why && BAD(v, why, dir, i))
+		return -EUCLEAN;
+	return why ? 1 : 0;
+}
+
+/* D5 and the counters for T1-T5: entry @i of @dir names @ino. */
+static int count_link(struct vstate *v, u64 dir, u64 i, u64 ino, u8 type)
+{
+	const struct daxfs_image *img = v->img;
+	u32 mode = inode_mode(img, ino);
+
+	if (type != daxfs_mode_to_ft(mode) &&
+	    BAD(v, "directory %u: entry %u type %u does not match inode %u",
+		dir, i, type, ino))
+		return -EUCLEAN;
+	if (v->refs[ino] != ~0U)
+		v->refs[ino]++;
+	if ((mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR)
+		return 0;
+	if (v->subdirs[dir] != ~0U)
+		v->subdirs[dir]++;
+	if (ino == img->root_ino)
+		return BAD(v, "directory %u: entry %u names the root directory",
+			   dir, i) ? -EUCLEAN : 0;
+	if (v->dparent[ino])
+		return BAD(v, "inode %u: directory has two parents (%u and %u)",
+			   ino, v->dparent[ino], dir) ? -EUCLEAN : 0;
+	v->dparent[ino] = (u32)dir;
+	return 0;
+}
+
+static int check_dirent(struct vstate *v, u64 dir, u64 i, u64 index,
+			struct vname *nm)
+{
+	const struct daxfs_image *img = v->img;
+	const struct daxfs_dirent *de = daxfs_dirent_ptr(img, index);
+	u64 ino = le32_to_cpu(READ_ONCE(de->ino));
+	u32 len = le16_to_cpu(READ_ONCE(de->name_len));
+	u64 off = le64_to_cpu(READ_ONCE(de->name_off));
+	int ret;
+
+	nm->name = NULL;
+	if (READ_ONCE(de->pad) &&
+	    BAD(v, "directory %u: entry %u padding not zero", dir, i))
+		return -EUCLEAN;
+	if (!daxfs_range_ok(off, len, img->strtab_size)) {
+		if (BAD(v, "directory %u: entry %u name outside the string table",
+			dir, i))
+			return -EUCLEAN;
+	} else {
+		ret = check_name(v, dir, i, daxfs_str_ptr(img, off), len);
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			nm->name = daxfs_str_ptr(img, off);
+			nm->len = len;
+		}
+	}
+	if (!ino || ino > img->inode_count)
+		return BAD(v, "directory %u: entry %u inode %u out of range",
+			   dir, i, ino) ? -EUCLEAN : 0;
+	return count_link(v, dir, i, ino, READ_ONCE(de->type));
+}
+
+static int check_dir_entries(struct vstate *v, u64 dir)
+{
+	struct daxfs_inode_info in;
+	struct vname prev = { NULL, 0 }, cur;
+	u64 i;
+	int ret;
+
+	daxfs_inode_decode(v->img, dir, &in);
+	if (!daxfs_index_ok(in.data, in.count, v->img->dirent_count))
+		return 0;	/* reported by check_dir_fields */
+	for (i = 0; i < in.count && !v->stop; i++) {
+		if (test_and_set(v->own_dirent, in.data + i))
+			return BAD(v, "directory %u: entry %u shared with another directory",
+				   dir, i) ? -EUCLEAN : 0;
+		ret = check_dirent(v, dir, i, in.data + i, &cur);
+		if (ret)
+			return ret;
+		if (cur.name && prev.name) {
+			int cmp = daxfs_name_cmp(prev.name, prev.len,
+						 cur.name, cur.len);
+
+			if (cmp >= 0 &&
+			    BAD(v, cmp ? "directory %u: entry %u names not sorted" :
+				"directory %u: entry %u duplicate name", dir, i))
+				return -EUCLEAN;
+		}
+		prev = cur;
+	}
+	return 0;
+}
+
+/* ---- tree shape and link counts ---- */
+
+/*
+ * T3: walk up from directory @d through dparent until the root, a
+ * directory already decided, or one already on this walk (a cycle);
+ * then mark the walked path with the outcome.  Each directory is
+ * walked once overall, so the whole check is linear.
+ */
+static int walk_up(struct vstate *v, u32 d)
+{
+	u32 root = v->img->root_ino;
+	u32 cur = d, result;
+	int ret = 0;
+
+	while (cur != root && !v->mark[cur] && v->dparent[cur]) {
+		v->mark[cur] = d;
+		cur = v->dparent[cur];
+	}
+	if (cur == root || v->mark[cur] == MARK_GOOD) {
+		result = MARK_GOOD;
+	} else {
+		result = MARK_BAD;
+		if (v->mark[cur] == d &&
+		    BAD(v, "inode %u: directory cycle (not reachable from the root)",
+			cur))
+			ret = -EUCLEAN;
+	}
+	for (cur = d; cur != root && v->mark[cur] == d;
+	     cur = v->dparent[cur])
+		v->mark[cur] = result;
+	return ret;
+}
+
+static int check_links(struct vstate *v, u64 ino)
+{
+	struct daxfs_inode_info in;
+	u32 type;
+
+	daxfs_inode_decode(v->img, ino, &in);
+	type = in.mode & DAXFS_S_IFMT;
+	if (daxfs_mode_to_ft(in.mode) == DAXFS_FT_UNKNOWN)
+		return 0;	/* reported by check_inode */
+	if (type != DAXFS_S_IFDIR) {
+		if (!v->refs[ino])
+			return BAD(v, "inode %u: orphan (no entry names it)",
+				   ino) ? -EUCLEAN : 0;
+		if (in.nlink != v->refs[ino])
+			return BAD(v, "inode %u: nlink %u but %u entries name it",
+				   ino, in.nlink, v->refs[ino]) ? -EUCLEAN : 0;
+		return 0;
+	}
+	if ((u64)in.nlink != 2ULL + v->subdirs[ino] &&
+	    BAD(v, "inode %u: directory nlink %u, expected %u", ino, in.nlink,
+		2ULL + v->subdirs[ino]))
+		return -EUCLEAN;
+	if (ino == v->img->root_ino)
+		return 0;
+	if (!v->dparent[ino])
+		return BAD(v, "inode %u: directory unreachable (no entry names it)",
+			   ino) ? -EUCLEAN : 0;
+	if (in.parent != v->dparent[ino] &&
+	    BAD(v, "inode %u: parent field %u but named in directory %u",
+		ino, in.parent, v->dparent[ino]))
+		return -EUCLEAN;
+	if (!v->mark[ino])
+		return walk_up(v, (u32)ino);
+	return 0;
+}
+
+static int check_root(struct vstate *v)
+{
+	struct daxfs_inode_info root;
+
+	daxfs_inode_decode(v->img, v->img->root_ino, &root);
+	if ((root.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR)
+		return BAD(v, "inode %u: root is not a directory",
+			   root.ino) ? -EUCLEAN : 1;
+	if (root.parent != root.ino &&
+	    BAD(v, "inode %u: root directory parent %u is not itself",
+		root.ino, root.parent))
+		return -EUCLEAN;
+	v->mark[root.ino] = MARK_GOOD;
+	return 0;
+}
+
+static int check_tree(struct vstate *v)
+{
+	const struct daxfs_image *img = v->img;
+	u64 ino;
+	int ret;
+
+	for (ino = 1; ino <= img->inode_count && !v->stop; ino++) {
+		ret = check_inode(v, ino);
+		if (ret)
+			return ret;
+	}
+	for (ino = 1; ino <= img->inode_count && !v->stop; ino++) {
+		if (!is_dir(img, ino))
+			continue;
+		ret = check_dir_entries(v, ino);
+		if (ret)
+			return ret;
+	}
+	ret = check_root(v);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	for (ino = 1; ino <= img->inode_count && !v->stop; ino++) {
+		ret = check_links(v, ino);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- branch table and delta header ---- */
+
+static const struct daxfs_branch *branch_ptr(const struct daxfs_image *img,
+					     u64 i)
+{
+	return (const struct daxfs_branch *)(img->base + img->branch_off +
+		i * sizeof(struct daxfs_branch));
+}
+
+static bool branch_char_ok(u8 c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* B3 */
+static bool branch_name_ok(const struct daxfs_branch *b)
+{
+	u32 len = 0, i;
+
+	while (len < sizeof(b->name) && READ_ONCE(b->name[len]))
+		len++;
+	if (!len || len > DAXFS_BRANCH_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!branch_char_ok((u8)READ_ONCE(b->name[i])))
+			return false;
+	return true;	/* NUL at [len]; rest checked by all_zero */
+}
+
+static u32 branch_state(const struct daxfs_image *img, u64 i)
+{
+	return le32_to_cpu(READ_ONCE(branch_ptr(img, i)->state));
+}
+
+static u32 branch_parent(const struct daxfs_image *img, u64 i)
+{
+	return le32_to_cpu(READ_ONCE(branch_ptr(img, i)->parent));
+}
+
+/* B1-B5 (without the cycle part) for slot @i. */
+static int check_branch(struct vstate *v, u32 i)
+{
+	const struct daxfs_image *img = v->img;
+	const struct daxfs_branch *b = branch_ptr(img, i);
+	u32 state = branch_state(img, i);
+	u32 parent = branch_parent(img, i);
+	u32 len = 0;
+
+	if (state > DAXFS_BRANCH_MERGED)
+		return BAD(v, "branch %u: unknown state %u", i, state) ?
+		       -EUCLEAN : 0;
+	if (i == 0 && (state != DAXFS_BRANCH_LIVE ||
+		       parent != DAXFS_BRANCH_NONE ||
+		       memcmp(b->name, "main", 5)))
+		return BAD(v, "branch 0: not a live \"main\" without parent") ?
+		       -EUCLEAN : 0;
+	if (state == DAXFS_BRANCH_FREE)
+		return 0;
+	while (len < sizeof(b->name) && READ_ONCE(b->name[len]))
+		len++;
+	if ((!branch_name_ok(b) ||
+	     !all_zero((const u8 *)b->name + len, sizeof(b->name) - len)) &&
+	    BAD(v, "branch %u: invalid name", i))
+		return -EUCLEAN;
+	if (le32_to_cpu(READ_ONCE(b->crc)) != daxfs_branch_crc(b) &&
+	    BAD(v, "branch %u: bad checksum", i))
+		return -EUCLEAN;
+	if (i == 0)
+		return 0;
+	if (parent >= img->branch_count || parent == i)
+		return BAD(v, "branch %u: parent %u out of range", i, parent) ?
+		       -EUCLEAN : 0;
+	if (state == DAXFS_BRANCH_LIVE &&
+	    branch_state(img, parent) != DAXFS_BRANCH_LIVE &&
+	    BAD(v, "branch %u: live branch with parent %u not live", i,
+		parent))
+		return -EUCLEAN;
+	return 0;
+}
+
+/* B5: live parents lead to slot 0 (same walk as walk_up). */
+static int branch_walk(struct vstate *v, u32 *mark, u32 b)
+{
+	const struct daxfs_image *img = v->img;
+	u32 cur = b + 1, result;	/* mark values are slot + 1 */
+	u32 slot = b;
+	int ret = 0;
+
+	while (slot && !mark[slot]) {
+		u32 p = branch_parent(img, slot);
+
+		mark[slot] = cur;
+		if (p >= img->branch_count ||
+		    branch_state(img, p) != DAXFS_BRANCH_LIVE) {
+			slot = MARK_BAD;	/* reported by check_branch */
+			break;
+		}
+		slot = p;
+	}
+	if (slot == 0 || (slot != MARK_BAD && mark[slot] == MARK_GOOD)) {
+		result = MARK_GOOD;
+	} else {
+		result = MARK_BAD;
+		if (slot != MARK_BAD && mark[slot] == cur &&
+		    BAD(v, "branch %u: parent cycle", slot))
+			ret = -EUCLEAN;
+	}
+	for (slot = b; slot && mark[slot] == cur;) {
+		mark[slot] = result;
+		slot = branch_parent(img, slot);
+		if (slot >= img->branch_count)
+			break;
+	}
+	return ret;
+}
+
+static int name_cmp_slots(const struct daxfs_image *img, u32 a, u32 b)
+{
+	u8 na[DAXFS_BRANCH_NAME_MAX + 1], nb[DAXFS_BRANCH_NAME_MAX + 1];
+
+	memcpy(na, branch_ptr(img, a)->name, sizeof(na));
+	memcpy(nb, branch_ptr(img, b)->name, sizeof(nb));
+	return memcmp(na, nb, sizeof(na));
+}
+
+/* Iterative heapsort of @n slot numbers by name. */
+static void sift_down(const struct daxfs_image *img, u32 *a, u64 root, u64 n)
+{
+	for (;;) {
+		u64 child = 2 * root + 1;
+		u32 t;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n &&
+		    name_cmp_slots(img, a[child], a[child + 1]) < 0)
+			child++;
+		if (name_cmp_slots(img, a[root], a[child]) >= 0)
+			return;
+		t = a[root];
+		a[root] = a[child];
+		a[child] = t;
+		root = child;
+	}
+}
+
+static void sort_slots(const struct daxfs_image *img, u32 *a, u64 n)
+{
+	u64 i;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(img, a, i, n);
+	for (i = n; i-- > 1;) {
+		u32 t = a[0];
+
+		a[0] = a[i];
+		a[i] = t;
+		sift_down(img, a, 0, i);
+	}
+}
+
+/* B6 */
+static int check_branch_names(struct vstate *v, u32 *live)
+{
+	const struct daxfs_image *img = v->img;
+	u64 n = 0, i;
+
+	for (i = 0; i < img->branch_count; i++)
+		if (branch_state(img, i) == DAXFS_BRANCH_LIVE)
+			live[n++] = (u32)i;
+	sort_slots(img, live, n);
+	for (i = 1; i < n && !v->stop; i++) {
+		if (!name_cmp_slots(img, live[i - 1], live[i]) &&
+		    BAD(v, "branch %u: name duplicates branch %u", live[i],
+			live[i - 1]))
+			return -EUCLEAN;
+	}
+	return 0;
+}
+
+static int check_branches(struct vstate *v)
+{
+	const struct daxfs_image *img = v->img;
+	u32 *mark, *live;
+	u32 i;
+	int ret = 0;
+
+	for (i = 0; i < img->branch_count && !v->stop; i++) {
+		ret = check_branch(v, i);
+		if (ret)
+			return ret;
+	}
+	mark = scratch(img->branch_count, sizeof(u32));
+	live = scratch(img->branch_count, sizeof(u32));
+	if (!mark || !live) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mark[0] = MARK_GOOD;
+	for (i = 1; i < img->branch_count && !v->stop && !ret; i++)
+		if (branch_state(img, i) == DAXFS_BRANCH_LIVE && !mark[i])
+			ret = branch_walk(v, mark, i);
+	if (!ret)
+		ret = check_branch_names(v, live);
+out:
+	daxfs_free(mark);
+	daxfs_free(live);
+	return ret;
+}
+
+static int check_delta(struct vstate *v)
+{
+	const struct daxfs_image *img = v->img;
+	const struct daxfs_delta_super *d =
+		(const void *)(img->base + img->delta_off);
+	struct daxfs_delta_super h;
+	u64 size, pages, bitmap_off, first, bytes;
+
+	memcpy(&h, d, sizeof(h));
+	if (le64_to_cpu(h.magic) != DAXFS_DELTA_MAGIC)
+		return BAD(v, "delta region: bad magic") ? -EUCLEAN : 0;
+	if (le32_to_cpu(h.crc) !=
+	    daxfs_crc32c(&h, offsetof(struct daxfs_delta_super, crc)))
+		return BAD(v, "delta region: bad header checksum") ?
+		       -EUCLEAN : 0;
+	size = le64_to_cpu(h.size);
+	pages = le64_to_cpu(h.page_count);
+	bitmap_off = le64_to_cpu(h.bitmap_off);
+	first = le64_to_cpu(h.first_page);
+	if (size != img->delta_size)
+		return BAD(v, "delta region: size %u != delta_size %u", size,
+			   img->delta_size) ? -EUCLEAN : 0;
+	if ((first & (DAXFS_BLOCK_SIZE - 1)) || first < sizeof(h) ||
+	    first > size ||
+	    pages != (size - first) >> DAXFS_BLOCK_SHIFT)
+		return BAD(v, "delta region: first_page %u or page_count %u wrong",
+			   first, pages) ? -EUCLEAN : 0;
+	bytes = (pages + 63) / 64 * 8;
+	if ((bitmap_off & 7) || bitmap_off < sizeof(h) ||
+	    !daxfs_range_ok(bitmap_off, bytes, first))
+		return BAD(v, "delta region: bitmap at %u outside the header area",
+			   bitmap_off) ? -EUCLEAN : 0;
+	return 0;
+}
+
+/* ---- entry point ---- */
+
+static void free_state(struct vstate *v)
+{
+	daxfs_free(v->refs);
+	daxfs_free(v->dparent);
+	daxfs_free(v->subdirs);
+	daxfs_free(v->mark);
+	daxfs_free(v->own_ext);
+	daxfs_free(v->own_dirent);
+	daxfs_free(v->own_xattr);
+	daxfs_free(v->data_map);
+}
+
+static int alloc_state(struct vstate *v)
+{
+	const struct daxfs_image *img = v->img;
+	u64 n = img->inode_count + 1;
+
+	v->refs = scratch(n, sizeof(u32));
+	v->dparent = scratch(n, sizeof(u32));
+	v->subdirs = scratch(n, sizeof(u32));
+	v->mark = scratch(n, sizeof(u32));
+	v->own_ext = bitmap(img->extent_count);
+	v->own_dirent = bitmap(img->dirent_count);
+	v->own_xattr = bitmap(img->xattr_count);
+	v->data_map = bitmap(img->data_size >> DAXFS_BLOCK_SHIFT);
+	if (!v->refs || !v->dparent || !v->subdirs || !v->mark ||
+	    !v->own_ext || !v->own_dirent || !v->own_xattr || !v->data_map)
+		return -ENOMEM;
+	return 0;
+}
+
+int daxfs_validate(const struct daxfs_image *img, unsigned int flags,
+		   daxfs_report_fn report, void *ctx)
+{
+	struct vstate v;
+	int ret;
+
+	memset(&v, 0, sizeof(v));
+	v.img = img;
+	v.flags = flags;
+	v.report = report;
+	v.ctx = ctx;
+	if (!img->base)
+		return -EINVAL;
+	ret = alloc_state(&v);
+	if (ret) {
+		DAXFS_SAY(report, ctx, "not enough memory to validate the image");
+		goto out;
+	}
+	ret = check_crcs(&v);
+	if (!ret && (img->feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES)) {
+		ret = check_branches(&v);
+		if (!ret)
+			ret = check_delta(&v);
+	}
+	if (!ret)
+		ret = check_tree(&v);
+	if (ret == -ENOMEM)
+		DAXFS_SAY(report, ctx, "not enough memory to validate the image");
+	else if (v.problems)
+		ret = -EUCLEAN;
+out:
+	free_state(&v);
+	return ret;
+}

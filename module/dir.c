@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: directories.  Entries are sorted by name in the region, so
+ * lookup is the core's binary search, and readdir positions are entry
+ * indexes: pos 0 is ".", 1 is "..", pos i + 2 is entry i, which makes
+ * seekdir/telldir O(1) and stable.
+ */
+#include <linux/fs.h>
+#include <linux/sched.h>
+
+#include "daxfs.h"
+
+static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
+				   unsigned int flags)
+{
+	struct daxfs_dirent_info de;
+	struct inode *inode = NULL;
+	int ret;
+
+	if (dentry->d_name.len > DAXFS_NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	ret = daxfs_dir_lookup(daxfs_img(dir), &DAXFS_I(dir)->info,
+			       dentry->d_name.name, dentry->d_name.len, &de);
+	if (ret == -ENOENT)
+		return d_splice_alias(NULL, dentry);
+	if (ret)
+		return ERR_PTR(ret);
+	inode = daxfs_iget(dir->i_sb, de.ino);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	if (daxfs_mode_to_ft(inode->i_mode) != de.type) {
+		iput(inode);
+		return ERR_PTR(-EUCLEAN);
+	}
+	return d_splice_alias(inode, dentry);
+}
+
+/* Emit entry @index; *@full is set when the caller's buffer is full. */
+static int daxfs_emit(struct inode *dir, struct dir_context *ctx, u64 index,
+		      bool *full)
+{
+	struct daxfs_dirent_info de;
+	char name[DAXFS_NAME_MAX + 1];
+	int ret;
+
+	ret = daxfs_dir_entry(daxfs_img(dir), &DAXFS_I(dir)->info, index, &de);
+	if (ret)
+		return ret;
+	/* Copy first: the region may change between check and use. */
+	memcpy(name, de.name, de.name_len);
+	if (!daxfs_name_valid((const u8 *)name, de.name_len))
+		return -EUCLEAN;
+	*full = !dir_emit(ctx, name, de.name_len, de.ino, de.type);
+	return 0;
+}
+
+static int daxfs_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct inode *dir = file_inode(file);
+	u64 count = DAXFS_I(dir)->info.count;
+	bool full = false;
+	int ret;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	while (ctx->pos >= 2 && ctx->pos - 2 < count) {
+		ret = daxfs_emit(dir, ctx, ctx->pos - 2, &full);
+		if (ret)
+			return ret;
+		if (full)
+			return 0;
+		ctx->pos++;
+		cond_resched();
+	}
+	return 0;
+}
+
+const struct inode_operations daxfs_dir_inode_operations = {
+	.lookup		= daxfs_lookup,
+	.getattr	= daxfs_getattr,
+	.listxattr	= daxfs_listxattr,
+};
+
+const struct file_operations daxfs_dir_operations = {
+	.llseek		= generic_file_llseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= daxfs_readdir,
+	.unlocked_ioctl	= daxfs_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};

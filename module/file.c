@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: regular files.  read() copies straight from the region and
+ * mmap() maps region pages straight into the process; no page cache.
+ *
+ * mmap: the VMA is VM_MIXEDMAP and the fault handler inserts the page
+ * frame behind the file page (region pages need not have a struct page,
+ * e.g. a guest's NVDIMM range without a pmem driver).  Such ptes are
+ * "special", so a write to a present page of a MAP_PRIVATE mapping makes
+ * do_wp_page() copy it from the user address into a new anonymous page;
+ * a first-touch write fault (do_cow_fault) wants a struct page to copy
+ * from, which we give it as a temporary copy of the region page.  Only
+ * the written page is ever copied.  Writable shared mappings are refused.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/uio.h>
+#include <linux/highmem.h>
+#include <linux/pfn_t.h>
+#include <linux/sched/signal.h>
+#include <linux/splice.h>
+
+#include "daxfs.h"
+
+/* Largest copy between two checks for rescheduling and signals. */
+#define DAXFS_READ_CHUNK	(1U << 20)
+
+/*
+ * Copy up to @len bytes at file offset @pos to @to.  Returns bytes
+ * copied (0 if @to faulted at once) or -EUCLEAN for a bad mapping.
+ */
+static ssize_t daxfs_read_chunk(struct inode *inode, loff_t pos, size_t len,
+				struct iov_iter *to)
+{
+	const struct daxfs_image *img = daxfs_img(inode);
+	u64 inpage = pos & (DAXFS_BLOCK_SIZE - 1);
+	u64 off, npages, avail;
+	int ret;
+
+	ret = daxfs_file_map(img, &DAXFS_I(inode)->info,
+			     pos >> DAXFS_BLOCK_SHIFT, &off, &npages);
+	if (ret < 0)
+		return ret;
+	if (!npages)
+		return -EUCLEAN;
+	if (npages > (U64_MAX >> DAXFS_BLOCK_SHIFT))
+		npages = U64_MAX >> DAXFS_BLOCK_SHIFT;
+	avail = (npages << DAXFS_BLOCK_SHIFT) - inpage;
+	if (len > avail)
+		len = avail;
+	if (ret == 1)
+		return iov_iter_zero(len, to);
+	off += inpage;
+	if (off > img->size || len > img->size - off)
+		return -EUCLEAN;
+	return copy_to_iter(img->base + off, len, to);
+}
+
+static ssize_t daxfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	loff_t size = i_size_read(inode);
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0, n;
+	size_t len;
+
+	if (pos < 0)
+		return -EINVAL;
+	while (iov_iter_count(to) && pos < size) {
+		len = min_t(u64, iov_iter_count(to), size - pos);
+		len = min_t(size_t, len, DAXFS_READ_CHUNK);
+		n = daxfs_read_chunk(inode, pos, len, to);
+		if (n <= 0) {
+			if (!done)
+				done = n ? n : -EFAULT;
+			break;
+		}
+		pos += n;
+		done += n;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	if (done > 0)
+		iocb->ki_pos = pos;
+	return done;
+}
+
+/*
+ * A first write to a page of a private mapping: hand do_cow_fault() a
+ * temporary page holding the data, which it copies and then releases.
+ */
+static vm_fault_t daxfs_fault_copy(struct vm_fault *vmf,
+				   const struct daxfs_image *img, u64 off,
+				   bool hole)
+{
+	struct page *page;
+	void *dst;
+
+	page = alloc_page(GFP_HIGHUSER);
+	if (!page)
+		return VM_FAULT_OOM;
+	dst = kmap_local_page(page);
+	if (hole)
+		memset(dst, 0, PAGE_SIZE);
+	else
+		memcpy(dst, img->base + off, PAGE_SIZE);
+	kunmap_local(dst);
+	vmf->page = page;
+	return 0;
+}
+
+static vm_fault_t daxfs_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	struct daxfs_sb_info *sbi = DAXFS_SB(inode->i_sb);
+	const struct daxfs_image *img = &sbi->img;
+	u64 pages = DIV_ROUND_UP((u64)i_size_read(inode), PAGE_SIZE);
+	u64 off, npages;
+	unsigned long pfn;
+	int ret;
+
+	if (vmf->pgoff >= pages)
+		return VM_FAULT_SIGBUS;
+	ret = daxfs_file_map(img, &DAXFS_I(inode)->info, vmf->pgoff, &off,
+			     &npages);
+	if (ret < 0)
+		return VM_FAULT_SIGBUS;
+	if (!ret && (off > img->size || img->size - off < PAGE_SIZE))
+		return VM_FAULT_SIGBUS;
+	if (vmf->cow_page)
+		return daxfs_fault_copy(vmf, img, off, ret == 1);
+	if (ret == 1)
+		pfn = my_zero_pfn(vmf->address);
+	else
+		pfn = daxfs_region_pfn(&sbi->region, off);
+	return vmf_insert_mixed(vma, vmf->address, pfn_to_pfn_t(pfn));
+}
+
+static const struct vm_operations_struct daxfs_vm_ops = {
+	.fault		= daxfs_fault,
+};
+
+static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vm_flags_t clear = 0;
+
+	if (vma->vm_flags & VM_SHARED) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		clear = VM_MAYWRITE;
+	}
+	file_accessed(file);
+	daxfs_vm_flags_mod(vma, VM_MIXEDMAP, clear);
+	vma->vm_ops = &daxfs_vm_ops;
+	return 0;
+}
+
+const struct file_operations daxfs_file_operations = {
+	.llseek		= generic_file_llseek,
+	.read_iter	= daxfs_read_iter,
+	.mmap		= daxfs_mmap,
+	.open		= generic_file_open,
+	.splice_read	= daxfs_splice_read,
+	.unlocked_ioctl	= daxfs_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};

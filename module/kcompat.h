@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * daxfs.ko: the kernel API differences between the kernels we build for
+ * (6.1 .. 6.12), kept in this one file so the rest reads as plain code.
+ */
+#ifndef _DAXFS_KCOMPAT_H
+#define _DAXFS_KCOMPAT_H
+
+#include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/dma-buf.h>
+
+/* 6.3: idmapped mounts pass a struct mnt_idmap. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define daxfs_idmap_t struct mnt_idmap
+#else
+#define daxfs_idmap_t struct user_namespace
+#endif
+
+/* 6.6: generic_fillattr() takes the request mask. */
+static inline void daxfs_fillattr(daxfs_idmap_t *idmap, u32 request_mask,
+				  struct inode *inode, struct kstat *stat)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	generic_fillattr(idmap, request_mask, inode, stat);
+#else
+	generic_fillattr(idmap, inode, stat);
+#endif
+}
+
+/* 6.6: ctime accessor; 6.7: atime and mtime accessors. */
+static inline void daxfs_set_times(struct inode *inode, struct timespec64 a,
+				   struct timespec64 m, struct timespec64 c)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	inode_set_atime_to_ts(inode, a);
+	inode_set_mtime_to_ts(inode, m);
+#else
+	inode->i_atime = a;
+	inode->i_mtime = m;
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	inode_set_ctime_to_ts(inode, c);
+#else
+	inode->i_ctime = c;
+#endif
+}
+
+/* 6.3: vm_flags may only be changed through helpers. */
+static inline void daxfs_vm_flags_mod(struct vm_area_struct *vma,
+				      vm_flags_t set, vm_flags_t clear)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/* 6.5: generic_file_splice_read() gave way to copy_splice_read(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define daxfs_splice_read	copy_splice_read
+#else
+#define daxfs_splice_read	generic_file_splice_read
+#endif
+
+/* 6.2: the plain vmap calls expect the reservation lock to be held. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define daxfs_dmabuf_vmap	dma_buf_vmap_unlocked
+#define daxfs_dmabuf_vunmap	dma_buf_vunmap_unlocked
+#else
+#define daxfs_dmabuf_vmap	dma_buf_vmap
+#define daxfs_dmabuf_vunmap	dma_buf_vunmap
+#endif
+
+#endif /* _DAXFS_KCOMPAT_H */

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: module init/exit, the filesystem type, mount options and the
+ * superblock (fill, statfs, show_options, kill).
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/seq_file.h>
+#include <linux/statfs.h>
+#include <linux/slab.h>
+#include <linux/dma-buf.h>
+
+#include "daxfs.h"
+
+enum daxfs_param {
+	Opt_phys,
+	Opt_size,
+	Opt_branch,
+	Opt_novalidate,
+	Opt_force,
+};
+
+static const struct fs_parameter_spec daxfs_param_specs[] = {
+	fsparam_string("phys", Opt_phys),
+	fsparam_string("size", Opt_size),
+	fsparam_string("branch", Opt_branch),
+	fsparam_flag("novalidate", Opt_novalidate),
+	fsparam_flag("force", Opt_force),
+	{}
+};
+
+/* Decimal or 0x hex; with @suffix, an optional K, M or G multiplier. */
+static int daxfs_parse_num(const char *s, bool suffix, u64 *out)
+{
+	unsigned int shift = 0;
+	char buf[32];
+	size_t len = strlen(s);
+	u64 v;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len + 1);
+	if (suffix) {
+		switch (buf[len - 1]) {
+		case 'k': case 'K':
+			shift = 10;
+			break;
+		case 'm': case 'M':
+			shift = 20;
+			break;
+		case 'g': case 'G':
+			shift = 30;
+			break;
+		}
+		if (shift)
+			buf[--len] = '\0';
+	}
+	if (!len || kstrtoull(buf, 0, &v))
+		return -EINVAL;
+	if (shift && v > (U64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+static int daxfs_parse_dmabuf(struct fs_context *fc,
+			      struct fs_parameter *param)
+{
+	struct daxfs_opts *o = &((struct daxfs_sb_info *)fc->s_fs_info)->opts;
+	struct dma_buf *dmabuf;
+
+	if (param->type != fs_value_is_file)
+		return invalfc(fc, "dmabuf takes a file descriptor (FSCONFIG_SET_FD)");
+	if (o->dmabuf)
+		return invalfc(fc, "dmabuf given twice");
+	dmabuf = daxfs_dmabuf_from_file(param->file);
+	if (IS_ERR(dmabuf))
+		return invalfc(fc, "dmabuf: file descriptor is not a dma-buf");
+	o->dmabuf = dmabuf;
+	return 0;
+}
+
+static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct daxfs_opts *o = &((struct daxfs_sb_info *)fc->s_fs_info)->opts;
+	struct fs_parse_result result;
+	u64 v;
+	int opt;
+
+	if (!strcmp(param->key, "dmabuf"))
+		return daxfs_parse_dmabuf(fc, param);
+	opt = fs_parse(fc, daxfs_param_specs, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case Opt_phys:
+		if (daxfs_parse_num(param->string, false, &v))
+			return invalfc(fc, "phys: bad address '%s'",
+				       param->string);
+		if (v & (DAXFS_BLOCK_SIZE - 1))
+			return invalfc(fc, "phys: 0x%llx is not 4 KiB aligned",
+				       v);
+		o->phys = v;
+		o->has_phys = true;
+		break;
+	case Opt_size:
+		if (daxfs_parse_num(param->string, true, &v))
+			return invalfc(fc, "size: bad size '%s'", param->string);
+		if (!v)
+			return invalfc(fc, "size: must not be zero");
+		o->size = v;
+		o->has_size = true;
+		break;
+	case Opt_branch:
+		if (strlen(param->string) > DAXFS_BRANCH_NAME_MAX ||
+		    !*param->string)
+			return invalfc(fc, "branch: bad name '%s'",
+				       param->string);
+		strscpy(o->branch, param->string, sizeof(o->branch));
+		break;
+	case Opt_novalidate:
+		o->novalidate = true;
+		break;
+	case Opt_force:
+		o->force = true;
+		break;
+	}
+	return 0;
+}
+
+/* Check the option set as a whole before anything is mapped. */
+static int daxfs_check_opts(struct fs_context *fc, const struct daxfs_opts *o)
+{
+	if (o->dmabuf && (o->has_phys || o->has_size))
+		return invalfc(fc, "give either phys=/size= or dmabuf, not both");
+	if (!o->dmabuf && !o->has_phys)
+		return invalfc(fc, "no region: give phys= and size=, or dmabuf");
+	if (o->has_phys && !o->has_size)
+		return invalfc(fc, "phys= needs size=");
+	if (o->has_phys && o->phys + o->size < o->phys)
+		return invalfc(fc, "phys + size overflows");
+	if (strcmp(o->branch, "main")) {
+		errorfc(fc, "branch '%s': no such branch", o->branch);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int daxfs_map(struct fs_context *fc, struct daxfs_sb_info *sbi)
+{
+	struct daxfs_opts *o = &sbi->opts;
+	int ret;
+
+	if (o->dmabuf) {
+		ret = daxfs_region_map_dmabuf(&sbi->region, o->dmabuf);
+		if (ret)
+			return invalfc(fc, "dmabuf: cannot map it (%d)", ret);
+		o->dmabuf = NULL;	/* the region owns the reference now */
+		return 0;
+	}
+	ret = daxfs_region_map_phys(&sbi->region, o->phys, o->size);
+	if (ret)
+		errorfc(fc, "phys=0x%llx size=%llu: cannot map (%d)",
+			(u64)o->phys, o->size, ret);
+	return ret;
+}
+
+/* Reports only the first problem, as one dmesg line. */
+struct daxfs_report {
+	const struct daxfs_region *region;
+	bool done;
+};
+
+static void daxfs_report_once(void *ctx, const char *msg)
+{
+	struct daxfs_report *r = ctx;
+
+	if (r->done)
+		return;
+	r->done = true;
+	if (r->region->source == DAXFS_SOURCE_PHYS)
+		pr_err("phys=0x%llx: bad image: %s\n", (u64)r->region->phys,
+		       msg);
+	else
+		pr_err("dmabuf: bad image: %s\n", msg);
+}
+
+static int daxfs_open_image(struct daxfs_sb_info *sbi,
+			    struct daxfs_report *rep)
+{
+	int ret;
+
+	ret = daxfs_image_open(&sbi->img, sbi->region.base, sbi->region.size,
+			       daxfs_report_once, rep);
+	if (!ret && sbi->img.total_size > sbi->region.size) {
+		daxfs_report_once(rep, "image is larger than the region");
+		ret = -EINVAL;
+	}
+	if (!ret && !sbi->opts.novalidate) {
+		ret = daxfs_validate(&sbi->img, 0, daxfs_report_once, rep);
+		sbi->validated = !ret;
+	}
+	if (ret)
+		daxfs_report_once(rep, "cannot open the image");
+	return ret;
+}
+
+static const struct super_operations daxfs_super_ops;
+
+static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct daxfs_sb_info *sbi = sb->s_fs_info;
+	struct daxfs_report rep = { .region = &sbi->region };
+	struct inode *root;
+	int ret;
+
+	ret = daxfs_map(fc, sbi);
+	if (ret)
+		return ret;
+	ret = daxfs_open_image(sbi, &rep);
+	if (ret)
+		return ret;
+
+	sb->s_magic = DAXFS_SUPER_MAGIC;
+	sb->s_op = &daxfs_super_ops;
+	sb->s_xattr = daxfs_xattr_handlers;
+	sb->s_flags |= SB_RDONLY | SB_NOSEC;
+	sb->s_blocksize = DAXFS_BLOCK_SIZE;
+	sb->s_blocksize_bits = DAXFS_BLOCK_SHIFT;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	sb->s_time_min = S64_MIN;
+	sb->s_time_max = S64_MAX;
+	BUILD_BUG_ON(sizeof(sb->s_uuid) != 16);
+	memcpy(&sb->s_uuid, sbi->region.base +
+	       offsetof(struct daxfs_super, uuid), sizeof(sb->s_uuid));
+
+	root = daxfs_iget(sb, sbi->img.root_ino);
+	if (IS_ERR(root)) {
+		daxfs_report_once(&rep, "cannot read the root inode");
+		return PTR_ERR(root);
+	}
+	if (!S_ISDIR(root->i_mode)) {
+		daxfs_report_once(&rep, "root inode is not a directory");
+		iput(root);
+		return -EUCLEAN;
+	}
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root)
+		return -ENOMEM;
+	return 0;
+}
+
+static int daxfs_get_tree(struct fs_context *fc)
+{
+	struct daxfs_sb_info *sbi = fc->s_fs_info;
+	int ret;
+
+	ret = daxfs_check_opts(fc, &sbi->opts);
+	if (ret)
+		return ret;
+	return get_tree_nodev(fc, daxfs_fill_super);
+}
+
+static int daxfs_reconfigure(struct fs_context *fc)
+{
+	if (!(fc->sb_flags & SB_RDONLY)) {
+		errorfc(fc, "this mount is read-only");
+		return -EROFS;
+	}
+	return 0;
+}
+
+static void daxfs_free_sbi(struct daxfs_sb_info *sbi)
+{
+	if (!sbi)
+		return;
+	daxfs_region_unmap(&sbi->region);
+	daxfs_dmabuf_put(sbi->opts.dmabuf);
+	kfree(sbi);
+}
+
+static void daxfs_free_fc(struct fs_context *fc)
+{
+	daxfs_free_sbi(fc->s_fs_info);
+}
+
+static const struct fs_context_operations daxfs_context_ops = {
+	.parse_param	= daxfs_parse_param,
+	.get_tree	= daxfs_get_tree,
+	.reconfigure	= daxfs_reconfigure,
+	.free		= daxfs_free_fc,
+};
+
+static int daxfs_init_fs_context(struct fs_context *fc)
+{
+	struct daxfs_sb_info *sbi;
+
+	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+	if (!sbi)
+		return -ENOMEM;
+	strscpy(sbi->opts.branch, "main", sizeof(sbi->opts.branch));
+	fc->s_fs_info = sbi;
+	fc->sb_flags |= SB_RDONLY;
+	fc->ops = &daxfs_context_ops;
+	return 0;
+}
+
+/* Free delta pages, read from the delta header with its bounds checked. */
+static u64 daxfs_free_delta_pages(const struct daxfs_image *img)
+{
+	const struct daxfs_delta_super *ds;
+	u64 pages, free;
+
+	if (!img->delta_size || img->delta_size < sizeof(*ds) ||
+	    img->delta_off > img->size ||
+	    img->size - img->delta_off < sizeof(*ds))
+		return 0;
+	ds = (const struct daxfs_delta_super *)(img->base + img->delta_off);
+	if (le64_to_cpu(READ_ONCE(ds->magic)) != DAXFS_DELTA_MAGIC)
+		return 0;
+	pages = le64_to_cpu(READ_ONCE(ds->page_count));
+	free = le64_to_cpu(READ_ONCE(ds->free_pages));
+	pages = min_t(u64, pages, img->delta_size >> DAXFS_BLOCK_SHIFT);
+	return min(free, pages);
+}
+
+static int daxfs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	u64 id = 0;
+
+	memcpy(&id, &sb->s_uuid, sizeof(id));
+	buf->f_type = DAXFS_SUPER_MAGIC;
+	buf->f_bsize = DAXFS_BLOCK_SIZE;
+	buf->f_frsize = DAXFS_BLOCK_SIZE;
+	buf->f_blocks = sbi->region.size >> DAXFS_BLOCK_SHIFT;
+	buf->f_bfree = daxfs_free_delta_pages(&sbi->img);
+	buf->f_bavail = buf->f_bfree;
+	buf->f_files = sbi->img.inode_count;
+	buf->f_ffree = 0;
+	buf->f_namelen = DAXFS_NAME_MAX;
+	buf->f_fsid = u64_to_fsid(id);
+	return 0;
+}
+
+static void daxfs_show_size(struct seq_file *m, u64 v)
+{
+	static const char units[] = "KMG";
+	int i;
+
+	for (i = 2; i >= 0; i--) {
+		unsigned int shift = 10 * (i + 1);
+
+		if (v && !(v & ((1ULL << shift) - 1))) {
+			seq_printf(m, "%llu%c", v >> shift, units[i]);
+			return;
+		}
+	}
+	seq_printf(m, "%llu", v);
+}
+
+static int daxfs_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(root->d_sb);
+	const struct daxfs_region *r = &sbi->region;
+
+	if (r->source == DAXFS_SOURCE_PHYS)
+		seq_printf(m, ",phys=0x%llx", (u64)r->phys);
+	else
+		seq_puts(m, ",dmabuf");
+	seq_puts(m, ",size=");
+	daxfs_show_size(m, r->size);
+	seq_puts(m, ",branch=");
+	seq_escape(m, sbi->opts.branch, ", \t\n\\");
+	if (sbi->opts.novalidate)
+		seq_puts(m, ",novalidate");
+	if (sbi->opts.force)
+		seq_puts(m, ",force");
+	return 0;
+}
+
+static const struct super_operations daxfs_super_ops = {
+	.alloc_inode	= daxfs_alloc_inode,
+	.free_inode	= daxfs_free_inode,
+	.statfs		= daxfs_statfs,
+	.show_options	= daxfs_show_options,
+};
+
+static void daxfs_kill_sb(struct super_block *sb)
+{
+	struct daxfs_sb_info *sbi = sb->s_fs_info;
+
+	kill_anon_super(sb);
+	daxfs_free_sbi(sbi);
+}
+
+static struct file_system_type daxfs_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= "daxfs",
+	.init_fs_context	= daxfs_init_fs_context,
+	.parameters		= daxfs_param_specs,
+	.kill_sb		= daxfs_kill_sb,
+};
+MODULE_ALIAS_FS("daxfs");
+
+static int __init daxfs_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(PAGE_SIZE != DAXFS_BLOCK_SIZE);
+	ret = daxfs_inode_cache_init();
+	if (ret)
+		return ret;
+	ret = register_filesystem(&daxfs_fs_type);
+	if (ret)
+		daxfs_inode_cache_exit();
+	return ret;
+}
+
+static void __exit daxfs_exit(void)
+{
+	unregister_filesystem(&daxfs_fs_type);
+	daxfs_inode_cache_exit();
+}
+
+module_init(daxfs_init);
+module_exit(daxfs_exit);
+
+MODULE_DESCRIPTION("DAXFS: a filesystem living in a memory region");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,185 @@
+#!/bin/bash
+# Hostile images: 200 mutated variants of a small image (random byte
+# flips and field-aware corruptions with the CRCs fixed up, see
+# helpers/corrupt.c), mounted from physical memory or a vgem dma-buf.
+# Each mount either fails cleanly (EUCLEAN or EINVAL and one kernel log
+# line) or succeeds, survives a full walk (find + cat + mmap + stat +
+# getfattr) with no error but EUCLEAN/EIO, and, when the tools accept the
+# image, reads exactly what daxfs-inspect extracts from it.  Then
+# `novalidate` mounts and images changed under a live mount exercise the
+# use-time checks.  The kernel log stays free of oops/BUG/WARN and the
+# module unloads at the end.
+. "$(dirname "$0")/lib/common.sh"
+
+need "$MKDAXFS" "$INSPECT" "$H/corrupt" "$H/dxmount" "$H/physcopy" \
+	"$H/walk" "$H/treecmp" "$H/filecheck"
+COUNT=${HOSTILE_COUNT:-200}
+NOVALIDATE=${HOSTILE_NOVALIDATE:-20}
+LIVE=${HOSTILE_LIVE:-10}
+MAXSHOW=15
+daxfs_load
+modprobe vgem 2>/dev/null
+dmesg_mark
+START_MARK=$DMESG_MARK
+
+# --- a small tree with every kind of entry --------------------------------
+SRC=$W/src
+MNT=$W/mnt
+mkdir -p "$SRC/a/b/c" "$SRC/d/e" "$SRC/many" "$MNT"
+echo "small file" >"$SRC/a/small"
+"$H/filecheck" gen "$SRC/a/b/pages" 12288 1
+"$H/filecheck" gen "$SRC/a/b/c/odd" 10001 2
+truncate -s 1M "$SRC/d/sparse"
+"$H/filecheck" gen "$W/page" 4096 3
+dd if="$W/page" of="$SRC/d/sparse" bs=4096 seek=128 conv=notrunc 2>/dev/null
+for i in $(seq 1 30); do echo "$i" >"$SRC/many/f$i"; done
+ln -s ../a/small "$SRC/d/rel"
+ln -s /nonexistent/target "$SRC/d/dangling"
+ln -s "$(printf 'x%.0s' $(seq 1 300))" "$SRC/d/longlink"
+ln "$SRC/a/small" "$SRC/d/e/hard"
+mkfifo "$SRC/d/fifo"
+mknod "$SRC/d/null" c 1 3
+mknod "$SRC/d/loop" b 7 0
+"$H/treecmp" --mksock "$SRC/d/sock" 2>/dev/null
+setfattr -n user.color -v blue "$SRC/a/small"
+setfattr -n trusted.t -v 12345 "$SRC/a/b"
+setcap cap_net_raw+ep "$SRC/a/b/pages" 2>/dev/null
+chown 1000:1000 "$SRC/a/b/c/odd"
+chmod 4755 "$SRC/a/b/pages"
+BASE=$W/base.img
+if ! "$MKDAXFS" -q -d "$SRC" -o "$BASE" 2>"$W/err"; then
+	fail "hostile: mkdaxfs: $(head -n 1 "$W/err")"
+	exit 1
+fi
+expect "hostile: base image passes check" "$INSPECT" "$BASE" check
+LEN=$(round_up $(( $(stat -c %s "$BASE") + 65536 )) 65536)
+need_phys "$LEN"
+OPTS="phys=$PHYS,size=$LEN"
+
+nbad=0
+bad() {	# bad CATEGORY MESSAGE
+	nbad=$((nbad + 1))
+	eval "bad_$1=\$((\${bad_$1:-0} + 1))"
+	[ "$nbad" -le "$MAXSHOW" ] && fail "hostile-$1: $2"
+}
+
+# mount_img IMG VIA [EXTRA]: mount IMG at $MNT by phys or vgem; sets
+# $merr (errno name when refused); returns dxmount's status.
+mount_img() {
+	local img=$1 via=$2 extra=${3:-}
+	merr=
+	if [ "$via" = vgem ]; then
+		merr=$("$H/dxmount" vgem "$img" "$MNT" "$extra" 2>"$W/merr")
+	else
+		"$H/physcopy" put "$img" "$PHYS" "$LEN" 2>"$W/merr" || return 1
+		merr=$("$H/dxmount" opts "$MNT" "$OPTS${extra:+,$extra}" \
+			2>"$W/merr")
+	fi
+}
+
+# walk_mnt CATEGORY WHAT ALLOWED: a full walk; it must end, and with no
+# error but the allowed ones.
+walk_mnt() {
+	if ! timeout 120 "$H/walk" -a "$3" "$MNT" >"$W/wout" 2>"$W/werr"
+	then
+		bad "$1" "$2: walk: $(head -n 1 "$W/werr") $(tail -n 1 "$W/wout")"
+		return 1
+	fi
+}
+
+umount_mnt() {	# umount_mnt WHAT
+	if ! umount "$MNT" 2>"$W/uerr"; then
+		bad umount "$1: umount: $(head -n 1 "$W/uerr")"
+		umount -l "$MNT" 2>/dev/null
+	fi
+}
+
+# --- 200 mutated images, validation on ----------------------------------------
+refused=0 mounted=0 compared=0
+for seed in $(seq 1 "$COUNT"); do
+	desc=$("$H/corrupt" "$BASE" "$W/m.img" "$seed") ||
+		{ bad setup "seed $seed: corrupt failed"; continue; }
+	via=phys
+	[ $((seed % 4)) -eq 0 ] && via=vgem
+	dmesg_mark
+	mount_img "$W/m.img" "$via"
+	rc=$?
+	what="$desc [$via]"
+	if [ "$rc" -eq 2 ]; then
+		refused=$((refused + 1))
+		case "$merr" in
+		EUCLEAN|EINVAL) ;;
+		*) bad refuse "$what: refused with $merr, want EUCLEAN/EINVAL" ;;
+		esac
+		n=$(dmesg_new | grep -c daxfs)
+		if [ "$via" = vgem ] && [ "$n" -eq 0 ] &&
+		   grep -q 'kernel: ' "$W/merr"; then
+			n=1	# reported through the fs_context log instead
+		fi
+		[ "$n" -eq 1 ] ||
+			bad refuse "$what: $n kernel log lines, want one"
+		continue
+	elif [ "$rc" -ne 0 ]; then
+		bad setup "$what: $(tail -n 1 "$W/merr")"
+		continue
+	fi
+	mounted=$((mounted + 1))
+	walk_mnt walk "$what" EUCLEAN,EIO
+	# an image the tools accept must read back exactly as they see it
+	if "$INSPECT" "$W/m.img" check >/dev/null 2>&1; then
+		rm -rf "$W/x"
+		if "$INSPECT" "$W/m.img" extract "$W/x" >/dev/null 2>&1; then
+			compared=$((compared + 1))
+			"$H/treecmp" "$W/x" "$MNT" >"$W/tc" 2>&1 ||
+				bad reads "$what: mount differs from extract: $(head -n 1 "$W/tc")"
+		fi
+	fi
+	umount_mnt "$what"
+done
+for c in refuse walk reads umount setup; do
+	v=bad_$c
+	[ "${!v:-0}" -eq 0 ] && pass "hostile-$c: $COUNT images ($refused refused, $mounted mounted, $compared compared with extract)"
+done
+
+# --- novalidate: the use-time checks alone --------------------------------------
+kinds=(inode extent dirent xattr name order cycle flip)
+nv_mounted=0
+for i in $(seq 1 "$NOVALIDATE"); do
+	seed=$((1000 + i))
+	kind=${kinds[$((i % ${#kinds[@]}))]}
+	desc=$("$H/corrupt" "$BASE" "$W/m.img" "$seed" "$kind") || continue
+	mount_img "$W/m.img" phys novalidate
+	rc=$?
+	[ "$rc" -eq 2 ] && continue	# the superblock check still runs
+	[ "$rc" -ne 0 ] && { bad setup "$desc: $(tail -n 1 "$W/merr")"; continue; }
+	nv_mounted=$((nv_mounted + 1))
+	walk_mnt novalidate "$desc [novalidate]" \
+		EUCLEAN,EIO,ENOENT,ELOOP,ESTALE,ENODATA
+	umount_mnt "$desc [novalidate]"
+done
+[ "${bad_novalidate:-0}" -eq 0 ] &&
+	pass "hostile-novalidate: $NOVALIDATE images ($nv_mounted mounted and walked)"
+
+# --- images that change under a live mount -------------------------------------
+for i in $(seq 1 "$LIVE"); do
+	seed=$((2000 + i))
+	"$H/physcopy" put "$BASE" "$PHYS" "$LEN" || { bad setup "live: put"; continue; }
+	if ! "$H/dxmount" opts "$MNT" "$OPTS" >/dev/null 2>"$W/merr"; then
+		bad live "live $i: mounting the good image: $(tail -n 1 "$W/merr")"
+		continue
+	fi
+	walk_mnt live "live $i: good image" EUCLEAN,EIO
+	desc=$("$H/corrupt" "$BASE" "$W/m.img" "$seed")
+	"$H/physcopy" put "$W/m.img" "$PHYS" "$LEN"
+	walk_mnt live "live $i: changed to $desc" \
+		EUCLEAN,EIO,ENOENT,ELOOP,ESTALE,ENODATA
+	umount_mnt "live $i"
+done
+[ "${bad_live:-0}" -eq 0 ] &&
+	pass "hostile-live: $LIVE images changed under a mount"
+
+[ "$nbad" -gt "$MAXSHOW" ] &&
+	fail "hostile: $((nbad - MAXSHOW)) more failures not shown"
+DMESG_MARK=$START_MARK
+dmesg_clean "hostile: kernel log has no oops/BUG/WARNING"
+expect "hostile: module unloads" daxfs_unload

@@ -1,0 +1,109 @@
+# Shared setup for the guest tests (sourced by tests/vm/guest/*.sh).
+#
+# Runs inside the VM that tests/vm/vm.sh boots.  Uses from the environment:
+#   DAXFS_TOP       repository root (default: derived from this file)
+#   DAXFS_KO        the module to test (default: $DAXFS_TOP/daxfs.ko)
+#   DAXFS_PHYS, DAXFS_PHYS_SIZE   the NVDIMM region vm.sh provides
+#   KVER, VM_SHARE  as set by vm.sh
+# Gives: pass/fail/expect (tests/lib.sh), helper paths, a scratch
+# directory $W in the guest's tmpfs (removed on exit, mounts under it
+# unmounted), module load/unload, and dmesg bookkeeping.
+
+GUEST_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DAXFS_TOP=${DAXFS_TOP:-$(cd "$GUEST_LIB/../../../.." && pwd)}
+. "$DAXFS_TOP/tests/lib.sh"
+
+H=$DAXFS_TOP/build/vm-helpers
+MKDAXFS=${DAXFS_MKDAXFS:-$DAXFS_TOP/build/mkdaxfs}
+INSPECT=${DAXFS_INSPECT:-$DAXFS_TOP/build/daxfs-inspect}
+GENTREE=$DAXFS_TOP/tests/host/gentree.sh
+DAXFS_KO=${DAXFS_KO:-$DAXFS_TOP/daxfs.ko}
+PHYS=${DAXFS_PHYS:-}
+PHYS_SIZE=${DAXFS_PHYS_SIZE:-0}
+KVER=${KVER:-$(uname -r)}
+T=${TEST_NAME:-$(basename "$0" .sh)}
+
+W=$(mktemp -d /tmp/daxfs-"$T".XXXXXX)
+
+cleanup_mounts() {
+	local m
+	# innermost first
+	for m in $(awk -v w="$W" 'index($2, w) == 1 { print $2 }' \
+			/proc/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+}
+common_exit() {
+	cleanup_mounts
+	rm -rf "$W"
+}
+trap common_exit EXIT
+
+# need_tools: fail (one line) and exit when a build output is missing.
+need() {
+	local f
+	for f in "$@"; do
+		if [ ! -x "$f" ] && [ ! -f "$f" ]; then
+			fail "$T: setup: $f missing (make tools module; make -C tests/vm/helpers)"
+			exit 1
+		fi
+	done
+}
+
+daxfs_loaded() { grep -qw daxfs /proc/filesystems; }
+
+daxfs_load() {
+	daxfs_loaded && return 0
+	need "$DAXFS_KO"
+	local d
+	# insmod does not load dependencies (libcrc32c)
+	for d in $(modinfo -F depends "$DAXFS_KO" 2>/dev/null | tr , ' '); do
+		modprobe "$d"
+	done
+	insmod "$DAXFS_KO" || { fail "$T: insmod $DAXFS_KO"; exit 1; }
+}
+
+# daxfs_unload: 0 when the module is gone afterwards.
+daxfs_unload() {
+	grep -q '^daxfs ' /proc/modules || return 0
+	rmmod daxfs
+}
+
+need_phys() {	# need_phys BYTES: the NVDIMM region must hold BYTES
+	if [ -z "$PHYS" ]; then
+		fail "$T: setup: no NVDIMM region (vm.sh --nvdimm FILE:SIZE)"
+		exit 1
+	fi
+	if [ "$PHYS_SIZE" -lt "$1" ]; then
+		fail "$T: setup: NVDIMM region is $PHYS_SIZE bytes, need $1"
+		exit 1
+	fi
+}
+
+# dmesg bookkeeping: dmesg_mark remembers where the log is; dmesg_new
+# prints what was logged since.
+DMESG_MARK=0
+dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
+dmesg_new() { dmesg | tail -n +$((DMESG_MARK + 1)); }
+DMESG_BAD='Oops|BUG:|WARNING:|general protection|Call Trace|UBSAN|KASAN|RIP:|refcount_t|Objects remaining'
+# dmesg_clean NAME: PASS when nothing bad was logged since the mark.
+dmesg_clean() {
+	local bad
+	bad=$(dmesg_new | grep -E "$DMESG_BAD" | head -n 3)
+	if [ -n "$bad" ]; then
+		fail "$1: kernel log: $(echo "$bad" | tr '\n' ' ')"
+		return 1
+	fi
+	pass "$1"
+}
+
+# round_up N ALIGN
+round_up() { echo $(( ($1 + $2 - 1) / $2 * $2 )); }
+
+# mounted_at DIR: is a daxfs mounted exactly at DIR?
+mounted_at() { awk -v d="$1" '$2 == d && $3 == "daxfs" { f = 1 } END { exit !f }' /proc/mounts; }
+
+# mem_kb FIELD: a /proc/meminfo value in kB.
+mem_kb() { awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo; }
+
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Zero copy: a 256 MiB file in an image in physical memory, read with
+# read() and through mmap.  The content must match the source, and
+# "Cached" in /proc/meminfo must grow by less than 8 MiB around each
+# read: the data is never copied into the page cache.
+. "$(dirname "$0")/lib/common.sh"
+
+need "$MKDAXFS" "$H/filecheck"
+SIZE_MB=${ZEROCOPY_MB:-256}
+LIMIT_KB=$((8 * 1024))
+need_phys $(( (SIZE_MB + 8) << 20 ))
+daxfs_load
+dmesg_mark
+
+SRC=$W/src
+MNT=$W/mnt
+mkdir -p "$SRC" "$MNT"
+"$H/filecheck" gen "$SRC/big" "${SIZE_MB}M" 42 || { fail "zerocopy: gen"; exit 1; }
+want=$("$H/filecheck" sum "$SRC/big" read)
+expect "zerocopy: mkdaxfs -p" "$MKDAXFS" -q -d "$SRC" -p "$PHYS" -s "$PHYS_SIZE"
+# the source stays in tmpfs (Shmem, part of Cached) but does not change
+# while we measure; only the growth around each read counts.
+mount -t daxfs -o "phys=$PHYS,size=$PHYS_SIZE" none "$MNT" ||
+	{ fail "zerocopy: mount"; exit 1; }
+
+for how in read mmap; do
+	drop_caches
+	before=$(mem_kb Cached)
+	got=$("$H/filecheck" sum "$MNT/big" "$how")
+	after=$(mem_kb Cached)
+	if [ "$got" = "$want" ]; then
+		pass "zerocopy: $how content ($want)"
+	else
+		fail "zerocopy: $how content: got '$got', want '$want'"
+	fi
+	grew=$((after - before))
+	if [ "$grew" -lt "$LIMIT_KB" ]; then
+		pass "zerocopy: $how of ${SIZE_MB} MiB grew Cached by $grew kB (< $LIMIT_KB)"
+	else
+		fail "zerocopy: $how of ${SIZE_MB} MiB grew Cached by $grew kB (limit $LIMIT_KB)"
+	fi
+done
+expect "zerocopy: umount" umount "$MNT"
+dmesg_clean "zerocopy: kernel log clean"

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * filecheck: deterministic file content and the ways of reading it.
+ *
+ *   filecheck gen FILE SIZE SEED   write SIZE bytes of pseudo-random data
+ *   filecheck sum FILE read|mmap   print a 64-bit checksum of FILE, reading
+ *                                  it with read() or through a mapping
+ *   filecheck private FILE         MAP_PRIVATE write test: writing one byte
+ *                                  of a private mapping copies that page
+ *                                  only, and the file stays unchanged
+ *
+ * Exit status 0 on success; on a failed check one line on stderr, exit 1.
+ */
+#include <sys/mman.h>
+#include "common.h"
+
+#define CHUNK	(1UL << 20)
+#define PAGE	4096UL
+
+struct sum {
+	uint64_t h;
+};
+
+static void sum_bytes(struct sum *s, const unsigned char *p, size_t n)
+{
+	uint64_t h = s->h;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	s->h = h;
+}
+
+static int gen(const char *path, uint64_t size, uint64_t seed)
+{
+	uint64_t *buf = xmalloc(CHUNK), x = seed * 0x9e3779b97f4a7c15ULL + 1;
+	uint64_t done = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die_errno("%s", path);
+	while (done < size) {
+		size_t n = size - done < CHUNK ? size - done : CHUNK, i;
+
+		for (i = 0; i < CHUNK / 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = x;
+		}
+		if (write(fd, buf, n) != (ssize_t)n)
+			die_errno("write %s", path);
+		done += n;
+	}
+	if (close(fd))
+		die_errno("close %s", path);
+	free(buf);
+	return 0;
+}
+
+static int sum_read(const char *path)
+{
+	struct sum s = { 0xcbf29ce484222325ULL };
+	unsigned char *buf = xmalloc(CHUNK);
+	uint64_t total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("%s", path);
+	while ((n = read(fd, buf, CHUNK)) > 0) {
+		sum_bytes(&s, buf, n);
+		total += n;
+	}
+	if (n < 0)
+		die_errno("read %s", path);
+	close(fd);
+	printf("%016llx %llu\n", (unsigned long long)s.h,
+	       (unsigned long long)total);
+	return 0;
+}
+
+static int sum_mmap(const char *path)
+{
+	struct sum s = { 0xcbf29ce484222325ULL };
+	struct stat st;
+	unsigned char *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die_errno("%s", path);
+	if (st.st_size) {
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die_errno("mmap %s", path);
+		sum_bytes(&s, p, st.st_size);
+		munmap(p, st.st_size);
+	}
+	close(fd);
+	printf("%016llx %llu\n", (unsigned long long)s.h,
+	       (unsigned long long)st.st_size);
+	return 0;
+}
+
+/* "Anonymous:" of the mapping that starts at @addr, in kB; -1 if absent. */
+static long smaps_anon_kb(void *addr)
+{
+	char line[256], perms[8];
+	unsigned long start, end;
+	int in_vma = 0;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		die_errno("/proc/self/smaps");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3)
+			in_vma = start == (unsigned long)addr;
+		else if (in_vma &&
+			 sscanf(line, "Anonymous: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int private_write(const char *path)
+{
+	unsigned char orig[3 * PAGE], *p, *q;
+	long anon;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("%s", path);
+	if (pread(fd, orig, sizeof(orig), 0) != (ssize_t)sizeof(orig))
+		die("%s: need a file of at least 3 pages", path);
+	p = mmap(NULL, sizeof(orig), PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		die_errno("mmap MAP_PRIVATE %s", path);
+	if (memcmp(p, orig, sizeof(orig)))
+		die("private mapping differs from read() before any write");
+	p[PAGE + 10] ^= 0xff;
+	if (memcmp(p, orig, PAGE) || memcmp(p + 2 * PAGE, orig + 2 * PAGE,
+					     PAGE))
+		die("private write changed another page of the mapping");
+	if (memcmp(p + PAGE, orig + PAGE, 10) ||
+	    memcmp(p + PAGE + 11, orig + PAGE + 11, PAGE - 11) ||
+	    p[PAGE + 10] != (orig[PAGE + 10] ^ 0xff))
+		die("private write did not land as written");
+	anon = smaps_anon_kb(p);
+	if (anon != 4)
+		die("private write made %ld kB anonymous, want 4 (one page)",
+		    anon);
+	q = mmap(NULL, sizeof(orig), PROT_READ, MAP_SHARED, fd, 0);
+	if (q == MAP_FAILED)
+		die_errno("mmap MAP_SHARED %s", path);
+	if (memcmp(q, orig, sizeof(orig)))
+		die("another mapping sees the private write");
+	memset(orig + PAGE, 0, PAGE);
+	if (pread(fd, orig + PAGE, PAGE, PAGE) != (ssize_t)PAGE ||
+	    memcmp(orig + PAGE, q + PAGE, PAGE))
+		die("read() after the private write differs from the file");
+	munmap(q, sizeof(orig));
+	munmap(p, sizeof(orig));
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	helper_name = "filecheck";
+	if (argc == 5 && !strcmp(argv[1], "gen"))
+		return gen(argv[2], parse_num(argv[3]), parse_num(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "sum") && !strcmp(argv[3], "read"))
+		return sum_read(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "sum") && !strcmp(argv[3], "mmap"))
+		return sum_mmap(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "private"))
+		return private_write(argv[2]);
+	fprintf(stderr, "usage: filecheck gen FILE SIZE SEED\n"
+		"       filecheck sum FILE read|mmap\n"
+		"       filecheck private FILE\n");
+	return 1;
+}

@@ -1,0 +1,149 @@
+#!/bin/bash
+# run.sh: the kernel tests, in QEMU guests (tests/check.sh runs this).
+#
+#   bash tests/vm/run.sh [GUEST_SCRIPT...]
+#
+# Installs what it needs (tests/deps.sh vm), builds the tools, the guest
+# helpers, and for each guest kernel daxfs.ko and the test dma-heap module
+# (each kernel's daxfs.ko in its own copy of the sources under
+# build/kmod/<kver>/, so the builds never clash and the tree stays clean).
+# Then, per kernel, one guest boots and runs every tests/vm/guest/*.sh (or
+# the scripts given) through tests/vm/suite.sh, and tests/vm/multikernel.sh
+# boots two guests on one image.  PASS:/FAIL: lines pass through, tagged
+# with the kernel ("PASS: [6.12] readside: ...").  A guest oops, BUG,
+# WARNING, crash or timeout adds a FAIL line (vm.sh shows the dmesg).
+#
+# Environment: VM_KERNELS (default "6.1 6.12"), VM_SUITE_TIMEOUT (seconds
+# for one kernel's guest scripts, default 420), SUITE_SCRIPT_TIMEOUT (one
+# script, default 300), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
+# skip the two-guest test.
+# Exit status: 0 when nothing failed.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP"
+. tests/lib.sh
+
+kernels=${VM_KERNELS:-6.1 6.12}
+suite_to=${VM_SUITE_TIMEOUT:-420}
+nv_size=${VM_NVDIMM_SIZE:-512M}
+VM=$TOP/tests/vm/vm.sh
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/daxfs-vmrun.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+LOG=$TMP/log
+: >"$LOG"
+
+say() { echo "$*" | tee -a "$LOG"; }
+# first_error LOGFILE: the first compiler/make error line, shortened
+first_error() {
+	grep -m1 -E 'error|Error|No such|not found' "$1" | cut -c1-160
+}
+
+t0=$SECONDS
+if ! bash tests/deps.sh vm >"$TMP/deps.log" 2>&1; then
+	cat "$TMP/deps.log" >&2
+	say "FAIL: vm: tests/deps.sh vm: $(tail -n1 "$TMP/deps.log")"
+	exit 1
+fi
+if ! make --no-print-directory tools >"$TMP/tools.log" 2>&1; then
+	cat "$TMP/tools.log" >&2
+	say "FAIL: vm: make tools: $(first_error "$TMP/tools.log")"
+fi
+if [ -f tests/vm/helpers/Makefile ] &&
+   ! make --no-print-directory -C tests/vm/helpers >"$TMP/helpers.log" 2>&1
+then
+	cat "$TMP/helpers.log" >&2
+	say "FAIL: vm: guest helpers: $(first_error "$TMP/helpers.log")"
+fi
+
+# build_kmod KVER: build daxfs.ko for KVER in build/kmod/KVER
+build_kmod() {
+	local kver=$1 d=$TOP/build/kmod/$1 sub
+	local kdir=/lib/modules/$kver/build
+	if ! ls module/*.c >/dev/null 2>&1; then
+		echo "no module sources (module/*.c)" >"$d.err"
+		return 1
+	fi
+	mkdir -p "$d"
+	cp -p Kbuild "$d/Kbuild"
+	for sub in include libdaxfs module; do
+		# sources only; objects already in the copy are kept
+		rsync -a --delete --include='*.c' --include='*.h' \
+			--exclude='*' "$TOP/$sub/" "$d/$sub/"
+	done
+	if ! make -C "$kdir" M="$d" modules >"$d/build.log" 2>&1; then
+		first_error "$d/build.log" >"$d.err"
+		return 1
+	fi
+	[ -f "$d/daxfs.ko" ] || { echo "no daxfs.ko produced" >"$d.err"
+				  return 1; }
+	rm -f "$d.err"
+}
+
+# build_heapmod KVER: the test dma-heap module (tests/vm/heapmod)
+build_heapmod() {
+	[ -f tests/vm/heapmod/Makefile ] || return 0
+	make --no-print-directory -C tests/vm/heapmod \
+		KDIR="/lib/modules/$1/build" >"$TMP/heapmod-$1.log" 2>&1
+}
+
+# tag K: prefix PASS:/FAIL: lines with [K], keep the rest, log the result
+tag() {
+	sed -u -E "s/^(PASS|FAIL): /\\1: [$1] /" | tee -a "$LOG"
+}
+
+# outcome K RESULTFILE RC WHAT: a FAIL line for a guest that went wrong
+outcome() {
+	local k=$1 res rc=$3 what=$4
+	res=$(cat "$2" 2>/dev/null)
+	case "$res" in
+	"ok "*) ;;
+	"kernel "*) say "FAIL: [$k] $what: guest kernel log shows" \
+			"Oops/BUG/WARNING (dmesg above)" ;;
+	timeout) say "FAIL: [$k] $what: timed out" ;;
+	crash) say "FAIL: [$k] $what: guest crashed (console log above)" ;;
+	*) say "FAIL: [$k] $what: vm.sh failed (exit $rc)" ;;
+	esac
+}
+
+for k in $kernels; do
+	kver=$("$VM" --kernel "$k" --print-kver 2>&1) || {
+		say "FAIL: [$k] vm: $kver"
+		continue
+	}
+	kstart=$SECONDS
+	echo "== kernel $kver"
+	if ! build_kmod "$kver"; then
+		say "FAIL: [$k] vm: daxfs.ko does not build for $kver:" \
+		    "$(cat "build/kmod/$kver.err")"
+		continue
+	fi
+	if ! build_heapmod "$kver"; then
+		cat "$TMP/heapmod-$kver.log" >&2
+		say "FAIL: [$k] vm: test heap module does not build:" \
+		    "$(first_error "$TMP/heapmod-$kver.log")"
+	fi
+	export DAXFS_TOP=$TOP DAXFS_KO=$TOP/build/kmod/$kver/daxfs.ko
+	rm -f "$TMP/nv.img"
+	"$VM" --kernel "$kver" --nvdimm "$TMP/nv.img:$nv_size" \
+		--timeout "$suite_to" --result "$TMP/result" \
+		--env "SUITE_SCRIPT_TIMEOUT=${SUITE_SCRIPT_TIMEOUT:-300}" \
+		tests/vm/suite.sh "$@" 2>&1 | tag "$k"
+	outcome "$k" "$TMP/result" "${PIPESTATUS[0]}" "vm suite"
+	rm -f "$TMP/nv.img" "$TMP/result"
+	echo "== kernel $kver: guest suite took $((SECONDS - kstart))s"
+	if [ -f tests/vm/multikernel.sh ] && [ "${VM_MULTIKERNEL:-1}" != 0 ] &&
+	   [ $# -eq 0 ]; then
+		mstart=$SECONDS
+		bash tests/vm/multikernel.sh --kernel "$kver" 2>&1 | tag "$k"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] multikernel" "$LOG" &&
+			say "FAIL: [$k] multikernel: exited $rc"
+		echo "== kernel $kver: multikernel took $((SECONDS - mstart))s"
+	fi
+done
+
+passed=$(grep -c '^PASS: ' "$LOG")
+failed=$(grep -c '^FAIL: ' "$LOG")
+echo "== vm tests: $passed passed, $failed failed in $((SECONDS - t0))s"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

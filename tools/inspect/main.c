@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * daxfs-inspect: print, check and unpack a DAXFS image held in a file,
+ * in physical memory or behind a mount.  This file is the command line.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "util.h"
+
+static const char usage_text[] =
+"Usage: daxfs-inspect [IMAGE | -m MNT | -p ADDR -s SIZE] COMMAND [ARG]\n"
+"\n"
+"Where the image is:\n"
+"  IMAGE            an image file (or block device), mapped read-only\n"
+"  -m, --mount MNT  a mounted DAXFS (copied out with DAXFS_IOC_READ_REGION)\n"
+"  -p, --phys ADDR  physical memory at ADDR through /dev/mem, with\n"
+"  -s, --size SIZE  the region size (K/M/G suffixes)\n"
+"\n"
+"Commands:\n"
+"  super            print the superblock\n"
+"  inodes           one line per inode\n"
+"  ls PATH          list a directory (or one entry) like ls -l\n"
+"  cat PATH         write a file to stdout (symlinks followed in the image)\n"
+"  extract DIR      recreate the tree with all metadata in DIR (new or empty)\n"
+"  check            full consistency check (fsck); exit 1 on a bad image\n"
+"  branches         list the branch table\n"
+"  log BRANCH       print the records of a branch's log\n"
+"\n"
+"  -h, --help       this text\n"
+"\n"
+"Exit status: 0 success, 1 error or damaged image, 2 usage error.\n";
+
+struct command {
+	const char *name;
+	int nargs;
+	int (*fn0)(struct inspect *in);
+	int (*fn1)(struct inspect *in, const char *arg);
+	const char *argname;
+};
+
+static const struct command commands[] = {
+	{ "super", 0, cmd_super, NULL, NULL },
+	{ "inodes", 0, cmd_inodes, NULL, NULL },
+	{ "ls", 1, NULL, cmd_ls, "PATH" },
+	{ "cat", 1, NULL, cmd_cat, "PATH" },
+	{ "extract", 1, NULL, cmd_extract, "DIR" },
+	{ "check", 0, cmd_check, NULL, NULL },
+	{ "branches", 0, cmd_branches, NULL, NULL },
+	{ "log", 1, NULL, cmd_log, "BRANCH" },
+};
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	exit(EXIT_USAGE);
+}
+
+/* Reporter for daxfs_image_open() outside of `check`. */
+void inspect_report(void *ctx, const char *msg)
+{
+	struct inspect *in = ctx;
+
+	err_msg("%s: %s", in->reg.desc, msg);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int open_region(struct inspect *in, const char *image,
+		       const char *mnt, const char *phys, const char *size)
+{
+	uint64_t addr, len;
+
+	if (mnt)
+		return region_open_mount(&in->reg, mnt);
+	if (phys) {
+		if (parse_u64(phys, &addr) < 0)
+			usage_error("bad address '%s'", phys);
+		if (parse_size(size, &len) < 0 || len == 0)
+			usage_error("bad size '%s'", size);
+		return region_open_phys(&in->reg, addr, len);
+	}
+	return region_open_file(&in->reg, image);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "phys", required_argument, NULL, 'p' },
+		{ "size", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *mnt = NULL, *phys = NULL, *size = NULL, *image = NULL;
+	const struct command *cmd;
+	struct inspect in;
+	int c, rc;
+
+	prog_name = "daxfs-inspect";
+	while ((c = getopt_long(argc, argv, "+m:p:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			mnt = optarg;
+			break;
+		case 'p':
+			phys = optarg;
+			break;
+		case 's':
+			size = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s: try --help\n", prog_name);
+			return EXIT_USAGE;
+		}
+	}
+	if (mnt && phys)
+		usage_error("-m and -p exclude each other");
+	if (!!phys != !!size)
+		usage_error("-p ADDR and -s SIZE go together");
+	if (!mnt && !phys) {
+		if (optind >= argc)
+			usage_error("no image given");
+		image = argv[optind++];
+	}
+	if (optind >= argc)
+		usage_error("no command given");
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		usage_error("unknown command '%s'", argv[optind]);
+	optind++;
+	if (argc - optind < cmd->nargs)
+		usage_error("%s needs %s", cmd->name, cmd->argname);
+	if (argc - optind > cmd->nargs)
+		usage_error("too many arguments for %s", cmd->name);
+
+	memset(&in, 0, sizeof(in));
+	if (open_region(&in, image, mnt, phys, size) < 0)
+		return EXIT_BAD;
+	if (cmd->fn0 == cmd_check) {
+		rc = cmd_check(&in);
+	} else if (daxfs_image_open(&in.img, in.reg.base, in.reg.size,
+				    inspect_report, &in) < 0) {
+		rc = EXIT_BAD;
+	} else {
+		rc = cmd->nargs ? cmd->fn1(&in, argv[optind]) : cmd->fn0(&in);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		err_msg("write error on standard output");
+		rc = EXIT_BAD;
+	}
+	region_close(&in.reg);
+	return rc;
+}
