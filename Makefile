@@ -23,7 +23,7 @@ COMMON_SRCS := $(sort $(wildcard tools/common/*.c))
 MKDAXFS_SRCS := $(sort $(wildcard tools/mkdaxfs/*.c))
 INSPECT_SRCS := $(sort $(wildcard tools/inspect/*.c))
 TEST_SRCS := $(sort $(wildcard tests/host/*.c))
-HDRS := $(wildcard include/*.h libdaxfs/*.h tools/*/*.h)
+HDRS := $(wildcard include/*.h libdaxfs/*.h tools/*/*.h tests/host/*.h)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(CORE_SRCS) $(COMMON_SRCS))
@@ -61,7 +61,7 @@ fuzz: $(FUZZ)
 $(FUZZ): tests/fuzz/fuzz_validate.c $(CORE_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS_ALL) $(WARN) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRCS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS)
 
 module:
 ifeq ($(KDIR),)

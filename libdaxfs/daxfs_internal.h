@@ -11,6 +11,8 @@
 #include "daxfs_core.h"
 
 #define DAXFS_NSEC_PER_SEC	1000000000U
+/* Largest regular file: a loff_t, with its last page addressable. */
+#define DAXFS_FILE_SIZE_MAX	((1ULL << 63) - DAXFS_BLOCK_SIZE)
 
 /* True if [@off, @off + @len) lies inside [0, @limit), without overflow. */
 static inline bool daxfs_range_ok(u64 off, u64 len, u64 limit)

@@ -49,7 +49,8 @@ int daxfs_inode_check(const struct daxfs_image *img,
 		return -EUCLEAN;
 	switch (in->mode & DAXFS_S_IFMT) {
 	case DAXFS_S_IFREG:
-		if (!daxfs_index_ok(in->data, in->count, img->extent_count))
+		if (in->size > DAXFS_FILE_SIZE_MAX ||
+		    !daxfs_index_ok(in->data, in->count, img->extent_count))
 			return -EUCLEAN;
 		break;
 	case DAXFS_S_IFDIR:

@@ -39,6 +39,9 @@
  *      the file (pgoff + npages <= pages of size).
  *   E4 no data page is mapped by two extents (of one file or of two):
  *      files never share data in the base image.
+ *   E5 size <= 2^63 - 4096 (a loff_t whose last page is addressable).
+ *   E6 with DAXFS_VALIDATE_DATA_CRC: the bytes after the end of file in
+ *      the last page, when an extent maps it, are zero (mmap shows them).
  *
  * Directory entries (of every directory)
  *   D1 no dirent entry belongs to two directories.
@@ -240,9 +243,13 @@ static int claim_pages(struct vstate *v, u64 ino, u64 i,
 	return 0;
 }
 
-/* E2, E3 for extent @i (index in the file) of inode @ino. */
+/*
+ * E2, E3 for extent @i (index in the file) of inode @ino; *@good is set
+ * when the extent lies inside the file and the data area.
+ */
 static int check_extent(struct vstate *v, u64 ino, u64 i,
-			const struct vext *e, u64 file_pages, u64 *next)
+			const struct vext *e, u64 file_pages, u64 *next,
+			bool *good)
 {
 	const struct daxfs_image *img = v->img;
 	u64 bytes;
@@ -265,7 +272,26 @@ static int check_extent(struct vstate *v, u64 ino, u64 i,
 		return BAD(v, "inode %u: extent %u beyond the file size",
 			   ino, i) ? -EUCLEAN : 0;
 	*next = e->pgoff + e->npages;
+	*good = true;		/* inside the file and the data area */
 	return claim_pages(v, ino, i, e);
+}
+
+/* E6: extent @e maps the file's last page; its tail must be zero. */
+static int check_eof_tail(struct vstate *v, const struct daxfs_inode_info *in,
+			  const struct vext *e)
+{
+	u64 last = daxfs_pages(in->size) - 1;
+	u32 used = in->size & (DAXFS_BLOCK_SIZE - 1);
+	const u8 *page;
+
+	if (!used || last < e->pgoff || last - e->pgoff >= e->npages)
+		return 0;
+	page = v->img->base + e->off +
+	       ((last - e->pgoff) << DAXFS_BLOCK_SHIFT);
+	if (!all_zero(page + used, DAXFS_BLOCK_SIZE - used) &&
+	    BAD(v, "inode %u: bytes after end of file not zero", in->ino))
+		return -EUCLEAN;
+	return 0;
 }
 
 static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
@@ -273,7 +299,12 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 	u64 file_pages = daxfs_pages(in->size);
 	u64 next = 0, i;
 	struct vext e;
+	bool good;
 	int ret;
+
+	if (in->size > DAXFS_FILE_SIZE_MAX)
+		return BAD(v, "inode %u: file size %u too large", in->ino,
+			   in->size) ? -EUCLEAN : 0;
 
 	if (!daxfs_index_ok(in->data, in->count, v->img->extent_count))
 		return BAD(v, "inode %u: extents %u..+%u outside the extent table",
@@ -283,9 +314,17 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 			return BAD(v, "inode %u: extent %u shared with another inode",
 				   in->ino, i) ? -EUCLEAN : 0;
 		read_ext(v->img, in->data + i, &e);
-		ret = check_extent(v, in->ino, i, &e, file_pages, &next);
+		good = false;
+		ret = check_extent(v, in->ino, i, &e, file_pages, &next,
+				   &good);
 		if (ret)
 			return ret;
+		if (i + 1 == in->count && good &&
+		    (v->flags & DAXFS_VALIDATE_DATA_CRC)) {
+			ret = check_eof_tail(v, in, &e);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -294,15 +333,20 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 
 static bool xattr_prefix_ok(const u8 *name, u32 len)
 {
-	static const char *const prefixes[] = {
-		"user.", "trusted.", "security.", "system.",
+	static const struct {
+		const char *s;
+		u32 len;
+	} prefixes[] = {
+#define PFX(p) { p, sizeof(p) - 1 }
+		PFX("user."), PFX("trusted."), PFX("security."),
+		PFX("system."),
+#undef PFX
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		u32 plen = (u32)strlen(prefixes[i]);
-
-		if (len > plen && !memcmp(name, prefixes[i], plen))
+		if (len > prefixes[i].len &&
+		    !memcmp(name, prefixes[i].s, prefixes[i].len))
 			return true;
 	}
 	return false;
@@ -353,7 +397,7 @@ static int check_xattr(struct vstate *v, u64 ino, u64 i, u64 index,
 
 static int check_xattrs(struct vstate *v, const struct daxfs_inode_info *in)
 {
-	struct vname prev = { NULL, 0 }, cur;
+	struct vname prev = { NULL, 0 }, cur = { NULL, 0 };
 	u64 i;
 	int ret;
 
@@ -502,15 +546,13 @@ static int check_inode(struct vstate *v, u64 ino)
 
 /* ---- directory entries ---- */
 
-/* D3: name rules, one message per rule. */
+/* D3: name rules for a name of 1..255 bytes, one message per rule. */
 static int check_name(struct vstate *v, u64 dir, u64 i, const u8 *name,
 		      u32 len)
 {
 	const char *why = NULL;
 
-	if (!len || len > DAXFS_NAME_MAX)
-		why = "directory %u: entry %u name length invalid";
-	else if (memchr(name, '/', len))
+	if (memchr(name, '/', len))
 		why = "directory %u: entry %u name contains '/'";
 	else if (memchr(name, '\0', len))
 		why = "directory %u: entry %u name contains NUL";
@@ -561,7 +603,11 @@ static int check_dirent(struct vstate *v, u64 dir, u64 i, u64 index,
 	if (READ_ONCE(de->pad) &&
 	    BAD(v, "directory %u: entry %u padding not zero", dir, i))
 		return -EUCLEAN;
-	if (!daxfs_range_ok(off, len, img->strtab_size)) {
+	if (!len || len > DAXFS_NAME_MAX) {
+		if (BAD(v, "directory %u: entry %u name length %u invalid",
+			dir, i, len))
+			return -EUCLEAN;
+	} else if (!daxfs_range_ok(off, len, img->strtab_size)) {
 		if (BAD(v, "directory %u: entry %u name outside the string table",
 			dir, i))
 			return -EUCLEAN;
@@ -583,7 +629,7 @@ static int check_dirent(struct vstate *v, u64 dir, u64 i, u64 index,
 static int check_dir_entries(struct vstate *v, u64 dir)
 {
 	struct daxfs_inode_info in;
-	struct vname prev = { NULL, 0 }, cur;
+	struct vname prev = { NULL, 0 }, cur = { NULL, 0 };
 	u64 i;
 	int ret;
 

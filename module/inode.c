@@ -189,7 +189,9 @@ static int daxfs_fill_inode(struct inode *inode)
 	ret = daxfs_inode_read(daxfs_img(inode), inode->i_ino, info);
 	if (ret)
 		return ret;
-	if (info->size > MAX_LFS_FILESIZE)
+	/* (u32)-1 is no valid id: Linux reserves it to mean "none". */
+	if (info->size > MAX_LFS_FILESIZE || info->uid == U32_MAX ||
+	    info->gid == U32_MAX)
 		return -EUCLEAN;
 	inode->i_mode = info->mode;
 	i_uid_write(inode, info->uid);

@@ -112,6 +112,7 @@ usage_case "zero size" "invalid size" -d "$S" -o "$W/u/x" -s 0
 usage_case "unaligned size" "not a multiple of 4 KiB" \
 	-d "$S" -o "$W/u/x" -s 10000
 usage_case "size overflow" "invalid size" -d "$S" -o "$W/u/x" -s 99999999999T
+usage_case "size too large" "too large" -d "$S" -o "$W/u/x" -s 2000000T
 usage_case "--delta-size without -b" "--delta-size needs -b" \
 	-d "$S" -o "$W/u/x" --delta-size 1M
 usage_case "--delta-size too small" "too small" \

@@ -25,13 +25,27 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 T=$(mktemp -d /tmp/daxfs-rt.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# Trees go to a private tmpfs: creating and removing 100,000 files on a
+# disk can take minutes.  The generated tree needs user.* xattrs, which
+# tmpfs has only since Linux 6.6; without them it stays on $T.
+BIG=$T/tmpfs
+mkdir "$BIG"
+if ! mount -t tmpfs -o size=4G,mode=0700 daxfs-rt "$BIG" 2>/dev/null; then
+	BIG=$T
+fi
+trap 'mountpoint -q "$T/tmpfs" && umount "$T/tmpfs"; rm -rf "$T"' EXIT
+GEN=$T
+touch "$BIG/xattr-probe"
+if setfattr -n user.probe -v 1 "$BIG/xattr-probe" 2>/dev/null; then
+	GEN=$BIG
+fi
+rm -f "$BIG/xattr-probe"
 
 # first_lines FILE: the first lines of a log, indented, as evidence.
 first_lines() { head -n 5 "$1" | cut -c1-300 | sed 's/^/    /'; }
 
 # roundtrip NAME SRC MKDAXFS INSPECT [MKDAXFS OPTIONS] [-- TREECMP OPTIONS]
-# Leaves the image in $T/NAME.img and the copy in $T/NAME.out.
+# Leaves the image in $DEST/NAME.img and the copy in $DEST/NAME.out.
 roundtrip() {
 	local name=$1 src=$2 mk=$3 ins=$4
 	shift 4
@@ -39,7 +53,7 @@ roundtrip() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do mkopts+=("$1"); shift; done
 	[ $# -gt 0 ] && shift
 	tcopts=("$@")
-	local img=$T/$name.img out=$T/$name.out log=$T/$name.log
+	local img=$DEST/$name.img out=$DEST/$name.out log=$T/$name.log
 
 	if ! "$mk" -q "${mkopts[@]}" -d "$src" -o "$img" >"$log" 2>&1; then
 		fail "$name: mkdaxfs failed: $(head -n 1 "$log")"
@@ -60,56 +74,79 @@ roundtrip() {
 	"$TC" -p "$name" "${tcopts[@]}" "$src" "$out"
 }
 
+# explain_diff A B: where two images first differ past the superblock
+# (whose crc, uuid and meta_crc follow any other difference).
+explain_diff() {
+	local at ioff icnt rel
+	at=$(cmp -l -i 4096 "$1" "$2" 2>/dev/null | head -n 1 | awk '{ print $1 - 1 + 4096 }')
+	[ -n "$at" ] || { cmp "$1" "$2" 2>&1 | head -n 1; return; }
+	ioff=$(( $(od -An -tu8 -j 96 -N 8 "$1") ))
+	icnt=$(( $(od -An -tu8 -j 104 -N 8 "$1") ))
+	rel=$((at - ioff))
+	if [ "$rel" -ge 0 ] && [ "$rel" -lt $((icnt * 128)) ]; then
+		local f=$((rel % 128)) name=other
+		case $f in
+		4[0-7]|6[4-7]) name=atime ;; 4[89]|5[0-5]|6[89]|7[01]) name=mtime ;;
+		5[6-9]|6[0-3]|7[2-5]) name=ctime ;; [0-3]) name=mode ;;
+		esac
+		echo "first at byte $at: inode $((rel / 128 + 1)), field offset $f ($name)"
+	else
+		echo "first at byte $at (outside the inode table)"
+	fi
+}
+
 # --- the generated tree ------------------------------------------------------
-if bash "$TOP/tests/host/gentree.sh" "$T/src" "$TC" >"$T/gen.log" 2>&1; then
-	pass "gentree: generated $(find "$T/src" | wc -l) names"
+DEST=$GEN
+if bash "$TOP/tests/host/gentree.sh" "$GEN/src" "$TC" >"$T/gen.log" 2>&1; then
+	pass "gentree: generated $(find "$GEN/src" | wc -l) names"
 else
 	fail "gentree: $(tail -n 1 "$T/gen.log")"
 fi
-roundtrip gen "$T/src" "$MK" "$INS" -- --blocks
+roundtrip gen "$GEN/src" "$MK" "$INS" -- --blocks
 
 # --- reproducibility ---------------------------------------------------------
 # The same tree twice gives the same bytes, and so does the extracted copy
 # (in another directory, made by daxfs-inspect extract, which restores
 # atime and mtime; ctime cannot be restored and must not matter).
-if "$MK" -q -d "$T/src" -o "$T/again.img" >"$T/again.log" 2>&1 &&
-   cmp -s "$T/gen.img" "$T/again.img"; then
+if "$MK" -q -d "$GEN/src" -o "$GEN/again.img" >"$T/again.log" 2>&1 &&
+   cmp -s "$GEN/gen.img" "$GEN/again.img"; then
 	pass "repro: same tree built twice is byte-identical"
 else
-	fail "repro: same tree built twice differs: $(cmp "$T/gen.img" "$T/again.img" 2>&1 | head -n 1)"
+	fail "repro: same tree built twice differs: $(explain_diff "$GEN/gen.img" "$GEN/again.img")"
 fi
-if "$MK" -q -d "$T/gen.out" -o "$T/copy.img" >"$T/copy.log" 2>&1 &&
-   cmp -s "$T/gen.img" "$T/copy.img"; then
+if "$MK" -q -d "$GEN/gen.out" -o "$GEN/copy.img" >"$T/copy.log" 2>&1 &&
+   cmp -s "$GEN/gen.img" "$GEN/copy.img"; then
 	pass "repro: extracted copy rebuilds to the identical image"
 else
-	fail "repro: extracted copy gives another image: $(cmp "$T/gen.img" "$T/copy.img" 2>&1 | head -n 1)"
+	fail "repro: extracted copy gives another image: $(explain_diff "$GEN/gen.img" "$GEN/copy.img")"
 fi
-rm -rf "$T/again.img" "$T/copy.img" "$T/gen.out"
+rm -rf "$GEN/again.img" "$GEN/copy.img" "$GEN/gen.out"
 
 # --- the same tree in a branching image --------------------------------------
-roundtrip branching "$T/src" "$MK" "$INS" -b --delta-size 16M -- --blocks
-if "$INS" "$T/branching.img" branches >"$T/br.log" 2>&1 &&
+roundtrip branching "$GEN/src" "$MK" "$INS" -b --delta-size 16M -- --blocks
+if "$INS" "$GEN/branching.img" branches >"$T/br.log" 2>&1 &&
    grep -qE '^ +0 main +- +live' "$T/br.log"; then
 	pass "branching: branch table lists main"
 else
 	fail "branching: branches: $(head -n 2 "$T/br.log" | tr '\n' ' ')"
 fi
-rm -rf "$T/branching.img" "$T/branching.out" "$T/gen.img" "$T/src"
+rm -rf "$GEN/branching.img" "$GEN/branching.out" "$GEN/gen.img" "$GEN/src"
 
 # --- real trees ------------------------------------------------------------------
+DEST=$BIG
 for d in /usr/include /etc; do
 	n=tree$(echo "$d" | tr / _)
 	if [ -d "$d" ]; then
 		roundtrip "$n" "$d" "$MK" "$INS"
-		rm -rf "$T/$n.img" "$T/$n.out"
+		rm -rf "$DEST/$n.img" "$DEST/$n.out"
 	else
 		fail "$n: $d does not exist"
 	fi
 done
 
 # --- 100,000 files (unsanitized tools: ASan makes this slow) ------------------
-if "$TC" --populate "$T/many" 100000 2000 >"$T/many.log" 2>&1; then
-	roundtrip many100k "$T/many" "$FAST_MK" "$FAST_INS"
+if "$TC" --populate "$BIG/many" 100000 2000 >"$T/many.log" 2>&1; then
+	roundtrip many100k "$BIG/many" "$FAST_MK" "$FAST_INS"
 else
 	fail "many100k: populate: $(head -n 1 "$T/many.log")"
 fi

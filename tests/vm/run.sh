@@ -56,30 +56,6 @@ then
 	say "FAIL: vm: guest helpers: $(first_error "$TMP/helpers.log")"
 fi
 
-# build_kmod KVER: build daxfs.ko for KVER in build/kmod/KVER
-build_kmod() {
-	local kver=$1 d=$TOP/build/kmod/$1 sub
-	local kdir=/lib/modules/$kver/build
-	if ! ls module/*.c >/dev/null 2>&1; then
-		echo "no module sources (module/*.c)" >"$d.err"
-		return 1
-	fi
-	mkdir -p "$d"
-	cp -p Kbuild "$d/Kbuild"
-	for sub in include libdaxfs module; do
-		# sources only; objects already in the copy are kept
-		rsync -a --delete --include='*.c' --include='*.h' \
-			--exclude='*' "$TOP/$sub/" "$d/$sub/"
-	done
-	if ! make -C "$kdir" M="$d" modules >"$d/build.log" 2>&1; then
-		first_error "$d/build.log" >"$d.err"
-		return 1
-	fi
-	[ -f "$d/daxfs.ko" ] || { echo "no daxfs.ko produced" >"$d.err"
-				  return 1; }
-	rm -f "$d.err"
-}
-
 # build_heapmod KVER: the test dma-heap module (tests/vm/heapmod)
 build_heapmod() {
 	[ -f tests/vm/heapmod/Makefile ] || return 0
@@ -113,9 +89,9 @@ for k in $kernels; do
 	}
 	kstart=$SECONDS
 	echo "== kernel $kver"
-	if ! build_kmod "$kver"; then
-		say "FAIL: [$k] vm: daxfs.ko does not build for $kver:" \
-		    "$(cat "build/kmod/$kver.err")"
+	if ! ko=$(bash tests/vm/kmod.sh "$kver" 2>"$TMP/kmod.err"); then
+		say "FAIL: [$k] vm: daxfs.ko does not build:" \
+		    "$(cat "$TMP/kmod.err")"
 		continue
 	fi
 	if ! build_heapmod "$kver"; then
@@ -123,7 +99,7 @@ for k in $kernels; do
 		say "FAIL: [$k] vm: test heap module does not build:" \
 		    "$(first_error "$TMP/heapmod-$kver.log")"
 	fi
-	export DAXFS_TOP=$TOP DAXFS_KO=$TOP/build/kmod/$kver/daxfs.ko
+	export DAXFS_TOP=$TOP DAXFS_KO=$ko
 	rm -f "$TMP/nv.img"
 	"$VM" --kernel "$kver" --nvdimm "$TMP/nv.img:$nv_size" \
 		--timeout "$suite_to" --result "$TMP/result" \

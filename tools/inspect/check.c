@@ -81,6 +81,8 @@ int cmd_check(struct inspect *in)
 	}
 	if (err && !c.problems)
 		check_report(&c, err_name(err));
+	if (!err && check_logs(in, check_report, &c) && !c.problems)
+		check_report(&c, "branch logs damaged");
 	if (c.problems) {
 		printf("%s: %" PRIu64 " problem%s found\n", in->reg.desc,
 		       c.problems, c.problems == 1 ? "" : "s");
@@ -90,19 +92,28 @@ int cmd_check(struct inspect *in)
 	return EXIT_OK;
 }
 
-static void quiet_report(void *ctx, const char *msg)
-{
-	struct inspect *in = ctx;
+struct first_problem {
+	char msg[256];
+	bool seen;
+};
 
-	err_msg("%s: %s", in->reg.desc, msg);
+static void first_report(void *ctx, const char *msg)
+{
+	struct first_problem *fp = ctx;
+
+	if (!fp->seen)
+		snprintf(fp->msg, sizeof(fp->msg), "%s", msg);
+	fp->seen = true;
 }
 
 int quick_validate(struct inspect *in, const char *why)
 {
-	int err = daxfs_validate(&in->img, 0, quiet_report, in);
+	struct first_problem fp = { .seen = false };
+	int err = daxfs_validate(&in->img, 0, first_report, &fp);
 
 	if (err)
-		err_msg("%s: image fails validation, refusing to %s (see "
-			"'daxfs-inspect ... check')", in->reg.desc, why);
+		err_msg("%s: image fails validation (%s), refusing to %s; run "
+			"check for details", in->reg.desc,
+			fp.seen ? fp.msg : err_name(err), why);
 	return err;
 }

@@ -67,5 +67,7 @@ int quick_validate(struct inspect *in, const char *why);
 /* log.c */
 int cmd_branches(struct inspect *in);
 int cmd_log(struct inspect *in, const char *branch);
+/* Walk the log of every live branch; each problem goes to @report. */
+int check_logs(struct inspect *in, daxfs_report_fn report, void *ctx);
 
 #endif /* _DAXFS_INSPECT_H */

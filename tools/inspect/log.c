@@ -5,7 +5,9 @@
  * region before it is read.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inspect.h"
@@ -247,43 +249,89 @@ static void print_payload(const struct daxfs_rec_view *v)
 	}
 }
 
-/* Check the chunk header at @off; one line and false if it is bad. */
-static bool chunk_ok(const struct delta *d, u64 off, u32 slot, u64 gen,
-		     struct daxfs_log_chunk *c)
+/*
+ * State of one log walk.  `log` prints every record and its problems on
+ * stdout; `check` walks quietly and hands problems to its reporter.
+ */
+struct walk {
+	u64 records;
+	u64 problems;
+	u64 next_seq;
+	bool have_seq;
+	bool quiet;
+	daxfs_report_fn report;
+	void *ctx;
+	const char *branch;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+problem(struct walk *w, const char *fmt, ...)
+{
+	char msg[256], line[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->problems++;
+	if (!w->quiet) {
+		printf("%s\n", msg);
+		return;
+	}
+	snprintf(line, sizeof(line), "branch %s: log: %s", w->branch, msg);
+	w->report(w->ctx, line);
+}
+
+/* Check the chunk header at @off; one problem and false if it is bad. */
+static bool chunk_ok(struct walk *w, const struct delta *d, u64 off,
+		     u32 slot, u64 gen, struct daxfs_log_chunk *c)
 {
 	struct daxfs_log_chunk tmp;
 
 	if (off % DAXFS_BLOCK_SIZE || !delta_fits(d, off, DAXFS_CHUNK_SIZE)) {
-		printf("chunk at +0x%" PRIx64 ": outside the delta region or "
-		       "misaligned\n", off);
+		problem(w, "chunk at +0x%" PRIx64 ": outside the delta region or "
+		       "misaligned", off);
 		return false;
 	}
 	memcpy(c, d->base + off, sizeof(*c));
 	tmp = *c;
 	tmp.crc = 0;
 	if (le64_to_cpu(c->magic) != DAXFS_CHUNK_MAGIC) {
-		printf("chunk at +0x%" PRIx64 ": bad magic\n", off);
+		problem(w, "chunk at +0x%" PRIx64 ": bad magic", off);
 		return false;
 	}
 	if (daxfs_crc32c(&tmp, sizeof(tmp)) != le32_to_cpu(c->crc)) {
-		printf("chunk at +0x%" PRIx64 ": bad crc\n", off);
+		problem(w, "chunk at +0x%" PRIx64 ": bad crc", off);
 		return false;
 	}
 	if (le32_to_cpu(c->branch) != slot ||
 	    le64_to_cpu(c->generation) != gen) {
-		printf("chunk at +0x%" PRIx64 ": belongs to slot %u "
-		       "generation %" PRIu64 "\n", off,
+		problem(w, "chunk at +0x%" PRIx64 ": belongs to slot %u "
+		       "generation %" PRIu64, off,
 		       le32_to_cpu(c->branch), le64_to_cpu(c->generation));
 		return false;
 	}
 	return true;
 }
 
-struct walk {
-	u64 records;
-	u64 next_seq;
-	bool have_seq;
-};
+/*
+ * The region may change under us (shared memory): decode a private copy
+ * of the record, whose length is read once from its header.
+ */
+static u8 rec_buf[DAXFS_REC_MAX];
+
+static long copy_record(const u8 *src, u64 avail)
+{
+	struct daxfs_rec_header h;
+	u32 len;
+
+	memcpy(&h, src, sizeof(h));
+	len = le32_to_cpu(h.len);
+	if (len < sizeof(h) || len > avail || len > DAXFS_REC_MAX)
+		return -EUCLEAN;
+	memcpy(rec_buf, src, len);
+	return len;
+}
 
 /*
  * Print the records of the chunk at @off up to @end (delta offsets).
@@ -297,50 +345,55 @@ static int walk_chunk(const struct delta *d, u64 off, u64 end, bool last,
 	struct daxfs_rec_view v;
 
 	while (pos < end) {
+		long rlen;
 		u32 magic;
 
 		if (end - pos < sizeof(struct daxfs_rec_header)) {
 			if (!last)
 				return 1;
-			printf("record at +0x%" PRIx64 ": cut short by the "
-			       "tail\n", pos);
+			problem(w, "record at +0x%" PRIx64 ": cut short by "
+				"the tail", pos);
 			return -1;
 		}
 		memcpy(&magic, d->base + pos, sizeof(magic));
 		if (!last && le32_to_cpu(magic) == 0)
 			return 1;	/* padding up to the chunk end */
-		if (daxfs_rec_decode(d->base + pos, end - pos, &v) < 0 ||
+		rlen = copy_record(d->base + pos, end - pos);
+		if (rlen < 0 || daxfs_rec_decode(rec_buf, (u64)rlen, &v) < 0 ||
 		    v.len < sizeof(struct daxfs_rec_header) ||
 		    v.len > end - pos) {
-			printf("record at +0x%" PRIx64 ": does not verify\n",
-			       pos);
+			problem(w, "record at +0x%" PRIx64 ": does not "
+				"verify", pos);
 			return -1;
 		}
 		if (w->have_seq && v.seq != w->next_seq)
-			printf("record at +0x%" PRIx64 ": sequence %" PRIu64
-			       ", expected %" PRIu64 "\n", pos, v.seq,
-			       w->next_seq);
-		printf("+0x%08" PRIx64 " seq %-8" PRIu64 " %-10s ino %-8"
-		       PRIu64 " len %u", pos, v.seq,
-		       v.type <= DAXFS_REC_TYPE_MAX && rec_names[v.type] ?
-		       rec_names[v.type] : "?", v.ino, v.len);
-		print_payload(&v);
-		putchar('\n');
+			problem(w, "record at +0x%" PRIx64 ": sequence %"
+				PRIu64 ", expected %" PRIu64, pos, v.seq,
+				w->next_seq);
 		w->records++;
 		w->next_seq = v.seq + 1;
 		w->have_seq = true;
 		pos += v.len;
+		if (w->quiet)
+			continue;
+		printf("+0x%08" PRIx64 " seq %-8" PRIu64 " %-10s ino %-8"
+		       PRIu64 " len %u", pos - v.len, v.seq,
+		       v.type <= DAXFS_REC_TYPE_MAX && rec_names[v.type] ?
+		       rec_names[v.type] : "?", v.ino, v.len);
+		print_payload(&v);
+		putchar('\n');
 	}
 	return last ? 0 : 1;
 }
 
-static int walk_log(struct inspect *in, u32 slot, const struct daxfs_branch *b)
+static int walk_log(struct inspect *in, u32 slot, const struct daxfs_branch *b,
+		    struct walk *w)
 {
 	struct delta d = { 0 };
-	struct walk w = { 0 };
 	u64 head = le64_to_cpu(b->log_head), tail = le64_to_cpu(b->log_tail);
-	u64 gen = le64_to_cpu(b->generation), max_chunks, chunks = 0;
+	u64 gen = le64_to_cpu(b->generation), chunks = 0;
 	u64 off = head;
+	u8 *seen;
 
 	if (in->img.delta_off < in->reg.size) {
 		d.base = (const u8 *)in->reg.base + in->img.delta_off;
@@ -349,43 +402,71 @@ static int walk_log(struct inspect *in, u32 slot, const struct daxfs_branch *b)
 			d.size = in->img.delta_size;
 	}
 	if (!head) {
-		printf("log empty\n");
-		return EXIT_OK;
+		if (!w->quiet)
+			printf("log empty\n");
+		return 0;
 	}
-	max_chunks = d.size / DAXFS_CHUNK_SIZE + 1;
+	/* One bit per delta page: a chunk reached twice is a cycle. */
+	seen = xcalloc(d.size / DAXFS_BLOCK_SIZE / 8 + 1, 1);
 	while (off) {
 		struct daxfs_log_chunk c;
 		bool last = tail >= off && tail <= off + DAXFS_CHUNK_SIZE;
-		int rc;
+		u64 pg = off / DAXFS_BLOCK_SIZE;
+		int r;
 
-		if (++chunks > max_chunks) {
-			printf("log: chunk chain longer than the delta region "
-			       "(a cycle?)\n");
-			return EXIT_BAD;
+		if (!chunk_ok(w, &d, off, slot, gen, &c))
+			break;
+		if (seen[pg / 8] & (1U << (pg % 8))) {
+			problem(w, "chunk at +0x%" PRIx64 ": reached twice "
+				"(the chain has a cycle)", off);
+			break;
 		}
-		if (!chunk_ok(&d, off, slot, gen, &c))
-			return EXIT_BAD;
-		rc = walk_chunk(&d, off, last ? tail : off + DAXFS_CHUNK_SIZE,
-				last, &w);
-		if (rc < 0)
-			return EXIT_BAD;
-		if (rc == 0)
+		seen[pg / 8] |= 1U << (pg % 8);
+		chunks++;
+		r = walk_chunk(&d, off, last ? tail : off + DAXFS_CHUNK_SIZE,
+			       last, w);
+		if (r <= 0)
 			break;
 		off = le64_to_cpu(c.next);
-		if (!off) {
-			printf("log: chain ends before the tail +0x%" PRIx64
-			       "\n", tail);
-			return EXIT_BAD;
-		}
+		if (!off)
+			problem(w, "chain ends before the tail +0x%" PRIx64,
+				tail);
 	}
-	printf("%" PRIu64 " records in %" PRIu64 " chunk%s\n", w.records,
-	       chunks, chunks == 1 ? "" : "s");
-	return EXIT_OK;
+	free(seen);
+	if (!w->quiet && !w->problems)
+		printf("%" PRIu64 " records in %" PRIu64 " chunk%s\n",
+		       w->records, chunks, chunks == 1 ? "" : "s");
+	return w->problems ? -EUCLEAN : 0;
+}
+
+int check_logs(struct inspect *in, daxfs_report_fn report, void *ctx)
+{
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	struct daxfs_branch b;
+	int err = 0;
+
+	if (!(in->img.feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES))
+		return 0;
+	for (u32 i = 0; i < in->img.branch_count; i++) {
+		struct walk w = {
+			.quiet = true, .report = report, .ctx = ctx,
+			.branch = name,
+		};
+
+		if (!read_slot(in, i, &b) ||
+		    le32_to_cpu(b.state) != DAXFS_BRANCH_LIVE)
+			continue;
+		slot_name(&b, name);
+		if (walk_log(in, i, &b, &w))
+			err = -EUCLEAN;
+	}
+	return err;
 }
 
 int cmd_log(struct inspect *in, const char *branch)
 {
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	struct walk w = { .quiet = false };
 	struct daxfs_branch b;
 	long slot;
 
@@ -401,5 +482,5 @@ int cmd_log(struct inspect *in, const char *branch)
 	       "+0x%" PRIx64 ", tail +0x%" PRIx64 "\n", name, slot,
 	       state_name(le32_to_cpu(b.state)), le64_to_cpu(b.generation),
 	       le64_to_cpu(b.log_head), le64_to_cpu(b.log_tail));
-	return walk_log(in, (u32)slot, &b);
+	return walk_log(in, (u32)slot, &b, &w) ? EXIT_BAD : EXIT_OK;
 }

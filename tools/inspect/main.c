@@ -114,7 +114,8 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	prog_name = "daxfs-inspect";
-	while ((c = getopt_long(argc, argv, "+m:p:s:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			mnt = optarg;
@@ -128,9 +129,11 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
+		case ':':
+			usage_error("option %s needs an argument",
+				    argv[optind - 1]);
 		default:
-			fprintf(stderr, "%s: try --help\n", prog_name);
-			return EXIT_USAGE;
+			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (mnt && phys)

@@ -16,6 +16,8 @@
 #include "mkdaxfs.h"
 #include "util.h"
 
+#define MAX_SIZE	(1ULL << 60)	/* keeps every offset sum in range */
+
 enum {
 	OPT_DELTA = 256,
 	OPT_TAR,
@@ -33,6 +35,7 @@ static const char usage_text[] =
 "      --tar FILE|-        read a tar archive (not available yet)\n"
 "Target (exactly one):\n"
 "  -o, --output FILE       write the image to FILE (replaced atomically)\n"
+"                          or into the block device FILE\n"
 "  -p, --phys ADDR         write into physical memory at ADDR via /dev/mem\n"
 "  -H, --heap DEV          allocate a dma-buf from the dma-heap DEV, fill\n"
 "                          it and mount it at -m MNT\n"
@@ -70,6 +73,8 @@ static u64 size_arg(const char *opt, const char *arg, u64 min)
 
 	if (parse_size(arg, &v) < 0 || !v)
 		usage_error("%s: invalid size '%s'", opt, arg);
+	if (v > MAX_SIZE)
+		usage_error("%s: %s is too large (at most 1 EiB)", opt, arg);
 	if (v % DAXFS_BLOCK_SIZE)
 		usage_error("%s: %s is not a multiple of 4 KiB", opt, arg);
 	if (v < min)

@@ -54,6 +54,8 @@ struct mk_node {
 	u32 nsubdirs;
 	bool data_done;			/* writer: data already copied */
 
+	dev_t src_dev;			/* identity in the source tree */
+	ino_t src_ino;
 	u32 mode;
 	u32 uid;
 	u32 gid;

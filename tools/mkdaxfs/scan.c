@@ -183,6 +183,8 @@ int open_noatime(int dfd, const char *name, int flags)
 static void node_set_stat(struct mk_tree *t, struct mk_node *n,
 			  const struct stat *st)
 {
+	n->src_dev = st->st_dev;
+	n->src_ino = st->st_ino;
 	n->mode = st->st_mode;
 	n->uid = st->st_uid;
 	n->gid = st->st_gid;
@@ -300,6 +302,8 @@ static void read_xattrs(struct mk_tree *t, struct mk_node *n,
 		len = 0;
 	if (len < 0)
 		goto fail;
+	if (!len)
+		goto out;
 	for (p = list; p < list + len; p += strlen(p) + 1)
 		if (*p)
 			count++;

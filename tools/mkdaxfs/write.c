@@ -47,7 +47,8 @@ static void check_unchanged(struct writer *w, const struct mk_node *n,
 
 	if (fstat(fd, &st) < 0)
 		die_errno("%s", node_path(w->t, n, NULL));
-	if (!S_ISREG(st.st_mode) || (u64)st.st_size != n->size ||
+	if (!S_ISREG(st.st_mode) || st.st_ino != n->src_ino ||
+	    st.st_dev != n->src_dev || (u64)st.st_size != n->size ||
 	    !same_time(&st.st_mtim, &n->mtime))
 		changed(w, n);
 }

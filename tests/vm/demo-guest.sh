@@ -1,0 +1,77 @@
+#!/bin/bash
+# The guest half of `make demo` (tests/vm/demo.sh boots it with vm.sh):
+# load daxfs.ko, mount the NVDIMM that holds demo.img by phys=, show it.
+set -u
+MNT=/mnt/daxfs
+step() { printf '\n\033[1m>>> %s\033[0m\n' "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+# run CMD...: show the command, run it, stop the demo if it fails
+run() {
+	echo "# $*"
+	"$@" || die "'$*' failed (exit $?)"
+}
+cached_kb() { awk '$1 == "Cached:" { print $2 }' /proc/meminfo; }
+
+step "Inside the guest: $(uname -sr); the NVDIMM is at physical" \
+     "$DAXFS_PHYS, $((DAXFS_PHYS_SIZE >> 20)) MiB"
+
+step "Loading daxfs.ko"
+for dep in $(modinfo -F depends "$DAXFS_KO" | tr , ' '); do
+	run modprobe "$dep"
+done
+run insmod "$DAXFS_KO"
+grep -w daxfs /proc/filesystems
+
+step "Mounting it: the image is used in place, straight from memory"
+mkdir -p "$MNT"
+run mount -t daxfs -o "phys=$DAXFS_PHYS,size=$DAXFS_PHYS_SIZE" none "$MNT"
+
+step "ls -l"
+run ls -l "$MNT" "$MNT/doc"
+
+step "cat hello.txt"
+run cat "$MNT/hello.txt"
+
+step "stat: nanosecond times, real block counts"
+run stat "$MNT/hello.txt"
+
+step "readlink"
+run readlink "$MNT/readme-link"
+
+step "Extended attributes and file capabilities"
+if command -v getfattr >/dev/null; then
+	run getfattr -d "$MNT/hello.txt"
+else
+	echo "(getfattr not installed)"
+fi
+if command -v getcap >/dev/null; then
+	run getcap "$MNT/ping-like"
+else
+	echo "(getcap not installed)"
+fi
+
+step "df and /proc/mounts"
+run df -h "$MNT"
+grep " $MNT " /proc/mounts || die "not in /proc/mounts"
+
+step "Reading the 64 MiB big.bin: the page cache must not grow"
+sync
+echo 3 >/proc/sys/vm/drop_caches
+before=$(cached_kb)
+echo "Cached before: $before kB"
+echo "# cd $MNT && sha256sum -c big.sha256"
+(cd "$MNT" && sha256sum -c "$DEMO_SUM") || die "big.bin reads back wrong"
+after=$(cached_kb)
+echo "Cached after:  $after kB (grew by $((after - before)) kB;" \
+     "a page-cache filesystem would grow by 65536 kB)"
+[ $((after - before)) -lt 8192 ] || die "the page cache grew"
+
+step "Writes are refused: the base image is read-only"
+if err=$( (echo x >"$MNT/new") 2>&1 ); then
+	die "a write succeeded"
+fi
+echo "echo x > $MNT/new: refused (${err##*: }), as it should be"
+
+step "Unmounting and unloading"
+run umount "$MNT"
+run rmmod daxfs
