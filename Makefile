@@ -31,6 +31,7 @@ TOOLS := $(BUILD)/mkdaxfs $(BUILD)/daxfs-inspect
 TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 .PHONY: all tools module check host-tests san fuzz demo clean
+.SECONDARY:
 all: tools module
 
 tools: $(TOOLS)

@@ -284,6 +284,13 @@ if "$MK" -q -b --delta-size 4M -d "$S" -o "$T/br.img" >"$T/mk.log" 2>&1; then
 		[ "$(grep -c ' seq ' "$OUT")" -eq 8 ] &&
 		pass "log: chunk cycle detected, exit 1" ||
 		fail "log cycle: exit $RC: $(tail -n 1 "$OUT")"
+	run "$INS" "$T/log_good.img" check
+	[ "$RC" -eq 0 ] && pass "check: walks a valid branch log" ||
+		fail "check log_good: exit $RC: $(head -n 2 "$OUT")"
+	run "$INS" "$T/log_badrec.img" check
+	[ "$RC" -eq 1 ] && grep -q '^branch main: log: record at .*does not verify' "$OUT" &&
+		pass "check: reports a damaged log record" ||
+		fail "check log_badrec: exit $RC: $(head -n 2 "$OUT")"
 	run "$INS" "$T/log_good.img" log '#0'
 	[ "$RC" -eq 0 ] && grep -q '^8 records' "$OUT" &&
 		pass "log: branch by slot number" || fail "log #0: exit $RC"

@@ -71,8 +71,9 @@ roundtrip() {
 	else
 		pass "$name: extract"
 	fi
-	"$TC" -p "$name" "${tcopts[@]}" "$src" "$out"
+	[ -n "$NOCMP" ] || "$TC" -p "$name" "${tcopts[@]}" "$src" "$out"
 }
+NOCMP=
 
 # explain_diff A B: where two images first differ past the superblock
 # (whose crc, uuid and meta_crc follow any other difference).
@@ -102,25 +103,48 @@ if bash "$TOP/tests/host/gentree.sh" "$GEN/src" "$TC" >"$T/gen.log" 2>&1; then
 else
 	fail "gentree: $(tail -n 1 "$T/gen.log")"
 fi
-roundtrip gen "$GEN/src" "$MK" "$INS" -- --blocks
+NOCMP=1 roundtrip gen "$GEN/src" "$MK" "$INS"
 
 # --- reproducibility ---------------------------------------------------------
 # The same tree twice gives the same bytes, and so does the extracted copy
 # (in another directory, made by daxfs-inspect extract, which restores
-# atime and mtime; ctime cannot be restored and must not matter).
+# atime and mtime; ctime cannot be restored and must not matter).  Done
+# before treecmp reads the trees: reading a symlink updates its atime.
 if "$MK" -q -d "$GEN/src" -o "$GEN/again.img" >"$T/again.log" 2>&1 &&
    cmp -s "$GEN/gen.img" "$GEN/again.img"; then
 	pass "repro: same tree built twice is byte-identical"
 else
 	fail "repro: same tree built twice differs: $(explain_diff "$GEN/gen.img" "$GEN/again.img")"
 fi
+# mkdaxfs records each inode's ctime, which no copy can restore, and the
+# kernel updates a symlink's atime when mkdaxfs reads it whenever its
+# ctime is newer (relatime), which extracting always makes it.  So the
+# copy's image must equal the original except for inode atime and ctime
+# fields (and the superblock checksums and uuid that follow from them).
+only_times_differ() {
+	local ioff icnt
+	ioff=$(( $(od -An -tu8 -j 96 -N 8 "$1") ))
+	icnt=$(( $(od -An -tu8 -j 104 -N 8 "$1") ))
+	[ "$(stat -c %s "$1")" = "$(stat -c %s "$2")" ] || return 1
+	cmp -l "$1" "$2" | awk -v io="$ioff" -v ie="$((ioff + icnt * 128))" '
+		{ o = $1 - 1
+		  if (o < 4096) next
+		  f = (o - io) % 128
+		  if (o >= io && o < ie && ((f >= 40 && f < 48) ||
+		      (f >= 56 && f < 68) || (f >= 72 && f < 76)))
+			next
+		  printf "byte %d differs\n", o; bad = 1; exit }
+		END { exit bad }'
+}
 if "$MK" -q -d "$GEN/gen.out" -o "$GEN/copy.img" >"$T/copy.log" 2>&1 &&
-   cmp -s "$GEN/gen.img" "$GEN/copy.img"; then
-	pass "repro: extracted copy rebuilds to the identical image"
+   only_times_differ "$GEN/gen.img" "$GEN/copy.img" >"$T/copy.diff"; then
+	pass "repro: extracted copy rebuilds to the same image (but atime/ctime)"
 else
-	fail "repro: extracted copy gives another image: $(explain_diff "$GEN/gen.img" "$GEN/copy.img")"
+	fail "repro: extracted copy gives another image: $(head -n 1 "$T/copy.diff")$(head -n 1 "$T/copy.log")"
 fi
-rm -rf "$GEN/again.img" "$GEN/copy.img" "$GEN/gen.out"
+rm -f "$GEN/again.img" "$GEN/copy.img"
+"$TC" -p gen --blocks "$GEN/src" "$GEN/gen.out"
+rm -rf "$GEN/gen.out"
 
 # --- the same tree in a branching image --------------------------------------
 roundtrip branching "$GEN/src" "$MK" "$INS" -b --delta-size 16M -- --blocks

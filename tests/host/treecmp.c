@@ -236,6 +236,20 @@ static void compare_links(const char *path, const struct stat *a,
 	}
 }
 
+/*
+ * Open without touching atime (the trees are often rebuilt into images
+ * afterwards, and an image records atime); O_NOATIME needs ownership or
+ * CAP_FOWNER, so fall back to a plain open.
+ */
+static int open_quiet(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOATIME | O_CLOEXEC);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags | O_CLOEXEC);
+	return fd;
+}
+
 /* ---- per-node properties ---- */
 
 static const char *type_name(mode_t m)
@@ -256,8 +270,8 @@ static void compare_content(int da, int db, const char *name,
 			    const char *path)
 {
 	static char ba[1 << 20], bb[1 << 20];
-	int fa = openat(da, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	int fb = openat(db, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fa = open_quiet(da, name, O_RDONLY | O_NOFOLLOW);
+	int fb = open_quiet(db, name, O_RDONLY | O_NOFOLLOW);
 	uint64_t off = 0;
 
 	check(P_CONTENT);
@@ -559,9 +573,9 @@ static void compare_dir(int da, int db, const char *path)
 		} else {
 			compare_node(da, db, na.v[i], sub, &sa, &sb);
 			if (S_ISDIR(sa.st_mode) && S_ISDIR(sb.st_mode)) {
-				int ca = openat(da, na.v[i], O_RDONLY |
+				int ca = open_quiet(da, na.v[i], O_RDONLY |
 						O_DIRECTORY | O_NOFOLLOW);
-				int cb = openat(db, nb.v[j], O_RDONLY |
+				int cb = open_quiet(db, nb.v[j], O_RDONLY |
 						O_DIRECTORY | O_NOFOLLOW);
 
 				if (ca < 0 || cb < 0)
@@ -705,8 +719,8 @@ int main(int argc, char **argv)
 	if (argc - i != 2)
 		fatal("usage: treecmp [-p NAME] [--blocks] [--atime] A B");
 	raise_fd_limit();
-	da = open(argv[i], O_RDONLY | O_DIRECTORY);
-	db = open(argv[i + 1], O_RDONLY | O_DIRECTORY);
+	da = open_quiet(AT_FDCWD, argv[i], O_RDONLY | O_DIRECTORY);
+	db = open_quiet(AT_FDCWD, argv[i + 1], O_RDONLY | O_DIRECTORY);
 	if (da < 0 || db < 0 || fstat(da, &sa) < 0 || fstat(db, &sb) < 0)
 		fatal("%s: %s", da < 0 ? argv[i] : argv[i + 1],
 		      strerror(errno));

@@ -14,8 +14,8 @@
 # WARNING, crash or timeout adds a FAIL line (vm.sh shows the dmesg).
 #
 # Environment: VM_KERNELS (default "6.1 6.12"), VM_SUITE_TIMEOUT (seconds
-# for one kernel's guest scripts, default 420), SUITE_SCRIPT_TIMEOUT (one
-# script, default 300), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
+# for one kernel's guest scripts, default 900), SUITE_SCRIPT_TIMEOUT (one
+# script, default 400), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
 # skip the two-guest test.
 # Exit status: 0 when nothing failed.
 set -u
@@ -24,7 +24,7 @@ cd "$TOP"
 . tests/lib.sh
 
 kernels=${VM_KERNELS:-6.1 6.12}
-suite_to=${VM_SUITE_TIMEOUT:-420}
+suite_to=${VM_SUITE_TIMEOUT:-900}
 nv_size=${VM_NVDIMM_SIZE:-512M}
 VM=$TOP/tests/vm/vm.sh
 
@@ -103,7 +103,7 @@ for k in $kernels; do
 	rm -f "$TMP/nv.img"
 	"$VM" --kernel "$kver" --nvdimm "$TMP/nv.img:$nv_size" \
 		--timeout "$suite_to" --result "$TMP/result" \
-		--env "SUITE_SCRIPT_TIMEOUT=${SUITE_SCRIPT_TIMEOUT:-300}" \
+		--env "SUITE_SCRIPT_TIMEOUT=${SUITE_SCRIPT_TIMEOUT:-400}" \
 		tests/vm/suite.sh "$@" 2>&1 | tag "$k"
 	outcome "$k" "$TMP/result" "${PIPESTATUS[0]}" "vm suite"
 	rm -f "$TMP/nv.img" "$TMP/result"

@@ -3,11 +3,11 @@
 # Runs each tests/vm/guest/*.sh (or the scripts given) in turn under bash,
 # passing its PASS:/FAIL: lines through.  A script that exits non-zero
 # without reporting a failure, or that runs past SUITE_SCRIPT_TIMEOUT
-# seconds (default 300), gets a FAIL line of its own.  Exit status: 0 when
+# seconds (default 400), gets a FAIL line of its own.  Exit status: 0 when
 # no script failed.
 set -u
 TOP=${DAXFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-limit=${SUITE_SCRIPT_TIMEOUT:-300}
+limit=${SUITE_SCRIPT_TIMEOUT:-400}
 scripts=("$@")
 if [ ${#scripts[@]} -eq 0 ]; then
 	scripts=("$TOP"/tests/vm/guest/*.sh)

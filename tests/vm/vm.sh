@@ -8,7 +8,8 @@
 #   --nvdimm FILE[:SIZE]   add an NVDIMM backed by FILE (share=on, so guest
 #                          stores reach the file); SIZE takes K/M/G and
 #                          defaults to the file size; both are rounded up to
-#                          2 MiB and QEMU grows FILE to that size.  Repeatable.
+#                          2 MiB; a shorter FILE is grown (sparse) to that
+#                          size, a longer one refused.  Repeatable.
 #   --mem SIZE             guest RAM (default 2G)
 #   --smp N                vCPUs (default 2)
 #   --timeout SEC          stop SCRIPT after SEC seconds (default 300), then
@@ -272,10 +273,15 @@ INITRD=$(build_initramfs) || exit 2
 # --- per-run directory ------------------------------------------------------
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/daxfs-vm.XXXXXX") || die "mktemp failed"
 QPID=
+TPID=
 cleanup() {
 	if [ -n "$QPID" ]; then
 		kill "$QPID" 2>/dev/null
 		wait "$QPID" 2>/dev/null
+	fi
+	if [ -n "$TPID" ]; then
+		pkill -P "$TPID" 2>/dev/null
+		kill "$TPID" 2>/dev/null
 	fi
 	if [ "$keep" = 1 ]; then
 		echo "$PROG: run files kept in $RUN" >&2
@@ -326,8 +332,14 @@ for spec in "${nvdimms[@]}"; do
 	fi
 	[ "$size" -gt 0 ] || die "--nvdimm $spec: empty"
 	size=$(( (size + ALIGN - 1) / ALIGN * ALIGN ))
-	if [ ! -e "$file" ]; then
-		: >"$file" || die "--nvdimm $file: cannot create"
+	# QEMU wants the file exactly that size: grow it (sparse) if shorter
+	have=0
+	[ -e "$file" ] && have=$(stat -c %s "$file")
+	[ "$have" -le "$size" ] ||
+		die "--nvdimm $spec: $file is larger ($have bytes) than $size"
+	if [ "$have" -lt "$size" ] || [ ! -e "$file" ]; then
+		truncate -s "$size" "$file" ||
+			die "--nvdimm $file: cannot create or grow it"
 	fi
 	file=$(realpath "$file")
 	qnv+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$file,size=$size"
@@ -390,8 +402,10 @@ TPID=$!
 wait "$QPID"
 qrc=$?
 QPID=
+pkill -P "$TPID" 2>/dev/null
 kill "$TPID" 2>/dev/null
 wait "$TPID" 2>/dev/null
+TPID=
 
 show_log() {	# show_log FILE TITLE
 	echo "---- $2 ----" >&2
@@ -409,6 +423,11 @@ fi
 if [ -e "$RUN/setup-failed" ]; then
 	echo "$PROG: guest $(cat "$RUN/setup-failed")" >&2
 	show_log "$RUN/console.log" "guest console (kernel log)"
+	report crash
+	exit 125
+fi
+if [ ! -f "$RUN/rc" ] && [ "$qrc" -ne 0 ] && [ ! -s "$RUN/console.log" ]; then
+	echo "$PROG: qemu failed to start (exit $qrc; its message is above)" >&2
 	report crash
 	exit 125
 fi

@@ -305,7 +305,11 @@ static int pop_dir(struct extract *ex)
 		parent = openat(ex->curfd, "..",
 				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (parent < 0) {
+			/* Without the parent nothing more can be placed. */
 			ex_error(ex, "open ..", errno);
+			close(ex->curfd);
+			ex->curfd = -1;
+			ex->depth = 0;
 			return -1;
 		}
 	}
@@ -460,9 +464,6 @@ int cmd_extract(struct inspect *in, const char *dir)
 	ex.stack[0] = (struct frame){ .dir = root };
 	ex.depth = 1;
 	walk(&ex);
-	while (ex.depth)	/* unwind after a fatal error */
-		if (pop_dir(&ex) < 0)
-			break;
 	if (ex.curfd >= 0)
 		close(ex.curfd);
 	close(ex.rootfd);

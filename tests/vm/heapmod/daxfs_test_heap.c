@@ -214,7 +214,7 @@ static long test_heap_ioctl(struct file *file, unsigned int cmd,
 	if (copy_from_user(&data, uarg, sizeof(data)))
 		return -EFAULT;
 	if (data.fd || data.heap_flags ||
-	    (data.fd_flags & ~(u32)(O_RDWR | O_CLOEXEC)))
+	    (data.fd_flags & ~(u32)(O_ACCMODE | O_CLOEXEC)))
 		return -EINVAL;
 	if (!data.len || data.len > TEST_HEAP_MAX_BYTES)
 		return -EINVAL;

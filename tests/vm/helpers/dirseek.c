@@ -137,8 +137,7 @@ static void check_offsets(const char *dir)
 	static char buf[1 << 16], buf2[4096];
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int fd2 = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char prev[256] = "";
-	long n, m, checked = 0, seen = 0;
+	long n, m, seen = 0;
 
 	if (fd < 0 || fd2 < 0)
 		die_errno("open %s", dir);
@@ -151,10 +150,8 @@ static void check_offsets(const char *dir)
 
 			o += de->reclen;
 			/* every 37th entry: is the next one at its d_off? */
-			if (seen++ % 37 || o >= n) {
-				snprintf(prev, sizeof(prev), "%s", de->name);
+			if (seen++ % 37 || o >= n)
 				continue;
-			}
 			if (lseek(fd2, de->off, SEEK_SET) < 0)
 				die_errno("lseek to d_off %lld",
 					  (long long)de->off);
@@ -163,13 +160,10 @@ static void check_offsets(const char *dir)
 					     ((struct ldirent *)(buf + o))->name))
 				die("d_off after '%s' leads to '%s' on another "
 				    "open", de->name, m > 0 ? d2->name : "end");
-			checked++;
-			snprintf(prev, sizeof(prev), "%s", de->name);
 		}
 	}
 	if (n < 0)
 		die_errno("getdents64 %s", dir);
-	(void)checked;
 	close(fd);
 	close(fd2);
 }
