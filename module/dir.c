@@ -85,6 +85,7 @@ const struct file_operations daxfs_dir_operations = {
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= daxfs_readdir,
+	.fsync		= noop_fsync,
 	.unlocked_ioctl	= daxfs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

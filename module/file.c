@@ -162,6 +162,7 @@ const struct file_operations daxfs_file_operations = {
 	.read_iter	= daxfs_read_iter,
 	.mmap		= daxfs_mmap,
 	.open		= generic_file_open,
+	.fsync		= noop_fsync,
 	.splice_read	= daxfs_splice_read,
 	.unlocked_ioctl	= daxfs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

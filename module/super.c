@@ -306,7 +306,9 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	strscpy(sbi->opts.branch, "main", sizeof(sbi->opts.branch));
 	fc->s_fs_info = sbi;
-	fc->sb_flags |= SB_RDONLY;
+	/* Read-only for now; a remount asking for rw fails in reconfigure. */
+	if (fc->purpose == FS_CONTEXT_FOR_MOUNT)
+		fc->sb_flags |= SB_RDONLY;
 	fc->ops = &daxfs_context_ops;
 	return 0;
 }

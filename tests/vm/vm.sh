@@ -280,7 +280,6 @@ cleanup() {
 		wait "$QPID" 2>/dev/null
 	fi
 	if [ -n "$TPID" ]; then
-		pkill -P "$TPID" 2>/dev/null
 		kill "$TPID" 2>/dev/null
 	fi
 	if [ "$keep" = 1 ]; then
@@ -397,12 +396,19 @@ report() { [ -z "$result" ] || echo "$*" >"$result"; }
 
 "${qemu[@]}" </dev/null &
 QPID=$!
-( sleep $((timeout + BOOT_SLACK)) && kill "$QPID" 2>/dev/null && : >"$RUN/timed-out" ) &
+# the watchdog: on TERM it stops its sleep and leaves quietly
+(
+	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+	sleep $((timeout + BOOT_SLACK)) &
+	sp=$!
+	wait "$sp" || exit 0
+	: >"$RUN/timed-out"
+	kill "$QPID" 2>/dev/null
+) &
 TPID=$!
 wait "$QPID"
 qrc=$?
 QPID=
-pkill -P "$TPID" 2>/dev/null
 kill "$TPID" 2>/dev/null
 wait "$TPID" 2>/dev/null
 TPID=

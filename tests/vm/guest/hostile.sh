@@ -41,7 +41,7 @@ mkfifo "$SRC/d/fifo"
 mknod "$SRC/d/null" c 1 3
 mknod "$SRC/d/loop" b 7 0
 "$H/treecmp" --mksock "$SRC/d/sock" 2>/dev/null
-setfattr -n user.color -v blue "$SRC/a/small"
+setfattr -n trusted.color -v blue "$SRC/a/small"	# no user.* on 6.1 tmpfs
 setfattr -n trusted.t -v 12345 "$SRC/a/b"
 setcap cap_net_raw+ep "$SRC/a/b/pages" 2>/dev/null
 chown 1000:1000 "$SRC/a/b/c/odd"

@@ -15,17 +15,7 @@ SRC=$W/src
 MNT=$W/mnt
 BIG=3000
 mkdir -p "$SRC/big" "$SRC/bin" "$MNT"
-(
-	cd "$SRC/big" || exit 1
-	for ((i = 0; i < BIG; i++)); do
-		case $((i % 10)) in
-		0) mkdir "d$i" ;;
-		1) ln -s "f$((i - 1))" "l$i" ;;
-		2) mkfifo "p$i" ;;
-		*) : >"f$i" ;;
-		esac
-	done
-)
+"$H/dirseek" --make "$SRC/big" "$BIG"
 mknod "$SRC/big/zz_chr" c 1 5
 mknod "$SRC/big/zz_blk" b 7 1
 "$H/filecheck" gen "$SRC/pages" 16384 5

@@ -3,6 +3,8 @@
  * dirseek: readdir checks for one directory.
  *
  *   dirseek DIR [COUNT]
+ *   dirseek --make DIR COUNT   fill DIR with COUNT entries of mixed types
+ *                              (directories, symlinks, fifos, files)
  *
  * - every entry has a d_type and it matches lstat();
  * - names are unique and, when COUNT is given, there are COUNT of them
@@ -168,6 +170,44 @@ static void check_offsets(const char *dir)
 	close(fd2);
 }
 
+static int make_entries(const char *dir, long count)
+{
+	char name[64], target[64];
+	long i;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (dfd < 0)
+		die_errno("%s", dir);
+	for (i = 0; i < count && r == 0; i++) {
+		switch (i % 10) {
+		case 0:
+			snprintf(name, sizeof(name), "d%ld", i);
+			r = mkdirat(dfd, name, 0755);
+			break;
+		case 1:
+			snprintf(name, sizeof(name), "l%ld", i);
+			snprintf(target, sizeof(target), "f%ld", i - 1);
+			r = symlinkat(target, dfd, name);
+			break;
+		case 2:
+			snprintf(name, sizeof(name), "p%ld", i);
+			r = mkfifoat(dfd, name, 0644);
+			break;
+		default:
+			snprintf(name, sizeof(name), "f%ld", i);
+			r = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+				   O_CLOEXEC, 0644);
+			if (r >= 0)
+				r = close(r);
+			break;
+		}
+	}
+	if (r)
+		die_errno("%s/%s", dir, name);
+	close(dfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ent *e;
@@ -175,8 +215,11 @@ int main(int argc, char **argv)
 	DIR *d;
 
 	helper_name = "dirseek";
+	if (argc == 4 && !strcmp(argv[1], "--make"))
+		return make_entries(argv[2], (long)parse_num(argv[3]));
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: dirseek DIR [COUNT]\n");
+		fprintf(stderr, "usage: dirseek DIR [COUNT]\n"
+			"       dirseek --make DIR COUNT\n");
 		return 1;
 	}
 	d = opendir(argv[1]);
