@@ -31,15 +31,9 @@
 #define _DAXFS_FORMAT_H
 
 #include <linux/types.h>
-/*
- * <linux/magic.h> defines an unrelated DAXFS_MAGIC (the kernel's dax
- * pseudo filesystem).  Include it first, here, and drop that name, so
- * that DAXFS_MAGIC always means ours whatever the include order.
- */
-#include <linux/magic.h>
-#undef DAXFS_MAGIC
 
-#define DAXFS_MAGIC		0x31534658414444ULL /* "DDAXFS1" */
+/* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
+#define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
 #define DAXFS_VERSION		1
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
@@ -51,6 +45,7 @@
 #define DAXFS_ROOT_INO		1U
 #define DAXFS_SUPER_MAGIC	0xDA4F5346U /* statfs f_type */
 #define DAXFS_MAX_INODES	0x7fffffffU
+#define DAXFS_ID_INVALID	0xffffffffU	/* never a valid uid/gid */
 
 /*
  * Feature flags.  An implementation refuses an image that has an
@@ -70,7 +65,7 @@
  * table and the delta region).
  */
 struct daxfs_super {
-	__le64	magic;			/* DAXFS_MAGIC */
+	__le64	magic;			/* DAXFS_IMAGE_MAGIC */
 	__le32	version;		/* DAXFS_VERSION */
 	__le32	crc;			/* see above */
 	__le64	feat_compat;

@@ -120,7 +120,7 @@ static int check_identity(const struct daxfs_super *s, u64 size,
 			  size);
 		return -EINVAL;
 	}
-	if (le64_to_cpu(READ_ONCE(s->magic)) != DAXFS_MAGIC) {
+	if (le64_to_cpu(READ_ONCE(s->magic)) != DAXFS_IMAGE_MAGIC) {
 		DAXFS_SAY(report, ctx, "superblock: bad magic (not a daxfs image)");
 		return -EINVAL;
 	}

@@ -20,7 +20,8 @@
  *   I1 the type is regular, directory, symlink, char/block device, fifo
  *      or socket, and mode has no bits beyond S_IFMT | 07777.
  *   I2 flags == 0; reserved bytes are zero.
- *   I3 atime/mtime/ctime nsec < 10^9.
+ *   I3 atime/mtime/ctime nsec < 10^9; uid and gid are not 0xffffffff
+ *      (Linux's "no id", which no file can be owned by).
  *   I4 fields that do not apply to the type are 0: rdev except devices,
  *      parent except directories, count except regular files and
  *      directories, size and data for devices, fifos and sockets.
@@ -512,6 +513,9 @@ static int check_inode_head(struct vstate *v,
 	     in->mtime_nsec >= DAXFS_NSEC_PER_SEC ||
 	     in->ctime_nsec >= DAXFS_NSEC_PER_SEC) &&
 	    BAD(v, "inode %u: nanoseconds out of range", in->ino))
+		return -EUCLEAN;
+	if ((in->uid == DAXFS_ID_INVALID || in->gid == DAXFS_ID_INVALID) &&
+	    BAD(v, "inode %u: uid/gid 4294967295 is not a valid id", in->ino))
 		return -EUCLEAN;
 	return 0;
 }

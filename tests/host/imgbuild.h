@@ -543,7 +543,7 @@ IB_FN void ib_build(struct ib *b)
 	b->size = delta_off + (b->branches ? b->delta_size : 0);
 	b->img = ib_zalloc(b->size);
 	s = ib_super(b->img);
-	s->magic = htole64(DAXFS_MAGIC);
+	s->magic = htole64(DAXFS_IMAGE_MAGIC);
 	s->version = htole32(DAXFS_VERSION);
 	s->block_size = htole32(DAXFS_BLOCK_SIZE);
 	s->super_size = htole32(sizeof(*s));

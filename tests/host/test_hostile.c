@@ -167,6 +167,8 @@ MUT(m_mode_bits, P32(IN(img, I_HELLO)->mode, 0100644 | (1U << 20)))
 MUT(m_flags, P32(IN(img, I_HELLO)->flags, 4))
 MUT(m_ireserved, IN(img, I_SYM)->reserved[27] = 9)
 MUT(m_nsec, P32(IN(img, I_BIG)->mtime_nsec, 1000000000))
+MUT(m_uid_invalid, P32(IN(img, I_HELLO)->uid, 0xffffffffU))
+MUT(m_gid_invalid, P32(IN(img, I_BIG)->gid, 0xffffffffU))
 MUT(m_dev_size, P64(IN(img, I_NULL)->size, 5))
 MUT(m_fifo_extents, P32(IN(img, I_FIFO)->count, 1))
 MUT(m_rdev_reg, P32(IN(img, I_BIG)->rdev_minor, 1))
@@ -343,6 +345,8 @@ static const struct hcase cases[] = {
 	VAL("inode flags", m_flags, FIX_ALL, "flags"),
 	VAL("inode reserved bytes", m_ireserved, FIX_ALL, "reserved bytes"),
 	VAL("nanoseconds >= 1e9", m_nsec, FIX_ALL, "nanoseconds"),
+	VAL("uid 0xffffffff", m_uid_invalid, FIX_ALL, "not a valid id"),
+	VAL("gid 0xffffffff", m_gid_invalid, FIX_ALL, "not a valid id"),
 	VAL("device with a size", m_dev_size, FIX_ALL, "on a device"),
 	VAL("fifo with extents", m_fifo_extents, FIX_ALL, "count 1"),
 	VAL("rdev on a regular file", m_rdev_reg, FIX_ALL, "non-device"),

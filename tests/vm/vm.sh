@@ -64,15 +64,15 @@ nvdimms=()
 envs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--kernel) kernel=${2?}; shift 2 ;;
-	--nvdimm) nvdimms+=("${2?}"); shift 2 ;;
-	--mem) mem=${2?}; shift 2 ;;
-	--smp) smp=${2?}; shift 2 ;;
-	--timeout) timeout=${2?}; shift 2 ;;
-	--append) append="$append ${2?}"; shift 2 ;;
-	--share) share=${2?}; shift 2 ;;
-	--env) envs+=("${2?}"); shift 2 ;;
-	--result) result=${2?}; shift 2 ;;
+	--kernel) kernel=${2:?"$1 needs a value"}; shift 2 ;;
+	--nvdimm) nvdimms+=("${2:?"$1 needs a value"}"); shift 2 ;;
+	--mem) mem=${2:?"$1 needs a value"}; shift 2 ;;
+	--smp) smp=${2:?"$1 needs a value"}; shift 2 ;;
+	--timeout) timeout=${2:?"$1 needs a value"}; shift 2 ;;
+	--append) append="$append ${2:?"$1 needs a value"}"; shift 2 ;;
+	--share) share=${2:?"$1 needs a value"}; shift 2 ;;
+	--env) envs+=("${2:?"$1 needs a value"}"); shift 2 ;;
+	--result) result=${2:?"$1 needs a value"}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--print-kver) print_kver=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -184,7 +184,8 @@ done
 O=trans=virtio,version=9p2000.L,msize=262144
 mkdir -p /host /vmrun /upper /newroot
 mount -t 9p -o "$O" vmrun /vmrun || bail "cannot mount the run share"
-mount -t 9p -o "$O,ro,cache=loose" hostroot /host ||
+. /vmrun/paths
+mount -t 9p -o "$O,ro,cache=$HOSTCACHE" hostroot /host ||
 	bail "cannot mount the host root"
 mount -t tmpfs -o mode=755 upper /upper
 mkdir -p /upper/u /upper/w
@@ -200,7 +201,6 @@ mount -t tmpfs shm $R/dev/shm
 chmod 1777 $R/tmp
 mount -t tmpfs run $R/run
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
-. /vmrun/paths
 mkdir -p "$R$RUN" && mount --bind /vmrun "$R$RUN" ||
 	bail "cannot bind the run share"
 if [ -n "$SHARE" ]; then
@@ -305,8 +305,14 @@ fi
 # kills the guest only if it is still there BOOT_SLACK seconds later (boot
 # under TCG on a busy host can take a while; a hung kernel ends here).
 BOOT_SLACK=${VM_BOOT_SLACK:-120}
-printf 'RUN=%q\nSHARE=%q\nGTIMEOUT=%d\n' "$RUN" "$share" "$timeout" \
-	>"$RUN/paths"
+# 9p cache mode of the host root: "loose" (the default) is about a third
+# faster under TCG but may serve stale data for host files changed after
+# the guest first looked at them; VM_9P_CACHE=none sees such edits.
+hostcache=${VM_9P_CACHE:-loose}
+case "$hostcache" in none|loose|mmap|fscache) ;;
+*) die "VM_9P_CACHE: none, loose, mmap or fscache, not $hostcache" ;; esac
+printf 'RUN=%q\nSHARE=%q\nGTIMEOUT=%d\nHOSTCACHE=%s\n' "$RUN" "$share" \
+	"$timeout" "$hostcache" >"$RUN/paths"
 
 # --- NVDIMMs ----------------------------------------------------------------
 ALIGN=$((2 * 1024 * 1024))

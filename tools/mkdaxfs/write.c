@@ -299,7 +299,7 @@ static void write_super(struct writer *w, u32 meta_crc, u32 data_crc,
 	struct daxfs_super *s = (void *)block;
 
 	memset(block, 0, sizeof(block));
-	s->magic = cpu_to_le64(DAXFS_MAGIC);
+	s->magic = cpu_to_le64(DAXFS_IMAGE_MAGIC);
 	s->version = cpu_to_le32(DAXFS_VERSION);
 	s->feat_incompat = cpu_to_le64(branching ?
 				       DAXFS_FEAT_INCOMPAT_BRANCHES : 0);

@@ -181,9 +181,10 @@ static void flip(int in_super)
 		u8 bit = 1u << below(8);
 
 		img[at] ^= bit;
-		printf("flip byte %#llx bit %#x\n", (unsigned long long)at,
-		       bit);
+		printf("%sbyte %#llx bit %#x", i ? ", " : "flip ",
+		       (unsigned long long)at, bit);
 	}
+	putchar('\n');
 }
 
 /* Index of a random directory inode with at least @min entries, or -1. */
@@ -321,30 +322,15 @@ static const char *const kinds[] = {
 	"order", "cycle", "badcrc",
 };
 
-int main(int argc, char **argv)
+/* Corrupt the image in memory by @seed (kind -1: chosen by the seed). */
+static void corrupt_one(uint64_t seed, int kind)
 {
-	int kind, fix = 1, fd;
-	uint64_t seed;
+	int fix = 1;
 
-	helper_name = "corrupt";
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: corrupt IN OUT SEED [KIND]\n");
-		return 1;
-	}
-	img = read_file(argv[1], &img_len);
-	if (img_len < DAXFS_SUPER_SIZE || SB(magic) != DAXFS_MAGIC)
-		die("%s: not a DAXFS image", argv[1]);
-	seed = parse_num(argv[3]);
 	rng = seed * 0x9e3779b97f4a7c15ULL + 0x1234567;
 	rnd();
-	kind = seed % N(kinds);
-	if (argc == 5) {
-		for (kind = 0; kind < (int)N(kinds); kind++)
-			if (!strcmp(argv[4], kinds[kind]))
-				break;
-		if (kind == (int)N(kinds))
-			die("unknown kind '%s'", argv[4]);
-	}
+	if (kind < 0)
+		kind = seed % N(kinds);
 	printf("seed %llu %s: ", (unsigned long long)seed, kinds[kind]);
 	switch (kind) {
 	case 0:
@@ -391,9 +377,64 @@ int main(int argc, char **argv)
 	if (fix)
 		fix_crcs();
 	fflush(stdout);
-	fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static void write_img(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
 	if (fd < 0 || write(fd, img, img_len) != (ssize_t)img_len ||
 	    close(fd))
-		die_errno("write %s", argv[2]);
+		die_errno("write %s", path);
+}
+
+static int kind_by_name(const char *name)
+{
+	int k;
+
+	for (k = 0; k < (int)N(kinds); k++)
+		if (!strcmp(name, kinds[k]))
+			return k;
+	die("unknown kind '%s'", name);
+}
+
+static void load(const char *path)
+{
+	img = read_file(path, &img_len);
+	if (img_len < DAXFS_SUPER_SIZE || SB(magic) != DAXFS_IMAGE_MAGIC)
+		die("%s: not a DAXFS image", path);
+}
+
+int main(int argc, char **argv)
+{
+	helper_name = "corrupt";
+	if (argc == 6 && !strcmp(argv[1], "-n")) {
+		/* corrupt -n COUNT IN OUTDIR FIRSTSEED: OUTDIR/SEED.img */
+		uint64_t count = parse_num(argv[2]), first = parse_num(argv[5]);
+		u8 *pristine;
+		uint64_t i;
+
+		load(argv[3]);
+		pristine = xmalloc(img_len);
+		memcpy(pristine, img, img_len);
+		for (i = 0; i < count; i++) {
+			char path[4096];
+
+			memcpy(img, pristine, img_len);
+			corrupt_one(first + i, -1);
+			snprintf(path, sizeof(path), "%s/%llu.img", argv[4],
+				 (unsigned long long)(first + i));
+			write_img(path);
+		}
+		return 0;
+	}
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: corrupt IN OUT SEED [KIND]\n"
+			"       corrupt -n COUNT IN OUTDIR FIRSTSEED\n");
+		return 1;
+	}
+	load(argv[1]);
+	corrupt_one(parse_num(argv[3]), argc == 5 ? kind_by_name(argv[4]) : -1);
+	write_img(argv[2]);
 	return 0;
 }

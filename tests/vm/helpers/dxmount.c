@@ -7,6 +7,17 @@
  *   dxmount heap DEV IMAGE MNT [OPTS]   IMAGE copied into a dma-buf that the
  *                                       dma-heap DEV allocates
  *   dxmount fd FILE MNT                 pass FILE's fd as "dmabuf" (must fail)
+ *   dxmount phys IMAGE ADDR LEN MNT [OPTS]
+ *                                       IMAGE copied to physical ADDR (via
+ *                                       /dev/mem, the rest of LEN zeroed),
+ *                                       then mount -o phys=ADDR,size=LEN
+ *   dxmount cycles N MNT OPTIONS        N times: mount(2), read everything
+ *                                       (read, mmap, readlink, xattrs),
+ *                                       unmount; any error fails
+ *
+ * Kernel log lines that appear while the mount is attempted are copied to
+ * stderr as "dxmount: kmsg: LINE" (read from /dev/kmsg), so that a test
+ * can count them without running dmesg.
  *
  * The dma-buf forms use the new mount API: fsopen("daxfs"),
  * fsconfig(FSCONFIG_SET_FD, "dmabuf"), then each OPTS item as a flag or
@@ -18,7 +29,9 @@
  * 1 anything else.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <sys/ioctl.h>
+#include <sys/xattr.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/dma-buf.h>
@@ -70,9 +83,44 @@ static size_t page_round(size_t n)
 	return (n + PAGE - 1) & ~(PAGE - 1);
 }
 
+static int kmsg_fd = -1;
+
+/* Start watching the kernel log: later records are new. */
+static void kmsg_open(void)
+{
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+}
+
+/* Copy the kernel log records since kmsg_open() to stderr. */
+static void kmsg_dump(void)
+{
+	char rec[2048];
+	ssize_t n;
+
+	if (kmsg_fd < 0)
+		return;
+	for (;;) {
+		char *msg;
+
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg[strcspn(msg, "\n")] = 0;
+		fprintf(stderr, "%s: kmsg: %s\n", helper_name, msg);
+	}
+}
+
 /* Report a refused mount: errno name on stdout, exit 2. */
 static void __attribute__((noreturn)) refused(const char *what, int e)
 {
+	kmsg_dump();
 	fprintf(stderr, "%s: %s: %s\n", helper_name, what, strerror(e));
 	printf("%s\n", strerrorname_np(e) ? strerrorname_np(e) : "EUNKNOWN");
 	exit(2);
@@ -82,6 +130,104 @@ static int mount_opts(const char *mnt, const char *opts)
 {
 	if (syscall(SYS_mount, "none", mnt, "daxfs", 0UL, opts) < 0)
 		refused("mount", errno);
+	kmsg_dump();
+	return 0;
+}
+
+static int mount_phys(const char *image, const char *addr, const char *len,
+		      const char *mnt, const char *extra)
+{
+	uint64_t a = parse_num(addr), l = parse_num(len);
+	char opts[512];
+	size_t n;
+	char *img = read_file(image, &n), *p;
+	int fd = open("/dev/mem", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("/dev/mem");
+	if (n > l || a % PAGE || l % PAGE || !l)
+		die("%s: %zu bytes, region %s+%s unusable", image, n, addr,
+		    len);
+	p = mmap(NULL, l, PROT_READ | PROT_WRITE, MAP_SHARED, fd, a);
+	if (p == MAP_FAILED)
+		die_errno("mmap /dev/mem at %s", addr);
+	memcpy(p, img, n);
+	memset(p + n, 0, l - n);
+	munmap(p, l);
+	close(fd);
+	free(img);
+	snprintf(opts, sizeof(opts), "phys=%s,size=%s%s%s", addr, len,
+		 extra && *extra ? "," : "", extra ? extra : "");
+	return mount_opts(mnt, opts);
+}
+
+/* ---- cycles: read everything under a mount, in-process ---- */
+static int walk_errors;
+
+static int read_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	static char buf[1 << 16];
+	char list[4096];
+	ssize_t n, i;
+
+	(void)ftw;
+	if (type == FTW_NS || type == FTW_DNR) {
+		walk_errors++;
+		return 0;
+	}
+	if (S_ISREG(st->st_mode)) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		volatile char sum = 0;
+
+		if (fd < 0) {
+			walk_errors++;
+			return 0;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0)
+			walk_errors++;
+		if (st->st_size) {
+			char *m = mmap(NULL, st->st_size, PROT_READ,
+				       MAP_SHARED, fd, 0);
+
+			if (m == MAP_FAILED) {
+				walk_errors++;
+			} else {
+				for (i = 0; i < st->st_size; i += PAGE)
+					sum += m[i];
+				munmap(m, st->st_size);
+			}
+		}
+		close(fd);
+	} else if (S_ISLNK(st->st_mode)) {
+		if (readlink(path, buf, sizeof(buf)) < 0)
+			walk_errors++;
+	}
+	n = llistxattr(path, list, sizeof(list));
+	if (n < 0)
+		walk_errors++;
+	for (i = 0; i < n; i += strlen(list + i) + 1)
+		if (lgetxattr(path, list + i, buf, sizeof(buf)) < 0)
+			walk_errors++;
+	return 0;
+}
+
+static int cycles(long count, const char *mnt, const char *opts)
+{
+	long i;
+
+	for (i = 0; i < count; i++) {
+		if (syscall(SYS_mount, "none", mnt, "daxfs", 0UL, opts) < 0)
+			die_errno("cycle %ld: mount", i);
+		walk_errors = 0;
+		if (nftw(mnt, read_one, 16, FTW_PHYS) < 0 || walk_errors)
+			die("cycle %ld: %d errors reading the mount", i,
+			    walk_errors ? walk_errors : 1);
+		if (syscall(SYS_umount2, mnt, 0) < 0)
+			die_errno("cycle %ld: umount", i);
+	}
 	return 0;
 }
 
@@ -225,6 +371,7 @@ static void mount_fd(int bufd, const char *mnt, const char *opts)
 		fs_log(fsfd);
 		refused("fsconfig create", e);
 	}
+	kmsg_dump();
 	fs_log(fsfd);
 	mfd = syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
 	if (mfd < 0)
@@ -242,7 +389,9 @@ static void usage(void)
 		"usage: dxmount opts MNT OPTIONS\n"
 		"       dxmount vgem IMAGE MNT [OPTS]\n"
 		"       dxmount heap DEV IMAGE MNT [OPTS]\n"
-		"       dxmount fd FILE MNT\n");
+		"       dxmount fd FILE MNT\n"
+		"       dxmount phys IMAGE ADDR LEN MNT [OPTS]\n"
+		"       dxmount cycles N MNT OPTIONS\n");
 	exit(1);
 }
 
@@ -255,8 +404,14 @@ int main(int argc, char **argv)
 	helper_name = "dxmount";
 	if (argc < 2)
 		usage();
+	kmsg_open();
 	if (!strcmp(argv[1], "opts") && argc == 4)
 		return mount_opts(argv[2], argv[3]);
+	if (!strcmp(argv[1], "phys") && (argc == 6 || argc == 7))
+		return mount_phys(argv[2], argv[3], argv[4], argv[5],
+				  argc == 7 ? argv[6] : NULL);
+	if (!strcmp(argv[1], "cycles") && argc == 5)
+		return cycles((long)parse_num(argv[2]), argv[3], argv[4]);
 	if (!strcmp(argv[1], "fd") && argc == 4) {
 		fd = open(argv[2], O_RDWR | O_CLOEXEC);
 		if (fd < 0)
