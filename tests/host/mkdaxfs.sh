@@ -361,9 +361,9 @@ t "builds as an unprivileged user" '[ $RC -eq 0 ] &&
 	"$PROBE" "$P/out/img" cat sub/file | grep -qx secret'
 
 # ---- a larger generated tree: validator self-check, reproducibility ----
-if [ -f "$TOP/tests/host/gentree.sh" ]; then
+if [ -f "$TOP/tests/gentree.sh" ]; then
 	G=$W/gen
-	if bash "$TOP/tests/host/gentree.sh" "$G" "$SAN/tests/treecmp" \
+	if bash "$TOP/tests/gentree.sh" "$G" "$SAN/tests/treecmp" \
 		>/dev/null 2>&1; then
 		mk -q -d "$G" -o "$W/o/gen1"
 		t "generated round-trip tree builds (self-check passes)" \

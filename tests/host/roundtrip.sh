@@ -98,7 +98,7 @@ explain_diff() {
 
 # --- the generated tree ------------------------------------------------------
 DEST=$GEN
-if bash "$TOP/tests/host/gentree.sh" "$GEN/src" "$TC" >"$T/gen.log" 2>&1; then
+if bash "$TOP/tests/gentree.sh" "$GEN/src" "$TC" >"$T/gen.log" 2>&1; then
 	pass "gentree: generated $(find "$GEN/src" | wc -l) names"
 else
 	fail "gentree: $(tail -n 1 "$T/gen.log")"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Round trip in the guest.  The generated tree (tests/host/gentree.sh) is
+# Round trip in the guest.  The generated tree (tests/gentree.sh) is
 # made on the host by `make -C tests/vm/helpers` as build/vm-helpers/
 # rt-tree with its image rt.img, its manifest rt.manifest and getcap
 # list rt.caps (generating it under TCG, or reading it over 9p, takes many
