@@ -238,7 +238,7 @@ static int check_tables(const struct daxfs_image *img,
 	size_t i;
 	int ret;
 
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tab); i++) {
 		u64 off = *(const u64 *)(g + tab[i].off_at);
 		u64 count = *(const u64 *)(g + tab[i].count_at);
 

@@ -345,7 +345,7 @@ static bool xattr_prefix_ok(const u8 *name, u32 len)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++) {
 		if (len > prefixes[i].len &&
 		    !memcmp(name, prefixes[i].s, prefixes[i].len))
 			return true;
