@@ -75,7 +75,8 @@ add_backports() {
 need_root "the 6.12 kernel from bookworm-backports"
 add_backports
 # The backports metapackages name the versioned image and headers; install
-# those (not the metapackages) so that the 6.1 metapackages stay as they are.
+# those (not the metapackages, and without -t, which would also move the
+# 6.1 metapackages and linux-libc-dev to backports) so the rest stays put.
 bpo_dep() {	# bpo_dep META -> versioned package the backports META needs
 	local v
 	v=$(apt-cache madison "$1" | awk -F'|' '$3 ~ /backports/ {
@@ -97,5 +98,5 @@ linux-image-6.12*) ;;
 	exit 1 ;;
 esac
 echo "installing: $img $hdr (bookworm-backports)"
-apt-get install -y -qq -t bookworm-backports "$img" "$hdr" >/dev/null
+apt-get install -y -qq "$img" "$hdr" >/dev/null
 have_612 || { echo "deps.sh: $img installed but not usable" >&2; exit 1; }
