@@ -106,13 +106,17 @@ mkdir -p "$W/imgs"
 "$H/corrupt" -n "$COUNT" "$BASE" "$W/imgs" 1 >"$W/descs" ||
 	{ fail "hostile: corrupt"; exit 1; }
 mapfile -t descs <"$W/descs"
+t_imgs=$SECONDS
 for seed in $(seq 1 "$COUNT"); do
 	desc=${descs[$((seed - 1))]}
+	[ $((seed % 25)) -eq 0 ] &&
+		echo "hostile: $seed images in $((SECONDS - t_imgs))s"
 	via=phys
 	[ $((seed % 4)) -eq 0 ] && via=vgem
 	mount_img "$W/imgs/$seed.img" "$via"
 	rc=$?
 	what="$desc [$via]"
+	[ -n "${DAXFS_VERBOSE:-}" ] && echo "hostile: $what"
 	if [ "$rc" -eq 2 ]; then
 		refused=$((refused + 1))
 		case "$merr" in
@@ -137,7 +141,8 @@ for seed in $(seq 1 "$COUNT"); do
 		if "$INSPECT" "$W/imgs/$seed.img" extract "$W/x" >/dev/null 2>&1
 		then
 			compared=$((compared + 1))
-			"$H/treecmp" "$W/x" "$MNT" >"$W/tc" 2>&1 ||
+			"$H/treecmp" --content-cap $((16 << 20)) "$W/x" "$MNT" \
+				>"$W/tc" 2>&1 ||
 				bad reads "$what: mount differs from extract: $(head -n 1 "$W/tc")"
 		fi
 	fi
