@@ -157,8 +157,59 @@ static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * SEEK_DATA and SEEK_HOLE from the extent map: data is what extents
+ * cover, holes are the gaps between them and the tail past the last one.
+ * Each step moves past one extent or one hole, so the walk is bounded by
+ * the file's extent count.
+ */
+static loff_t daxfs_seek_hole_data(struct file *file, loff_t offset,
+				   int whence)
+{
+	struct inode *inode = file_inode(file);
+	const struct daxfs_image *img = daxfs_img(inode);
+	u64 size = i_size_read(inode);
+	u64 pages = DIV_ROUND_UP_ULL(size, DAXFS_BLOCK_SIZE);
+	u64 pgoff, off, npages;
+	loff_t pos;
+	int ret;
+
+	if (offset < 0 || offset >= size)
+		return -ENXIO;
+	for (pgoff = offset >> DAXFS_BLOCK_SHIFT; pgoff < pages;
+	     pgoff += npages) {
+		ret = daxfs_file_map(img, &DAXFS_I(inode)->info, pgoff, &off,
+				     &npages);
+		if (ret < 0)
+			return ret;
+		if (!npages || npages > pages - pgoff)
+			return -EUCLEAN;
+		if ((ret == 0) == (whence == SEEK_DATA))
+			break;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	if (pgoff >= pages) {
+		if (whence == SEEK_DATA)
+			return -ENXIO;
+		pos = size;	/* the implicit hole at the end of the file */
+	} else {
+		pos = max_t(u64, offset, pgoff << DAXFS_BLOCK_SHIFT);
+		pos = min_t(u64, pos, size);
+	}
+	return vfs_setpos(file, pos, inode->i_sb->s_maxbytes);
+}
+
+static loff_t daxfs_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		return daxfs_seek_hole_data(file, offset, whence);
+	return generic_file_llseek(file, offset, whence);
+}
+
 const struct file_operations daxfs_file_operations = {
-	.llseek		= generic_file_llseek,
+	.llseek		= daxfs_llseek,
 	.read_iter	= daxfs_read_iter,
 	.mmap		= daxfs_mmap,
 	.open		= generic_file_open,

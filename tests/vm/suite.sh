@@ -3,8 +3,8 @@
 # Runs each tests/vm/guest/*.sh (or the scripts given) in turn under bash,
 # passing its PASS:/FAIL: lines through.  A script that exits non-zero
 # without reporting a failure, or that runs past SUITE_SCRIPT_TIMEOUT
-# seconds (default 400; run.sh passes 600), gets a FAIL line of its own.  Exit status: 0 when
-# no script failed.
+# seconds (default 400; run.sh passes 600), gets a FAIL line of its own.
+# Exit status: 0 when no script failed.
 set -u
 TOP=${DAXFS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 limit=${SUITE_SCRIPT_TIMEOUT:-400}

@@ -36,6 +36,8 @@
 # ends the guest's dmesg is checked for oopses, BUG, WARNING, UBSAN, KASAN;
 # any hit fails the run (exit 1 unless SCRIPT failed) and prints the log.
 # Timeout: exit 124.  Guest died (panic, oops=panic) before finishing: 125.
+# A guest that dies while booting, before SCRIPT starts, is booted again
+# (at most VM_BOOT_RETRIES times, default 2), saying so on stderr.
 #
 # SCRIPT sees: KVER (guest uname -r), VM_SHARE (writable host directory),
 # VM_NVDIMMS (count), VM_NVDIMM<i>_ADDR / _SIZE / _FILE for each NVDIMM in
@@ -62,6 +64,7 @@ keep=0
 print_kver=0
 nvdimms=()
 envs=()
+ARGS=("$@")	# for booting again after a crash during boot
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?"$1 needs a value"}; shift 2 ;;
@@ -209,6 +212,7 @@ if [ -n "$SHARE" ]; then
 		bail "cannot mount the shared directory"
 fi
 echo /sbin/modprobe-host >/proc/sys/kernel/modprobe
+: >/vmrun/started
 if [ "$GTIMEOUT" -gt 0 ]; then
 	timeout "$GTIMEOUT" chroot $R /bin/bash "$RUN/cmd.sh" \
 		</dev/null >/dev/ttyS0 2>&1
@@ -446,6 +450,17 @@ fi
 if [ ! -f "$RUN/rc" ]; then
 	echo "$PROG: guest died before SCRIPT finished ($KVER, qemu exit $qrc)" >&2
 	show_log "$RUN/console.log" "guest console (kernel log)"
+	# Died while booting, before SCRIPT (or any module of ours) ran: seen
+	# rarely under multi-threaded TCG ("Oops: int3" while the kernel
+	# patches its own text).  Boot again, at most VM_BOOT_RETRIES times.
+	retries=${VM_BOOT_RETRIES:-2}
+	if [ ! -e "$RUN/started" ] && [ "$retries" -gt 0 ]; then
+		echo "$PROG: the guest died while booting, before SCRIPT" \
+			"started: booting again ($retries more tries)" >&2
+		cleanup
+		trap - EXIT
+		VM_BOOT_RETRIES=$((retries - 1)) exec bash "$0" "${ARGS[@]}"
+	fi
 	report crash
 	exit 125
 fi

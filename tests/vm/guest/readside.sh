@@ -57,6 +57,24 @@ if [ "$(st %s "$MNT/sparse")" = 1048576 ] && cmp -s "$SRC/sparse" "$MNT/sparse";
 else
 	fail "readside: sparse file content or size differs"
 fi
+# SEEK_DATA / SEEK_HOLE follow the extents (cp --sparse, tar -S use them)
+seekmap_is() {	# seekmap_is FILE OFF WANT...
+	local f=$1 off=$2 got
+	shift 2
+	got=$("$H/filecheck" seekmap "$MNT/$f" "$off" 2>&1 | tr '\n' ' ')
+	want="${*:+$* }end "
+	[ "$got" = "$want" ] && return 0
+	fail "readside: seekmap of $f from $off: got '$got', want '$want'"
+	return 1
+}
+seekmap_is sparse 0 409600-413696 &&
+seekmap_is sparse 409700 409700-413696 &&
+seekmap_is sparse 413696 &&
+seekmap_is sparse 2000000 &&
+seekmap_is pages 0 0-16384 &&
+seekmap_is secret 0 0-7 &&
+seekmap_is secret 3 3-7 &&
+	pass "readside: SEEK_DATA/SEEK_HOLE follow the extents"
 
 # --- statfs -----------------------------------------------------------------------
 # (no process substitution: the guest has no /dev/fd)

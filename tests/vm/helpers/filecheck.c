@@ -8,6 +8,9 @@
  *   filecheck private FILE         MAP_PRIVATE write test: writing one byte
  *                                  of a private mapping copies that page
  *                                  only, and the file stays unchanged
+ *   filecheck seekmap FILE [OFF]   the data ranges lseek(SEEK_DATA /
+ *                                  SEEK_HOLE) reports from OFF on, one
+ *                                  "START-END" per line, then "end"
  *
  * Exit status 0 on success; on a failed check one line on stderr, exit 1.
  */
@@ -174,6 +177,32 @@ static int private_write(const char *path)
 	return 0;
 }
 
+static int seekmap(const char *path, off_t from)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t data, hole = from;
+
+	if (fd < 0)
+		die_errno("open %s", path);
+	for (;;) {
+		data = lseek(fd, hole, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;
+		if (data < 0)
+			die_errno("lseek SEEK_DATA %lld", (long long)hole);
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			die_errno("lseek SEEK_HOLE %lld", (long long)data);
+		if (hole <= data)
+			die("SEEK_HOLE from %lld gave %lld", (long long)data,
+			    (long long)hole);
+		printf("%lld-%lld\n", (long long)data, (long long)hole);
+	}
+	printf("end\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	helper_name = "filecheck";
@@ -185,8 +214,11 @@ int main(int argc, char **argv)
 		return sum_mmap(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "private"))
 		return private_write(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "seekmap"))
+		return seekmap(argv[2], argc == 4 ? (off_t)parse_num(argv[3]) : 0);
 	fprintf(stderr, "usage: filecheck gen FILE SIZE SEED\n"
 		"       filecheck sum FILE read|mmap\n"
-		"       filecheck private FILE\n");
+		"       filecheck private FILE\n"
+		"       filecheck seekmap FILE [OFF]\n");
 	return 1;
 }
