@@ -1,7 +1,8 @@
 #!/bin/bash
 # Round trip: tree -> mkdaxfs -> daxfs-inspect check -> extract -> treecmp,
 # for the generated tree (every file type and property, gentree.sh), a
-# branching image of it, /usr/include, /etc and a 100,000-file tree; then
+# branching image of it, /usr/include, /etc and a 100,000-file tree (also
+# built on a terminal: the progress display); then
 # reproducibility (same tree twice, and the extracted copy, give the same
 # bytes).  Needs root.  Uses the sanitized tools, except for the 100k tree.
 . "$(dirname "$0")/../lib.sh"
@@ -173,5 +174,30 @@ if "$TC" --populate "$BIG/many" 100000 2000 >"$T/many.log" 2>&1; then
 	roundtrip many100k "$BIG/many" "$FAST_MK" "$FAST_INS"
 else
 	fail "many100k: populate: $(head -n 1 "$T/many.log")"
+fi
+
+# --- progress: on a terminal (script(1) gives mkdaxfs one), a build of the
+# 100k tree (seconds; the first half second is quiet) shows the file
+# counter or the bar and erases its line at the end; off a terminal it
+# prints nothing; the image is the same either way.
+if [ -d "$BIG/many" ]; then
+	"$FAST_MK" -d "$BIG/many" -o "$T/quiet.img" >/dev/null 2>"$T/quiet.err"
+	script -qec "$FAST_MK -d '$BIG/many' -o '$T/tty.img'" /dev/null \
+		>"$T/tty.out" 2>&1 </dev/null
+	if [ -s "$T/quiet.err" ]; then
+		fail "progress: off a terminal mkdaxfs printed: $(head -c 100 "$T/quiet.err")"
+	elif ! grep -aqE 'scanning: [0-9]+ files|\[[# ]{30}\] +[0-9]+%' "$T/tty.out"; then
+		fail "progress: nothing shown on a terminal: $(head -c 100 "$T/tty.out" | cat -v)"
+	elif tty=$(tr '\033\r\n' 'ERN' <"$T/tty.out") &&
+	     last=${tty##*RE[K} && [[ "$last" == *%* || "$last" != *inodes* ]]
+	then
+		# after the last erase only the summary line may follow
+		fail "progress: the bar is not erased at the end: $(tail -c 80 "$T/tty.out" | cat -v)"
+	elif ! cmp -s "$T/quiet.img" "$T/tty.img"; then
+		fail "progress: the image built on a terminal differs"
+	else
+		pass "progress: shown on a terminal and erased, silent otherwise"
+	fi
+	rm -f "$T/quiet.img" "$T/tty.img"
 fi
 exit 0
