@@ -138,8 +138,46 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	return vmf_insert_mixed(vma, vmf->address, pfn_to_pfn_t(pfn));
 }
 
+/*
+ * ptrace() and /proc/PID/mem (a debugger reading the text of a program
+ * run from the mount) reach a mapping through get_user_pages(), which
+ * cannot follow the special ptes of region pages; for those it falls
+ * back to ->access, which reads the file page from the region.  Writes
+ * are refused: a forced write to a private mapping copies the page into
+ * the process first and never comes here.
+ */
+static int daxfs_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			    void *buf, int len, int write)
+{
+	struct inode *inode = file_inode(vma->vm_file);
+	const struct daxfs_image *img = daxfs_img(inode);
+	u64 pos = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	u64 size = i_size_read(inode);
+	u64 inpage = pos & (PAGE_SIZE - 1);
+	u64 off, npages;
+	int ret;
+
+	if (write || len <= 0 || pos >= size)
+		return 0;
+	len = min_t(u64, len, PAGE_SIZE - inpage);
+	ret = daxfs_file_map(img, &DAXFS_I(inode)->info, pos >> PAGE_SHIFT,
+			     &off, &npages);
+	if (ret < 0)
+		return 0;
+	if (ret == 1) {
+		memset(buf, 0, len);
+		return len;
+	}
+	off += inpage;
+	if (off > img->size || img->size - off < len)
+		return 0;
+	memcpy(buf, img->base + off, len);
+	return len;
+}
+
 static const struct vm_operations_struct daxfs_vm_ops = {
 	.fault		= daxfs_fault,
+	.access		= daxfs_vma_access,
 };
 
 static int daxfs_mmap(struct file *file, struct vm_area_struct *vma)

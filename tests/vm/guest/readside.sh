@@ -161,6 +161,12 @@ fi
 [ "$("$H/filecheck" sum "$MNT/pages" mmap)" = "$want" ] &&
 	pass "readside: file unchanged after a private write" ||
 	fail "readside: file changed after a private write"
+# the ptrace path (how gdb reads and patches a program run from the mount)
+if out=$("$H/filecheck" procmem "$MNT/pages" 2>&1); then
+	pass "readside: /proc/self/mem reads mappings, a forced write copies one page"
+else
+	fail "readside: /proc/self/mem: $out"
+fi
 umount "$MNT"
 
 # --- bad mount options ----------------------------------------------------------------

@@ -8,6 +8,13 @@
  *   filecheck private FILE         MAP_PRIVATE write test: writing one byte
  *                                  of a private mapping copies that page
  *                                  only, and the file stays unchanged
+ *   filecheck procmem FILE         /proc/self/mem (the ptrace path, as a
+ *                                  debugger reads a program's text) reads
+ *                                  a private and a shared mapping of FILE
+ *                                  as read() does, before and after the
+ *                                  pages are touched; a forced write
+ *                                  through it to the read-only private
+ *                                  mapping copies that page only
  *   filecheck seekmap FILE [OFF]   the data ranges lseek(SEEK_DATA /
  *                                  SEEK_HOLE) reports from OFF on, one
  *                                  "START-END" per line, then "end"
@@ -177,6 +184,66 @@ static int private_write(const char *path)
 	return 0;
 }
 
+/* Read LEN bytes of this process at ADDR through /proc/self/mem. */
+static void mem_read(int memfd, const void *addr, void *buf, size_t len,
+		     const char *what)
+{
+	ssize_t n = pread(memfd, buf, len, (off_t)(uintptr_t)addr);
+
+	if (n < 0)
+		die_errno("/proc/self/mem read of the %s mapping", what);
+	if ((size_t)n != len)
+		die("/proc/self/mem read of the %s mapping: %zd of %zu bytes",
+		    what, n, len);
+}
+
+static int procmem(const char *path)
+{
+	unsigned char orig[3 * PAGE], got[3 * PAGE], *p, *q;
+	unsigned char x;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || memfd < 0)
+		die_errno("open %s", fd < 0 ? path : "/proc/self/mem");
+	if (pread(fd, orig, sizeof(orig), 0) != (ssize_t)sizeof(orig))
+		die("%s: need a file of at least 3 pages", path);
+	p = mmap(NULL, sizeof(orig), PROT_READ, MAP_PRIVATE, fd, 0);
+	q = mmap(NULL, sizeof(orig), PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || q == MAP_FAILED)
+		die_errno("mmap %s", path);
+	/* not touched yet: the pages are faulted in on the way */
+	mem_read(memfd, p, got, sizeof(got), "private");
+	if (memcmp(got, orig, sizeof(orig)))
+		die("/proc/self/mem read of the private mapping differs");
+	mem_read(memfd, q, got, sizeof(got), "shared");
+	if (memcmp(got, orig, sizeof(orig)))
+		die("/proc/self/mem read of the shared mapping differs");
+	/* touched: present region pages */
+	if (memcmp(p, orig, sizeof(orig)) || memcmp(q, orig, sizeof(orig)))
+		die("mapping differs from read()");
+	mem_read(memfd, p + 5, got, 2 * PAGE, "private (unaligned)");
+	if (memcmp(got, orig + 5, 2 * PAGE))
+		die("unaligned /proc/self/mem read differs");
+	/* a debugger's breakpoint: a forced write to read-only text */
+	x = orig[PAGE + 7] ^ 0xcc;
+	if (pwrite(memfd, &x, 1, (off_t)(uintptr_t)(p + PAGE + 7)) != 1)
+		die_errno("/proc/self/mem write to the private mapping");
+	if (p[PAGE + 7] != x || memcmp(p, orig, PAGE + 7) ||
+	    memcmp(p + PAGE + 8, orig + PAGE + 8, 2 * PAGE - 8))
+		die("forced write did not land as written, alone");
+	if (memcmp(q, orig, sizeof(orig)))
+		die("forced write to the private mapping reached the shared one");
+	if (pread(fd, got, sizeof(got), 0) != (ssize_t)sizeof(got) ||
+	    memcmp(got, orig, sizeof(orig)))
+		die("forced write to the private mapping changed the file");
+	munmap(p, sizeof(orig));
+	munmap(q, sizeof(orig));
+	close(memfd);
+	close(fd);
+	return 0;
+}
+
 static int seekmap(const char *path, off_t from)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -214,11 +281,14 @@ int main(int argc, char **argv)
 		return sum_mmap(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "private"))
 		return private_write(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "procmem"))
+		return procmem(argv[2]);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "seekmap"))
 		return seekmap(argv[2], argc == 4 ? (off_t)parse_num(argv[3]) : 0);
 	fprintf(stderr, "usage: filecheck gen FILE SIZE SEED\n"
 		"       filecheck sum FILE read|mmap\n"
 		"       filecheck private FILE\n"
+		"       filecheck procmem FILE\n"
 		"       filecheck seekmap FILE [OFF]\n");
 	return 1;
 }
