@@ -6,7 +6,8 @@
  *   walk [-a ERRNO,ERRNO...] ROOT
  *
  * Each entry is lstat()ed; regular files are read with read() and through
- * a mapping (a SIGBUS on a mapped page counts as EIO); symlinks are read;
+ * a mapping (a SIGBUS on a mapped page counts as EIO) and their data
+ * ranges followed with SEEK_DATA/SEEK_HOLE; symlinks are read;
  * every listed xattr is fetched; directories are entered.  Errors whose
  * errno is in the allowed list (default EUCLEAN,EIO) are counted; any
  * other error is printed and makes the exit status 1.  Guards against a
@@ -24,6 +25,7 @@
 #define MAX_ENTRIES	500000
 #define READ_CAP	(64ULL << 20)
 #define MAP_CAP		(16ULL << 20)
+#define SEEK_STEPS	4096
 
 static char allowed[256][32];
 static int nallowed;
@@ -63,6 +65,37 @@ static void on_bus(int sig)
 	_exit(3);
 }
 
+/*
+ * Follow the data ranges lseek(SEEK_DATA/SEEK_HOLE) reports (at most
+ * SEEK_STEPS of them): each must lie inside the file and move forward.
+ */
+static void seek_ranges(int fd, const char *path, off_t size)
+{
+	off_t data, hole = 0;
+	int i;
+
+	for (i = 0; i < SEEK_STEPS && hole < size; i++) {
+		data = lseek(fd, hole, SEEK_DATA);
+		if (data < 0) {
+			if (errno != ENXIO)
+				note(path, "lseek SEEK_DATA", errno);
+			return;
+		}
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0) {
+			note(path, "lseek SEEK_HOLE", errno);
+			return;
+		}
+		if (hole <= data || hole > size) {
+			fprintf(stderr, "walk: %s: data range %lld-%lld of a "
+				"%lld-byte file\n", path, (long long)data,
+				(long long)hole, (long long)size);
+			unexpected++;
+			return;
+		}
+	}
+}
+
 static void read_file_all(int dfd, const char *name, const char *path,
 			  off_t size)
 {
@@ -82,6 +115,7 @@ static void read_file_all(int dfd, const char *name, const char *path,
 		total += n;
 	if (total < READ_CAP && n < 0)
 		note(path, "read", errno);
+	seek_ranges(fd, path, size);
 	maplen = 0;
 	if (size > 0)
 		maplen = (uint64_t)size < MAP_CAP ? (size_t)size : MAP_CAP;
