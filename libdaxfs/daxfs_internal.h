@@ -56,6 +56,23 @@ daxfs_extent_ptr(const struct daxfs_image *img, u64 index)
 		index * sizeof(struct daxfs_extent));
 }
 
+/* An extent in CPU byte order, read once from the region. */
+struct daxfs_ext {
+	u64 pgoff;
+	u64 off;
+	u64 npages;
+};
+
+static inline void daxfs_read_extent(const struct daxfs_image *img,
+				     u64 index, struct daxfs_ext *e)
+{
+	const struct daxfs_extent *de = daxfs_extent_ptr(img, index);
+
+	e->pgoff = le64_to_cpu(READ_ONCE(de->pgoff));
+	e->off = le64_to_cpu(READ_ONCE(de->off));
+	e->npages = le64_to_cpu(READ_ONCE(de->npages));
+}
+
 static inline const struct daxfs_dirent *
 daxfs_dirent_ptr(const struct daxfs_image *img, u64 index)
 {

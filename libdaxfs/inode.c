@@ -87,23 +87,6 @@ int daxfs_inode_read(const struct daxfs_image *img, u64 ino,
 	return ret;
 }
 
-struct daxfs_ext {
-	u64 pgoff;
-	u64 off;
-	u64 npages;
-};
-
-static void read_extent(const struct daxfs_image *img, u64 index,
-			struct daxfs_ext *e)
-{
-	const struct daxfs_extent *de = daxfs_extent_ptr(img, index);
-
-	e->pgoff = le64_to_cpu(READ_ONCE(de->pgoff));
-	e->off = le64_to_cpu(READ_ONCE(de->off));
-	e->npages = le64_to_cpu(READ_ONCE(de->npages));
-}
-
-/* The extent maps pages inside the file and inside the data area. */
 static bool extent_ok(const struct daxfs_image *img, const struct daxfs_ext *e,
 		      u64 file_pages)
 {
@@ -136,14 +119,14 @@ int daxfs_file_map(const struct daxfs_image *img,
 	while (lo < hi) {
 		u64 mid = lo + (hi - lo) / 2;
 
-		read_extent(img, inode->data + mid, &e);
+		daxfs_read_extent(img, inode->data + mid, &e);
 		if (e.pgoff <= pgoff)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo) {
-		read_extent(img, inode->data + lo - 1, &e);
+		daxfs_read_extent(img, inode->data + lo - 1, &e);
 		if (!extent_ok(img, &e, file_pages) || e.pgoff > pgoff)
 			return -EUCLEAN;
 		if (pgoff - e.pgoff < e.npages) {
@@ -155,7 +138,7 @@ int daxfs_file_map(const struct daxfs_image *img,
 	/* A hole: up to the next extent or the end of the file. */
 	*npages = file_pages - pgoff;
 	if (lo < inode->count) {
-		read_extent(img, inode->data + lo, &e);
+		daxfs_read_extent(img, inode->data + lo, &e);
 		if (!extent_ok(img, &e, file_pages) || e.pgoff <= pgoff)
 			return -EUCLEAN;
 		*npages = e.pgoff - pgoff;

@@ -210,25 +210,8 @@ static int check_crcs(struct vstate *v)
 
 /* ---- extents ---- */
 
-struct vext {
-	u64 pgoff;
-	u64 off;
-	u64 npages;
-};
-
-static void read_ext(const struct daxfs_image *img, u64 index,
-		     struct vext *e)
-{
-	const struct daxfs_extent *de = daxfs_extent_ptr(img, index);
-
-	e->pgoff = le64_to_cpu(READ_ONCE(de->pgoff));
-	e->off = le64_to_cpu(READ_ONCE(de->off));
-	e->npages = le64_to_cpu(READ_ONCE(de->npages));
-}
-
-/* E4: claim the data pages of an extent already known to be inside. */
 static int claim_pages(struct vstate *v, u64 ino, u64 i,
-		       const struct vext *e)
+		       const struct daxfs_ext *e)
 {
 	u64 first = (e->off - v->img->data_off) >> DAXFS_BLOCK_SHIFT;
 	u64 p;
@@ -249,7 +232,7 @@ static int claim_pages(struct vstate *v, u64 ino, u64 i,
  * when the extent lies inside the file and the data area.
  */
 static int check_extent(struct vstate *v, u64 ino, u64 i,
-			const struct vext *e, u64 file_pages, u64 *next,
+			const struct daxfs_ext *e, u64 file_pages, u64 *next,
 			bool *good)
 {
 	const struct daxfs_image *img = v->img;
@@ -279,7 +262,7 @@ static int check_extent(struct vstate *v, u64 ino, u64 i,
 
 /* E6: extent @e maps the file's last page; its tail must be zero. */
 static int check_eof_tail(struct vstate *v, const struct daxfs_inode_info *in,
-			  const struct vext *e)
+			  const struct daxfs_ext *e)
 {
 	u64 last = daxfs_pages(in->size) - 1;
 	u32 used = in->size & (DAXFS_BLOCK_SIZE - 1);
@@ -299,7 +282,7 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 {
 	u64 file_pages = daxfs_pages(in->size);
 	u64 next = 0, i;
-	struct vext e;
+	struct daxfs_ext e;
 	bool good;
 	int ret;
 
@@ -314,7 +297,7 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 		if (test_and_set(v->own_ext, in->data + i))
 			return BAD(v, "inode %u: extent %u shared with another inode",
 				   in->ino, i) ? -EUCLEAN : 0;
-		read_ext(v->img, in->data + i, &e);
+		daxfs_read_extent(v->img, in->data + i, &e);
 		good = false;
 		ret = check_extent(v, in->ino, i, &e, file_pages, &next,
 				   &good);
