@@ -10,6 +10,10 @@
 #                          defaults to the file size; both are rounded up to
 #                          2 MiB; a shorter FILE is grown (sparse) to that
 #                          size, a longer one refused.  Repeatable.
+#   --pmem FILE[:SIZE]     the same with a 128 KiB label area, so that in the
+#                          guest `ndctl create-namespace -m fsdax` can make
+#                          a /dev/pmemN of it (needs modprobe nfit nd_pmem).
+#                          Placed after every --nvdimm.  Repeatable.
 #   --mem SIZE             guest RAM (default 2G)
 #   --smp N                vCPUs (default 2)
 #   --timeout SEC          stop SCRIPT after SEC seconds (default 300), then
@@ -42,8 +46,9 @@
 # SCRIPT sees: KVER (guest uname -r), VM_SHARE (writable host directory),
 # VM_NVDIMMS (count), VM_NVDIMM<i>_ADDR / _SIZE / _FILE for each NVDIMM in
 # order (ADDR in hex, SIZE in bytes), and DAXFS_PHYS / DAXFS_PHYS_SIZE for
-# the first one.  NVDIMMs start at guest physical 0x100000000 (RAM <= 3G),
-# each 2 MiB-aligned after the previous.  The nfit driver is NOT loaded:
+# the first one; VM_PMEMS (count of --pmem devices) and VM_PMEM<i>_FILE.
+# NVDIMMs start at guest physical 0x100000000 (RAM <= 3G), each 2 MiB-
+# aligned after the previous; --pmem devices come after all of them.  The nfit driver is NOT loaded:
 # /dev/mem can map the range only while no driver claims it; `modprobe
 # nfit` works (module autoloading runs the host's modprobe in the chroot).
 set -u
@@ -63,12 +68,14 @@ result=
 keep=0
 print_kver=0
 nvdimms=()
+pmems=()
 envs=()
 ARGS=("$@")	# for booting again after a crash during boot
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?"$1 needs a value"}; shift 2 ;;
 	--nvdimm) nvdimms+=("${2:?"$1 needs a value"}"); shift 2 ;;
+	--pmem) pmems+=("${2:?"$1 needs a value"}"); shift 2 ;;
 	--mem) mem=${2:?"$1 needs a value"}; shift 2 ;;
 	--smp) smp=${2:?"$1 needs a value"}; shift 2 ;;
 	--timeout) timeout=${2:?"$1 needs a value"}; shift 2 ;;
@@ -204,6 +211,7 @@ mount -t tmpfs shm $R/dev/shm
 chmod 1777 $R/tmp
 mount -t tmpfs run $R/run
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+mount -t securityfs securityfs $R/sys/kernel/security 2>/dev/null
 mkdir -p "$R$RUN" && mount --bind /vmrun "$R$RUN" ||
 	bail "cannot bind the run share"
 if [ -n "$SHARE" ]; then
@@ -329,7 +337,13 @@ fi
 qnv=()
 nv_env=()
 i=0
-for spec in "${nvdimms[@]}"; do
+npmem=0
+specs=()
+for spec in "${nvdimms[@]}"; do specs+=("plain:$spec"); done
+for spec in "${pmems[@]}"; do specs+=("label:$spec"); done
+for spec in "${specs[@]}"; do
+	kind=${spec%%:*}
+	spec=${spec#*:}
 	file=${spec%%:*}
 	size=
 	[ "$file" != "$spec" ] && size=${spec#*:}
@@ -351,8 +365,15 @@ for spec in "${nvdimms[@]}"; do
 			die "--nvdimm $file: cannot create or grow it"
 	fi
 	file=$(realpath "$file")
-	qnv+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$file,size=$size"
-	      -device "nvdimm,id=nvdimm$i,memdev=nv$i")
+	qnv+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$file,size=$size")
+	if [ "$kind" = label ]; then
+		qnv+=(-device "nvdimm,id=nvdimm$i,memdev=nv$i,label-size=128K")
+		nv_env+=("VM_PMEM${npmem}_FILE=$file")
+		npmem=$((npmem + 1))
+		i=$((i + 1))
+		continue
+	fi
+	qnv+=(-device "nvdimm,id=nvdimm$i,memdev=nv$i")
 	nv_env+=("VM_NVDIMM${i}_ADDR=$(printf '0x%x' "$addr")"
 		 "VM_NVDIMM${i}_SIZE=$size" "VM_NVDIMM${i}_FILE=$file")
 	if [ "$i" = 0 ]; then
@@ -362,7 +383,7 @@ for spec in "${nvdimms[@]}"; do
 	addr=$((addr + size))
 	i=$((i + 1))
 done
-nv_env+=("VM_NVDIMMS=$i")
+nv_env+=("VM_NVDIMMS=$((i - npmem))" "VM_PMEMS=$npmem")
 machine=(-machine pc,nvdimm=on -m "$mem")
 [ "$i" -gt 0 ] && machine=(-machine pc,nvdimm=on -m "$mem,slots=4,maxmem=64G")
 
