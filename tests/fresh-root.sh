@@ -18,6 +18,9 @@
 #      tests/check.sh knows that knob, else its host steps one by one
 #      (tests/deps.sh host; make tools san fuzz; tests/host/*.sh;
 #      tests/fuzz/run.sh 30)
+#   4. DEMO_KERNEL=6.12 make demo: not in the README, but the VM tests of
+#      make check need the bookworm-backports kernel and its headers too,
+#      and this shows they install and build daxfs.ko in a few minutes
 # Everything else, the kernels and headers in the chroot's own /boot and
 # /lib/modules included, must come from the project's own scripts.  QEMU
 # runs in the chroot with TCG.  Prints one PASS:/FAIL: line per step;
@@ -210,5 +213,7 @@ if step host-check host_check; then
 		failed=$((failed + 1))
 	}
 fi
+# 4. the second guest kernel (make check's VM tests use both)
+step make-demo-6.12 in_root 3600 'DEMO_KERNEL=6.12 make demo'
 echo "== fresh-root: $failed step(s) failed in $(( (SECONDS - t_all) / 60 ))m"
 [ "$failed" -eq 0 ]
