@@ -34,7 +34,7 @@
 
 /* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
 #define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
-#define DAXFS_VERSION		1
+#define DAXFS_VERSION		2
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
 #define DAXFS_SUPER_SIZE	4096U
@@ -124,6 +124,7 @@ struct daxfs_super {
  *         (== @size); others: 0.
  * @parent directory: inode number of the parent (root: itself);
  *         others: 0.
+ * @blocks regular: pages its extents map (st_blocks / 8); others: 0.
  */
 struct daxfs_inode {
 	__le32	mode;
@@ -145,7 +146,9 @@ struct daxfs_inode {
 	__le32	rdev_major;
 	__le32	rdev_minor;
 	__le32	parent;
-	__u8	reserved[28];
+	__le32	pad;			/* must be 0 */
+	__le64	blocks;
+	__u8	reserved[16];
 };
 
 /*

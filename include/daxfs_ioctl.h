@@ -17,12 +17,13 @@ struct daxfs_ioc_info {
 	__u64	image_size;		/* superblock total_size */
 	__u32	source;			/* DAXFS_SOURCE_* */
 	__u32	flags;			/* DAXFS_INFO_* */
-	__u64	phys_addr;		/* DAXFS_SOURCE_PHYS only */
+	__u64	phys_addr;		/* DAXFS_SOURCE_PHYS, _BDEV */
 	__u8	reserved[32];
 };
 
 #define DAXFS_SOURCE_PHYS	1
 #define DAXFS_SOURCE_DMABUF	2
+#define DAXFS_SOURCE_BDEV	3	/* a DAX block device (pmem) */
 #define DAXFS_INFO_VALIDATED	(1U << 0)
 
 /*

@@ -2,7 +2,8 @@
 /*
  * The only difference between the portable core built into daxfs.ko and
  * the same core built into the user-space tools: basic types, byte-order
- * helpers, allocation and the CRC32C primitive.
+ * helpers, allocation, the CRC32C primitive, the copy that every read of
+ * region memory goes through, and the point where long loops yield.
  */
 #ifndef _DAXFS_COMPAT_H
 #define _DAXFS_COMPAT_H
@@ -16,9 +17,34 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/crc32c.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #define daxfs_zalloc(n)		kvzalloc((n), GFP_KERNEL)
 #define daxfs_free(p)		kvfree(p)
+
+/*
+ * Copy @len bytes of region memory to @dst.  Persistent memory can
+ * return a machine check for a poisoned line: copy_mc_to_kernel() turns
+ * that into a short copy (plain memcpy where the architecture has no
+ * such recovery), which the core reports as -EIO.
+ */
+static inline int daxfs_copy_region(void *dst, const void *src, size_t len)
+{
+	return copy_mc_to_kernel(dst, src, len) ? -EIO : 0;
+}
+
+/*
+ * Called every few thousand steps of a loop whose length comes from the
+ * region: give up the CPU when asked, and stop (-EINTR) when the task
+ * is being killed.
+ */
+static inline int daxfs_yield(void)
+{
+	cond_resched();
+	return fatal_signal_pending(current) ? -EINTR : 0;
+}
 
 /* Raw CRC32C: no pre- or post-inversion. */
 static inline u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len)
@@ -61,6 +87,18 @@ typedef int64_t s64;
 
 #define daxfs_zalloc(n)		calloc(1, (n))
 #define daxfs_free(p)		free(p)
+
+/* User space maps image files and /dev/mem: a plain copy. */
+static inline int daxfs_copy_region(void *dst, const void *src, size_t len)
+{
+	memcpy(dst, src, len);
+	return 0;
+}
+
+static inline int daxfs_yield(void)
+{
+	return 0;
+}
 
 /* Raw CRC32C: no pre- or post-inversion (libdaxfs/crc32c.c). */
 u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len);

@@ -2,12 +2,18 @@
 /*
  * libdaxfs: the portable core shared verbatim by daxfs.ko and the tools.
  *
- * Every function that reads the region bounds-checks each offset, length
- * and count it uses against the geometry cached in struct daxfs_image,
- * because the region is shared memory that another kernel may change at
- * any time.  Values are read once and decoded into CPU-endian structures
- * (the *_info types) so that a check and the use that follows it see the
- * same value.  A bad value yields -EUCLEAN, never an out-of-bounds access.
+ * The region is shared memory that another kernel may change at any
+ * time, so the core never hands out a pointer into it.  Every structure
+ * it reads (superblock, inode, extent, dirent, xattr entry, name, link
+ * target, xattr value) is first copied out of the region with
+ * daxfs_copy_region(), then checked, then used: a check and the use that
+ * follows it always see the same bytes, and a machine check on
+ * persistent memory becomes -EIO instead of a panic.  Every offset,
+ * length and count is bounds-checked against the geometry cached in
+ * struct daxfs_image, which itself was decoded from one copy of the
+ * superblock.  A bad value yields -EUCLEAN, never an out-of-bounds
+ * access, and no loop runs longer than a count the geometry bounds
+ * (long ones call daxfs_yield()).
  */
 #ifndef _DAXFS_CORE_H
 #define _DAXFS_CORE_H
@@ -15,7 +21,7 @@
 #include "daxfs_compat.h"
 #include "daxfs_format.h"
 
-/* Geometry of a mapped image, decoded from a checked superblock. */
+/* Geometry of a mapped image, decoded from one copy of its superblock. */
 struct daxfs_image {
 	const u8 *base;			/* first byte of the region */
 	u64 size;			/* bytes mapped at @base */
@@ -37,10 +43,14 @@ struct daxfs_image {
 	u64 strtab_off;
 	u64 strtab_size;
 	u64 meta_size;
+	u32 meta_crc;
+	u32 data_crc;
 	u64 data_off;
 	u64 data_size;
 	u64 delta_off;
 	u64 delta_size;
+	s64 build_time;
+	u8 uuid[16];
 };
 
 /* A base inode, decoded. */
@@ -64,22 +74,26 @@ struct daxfs_inode_info {
 	u32 rdev_minor;
 	u64 xattr_first;
 	u32 xattr_count;
+	u64 blocks;			/* pages mapped (regular files) */
 };
 
-/* A directory entry; @name points into the region (not NUL-terminated). */
+/* A directory entry with its name copied out of the region. */
 struct daxfs_dirent_info {
 	u64 ino;
-	const u8 *name;
 	u32 name_len;
 	u8 type;			/* DAXFS_FT_* */
+	char name[DAXFS_NAME_MAX + 1];	/* NUL-terminated */
 };
 
-/* An extended attribute; @name and @value point into the region. */
+/*
+ * An extended attribute: its name copied out of the region, its value
+ * located (read it with daxfs_xattr_value()).
+ */
 struct daxfs_xattr_info {
-	const u8 *name;
 	u32 name_len;
-	const u8 *value;
 	u32 value_len;
+	u64 value_off;			/* string table offset, checked */
+	char name[DAXFS_XATTR_NAME_MAX + 1];	/* NUL-terminated */
 };
 
 /* Problem reporter: called once per problem with a one-line message. */
@@ -97,17 +111,26 @@ u32 daxfs_branch_crc(const struct daxfs_branch *b);
 int daxfs_name_cmp(const u8 *a, u32 alen, const u8 *b, u32 blen);
 bool daxfs_name_valid(const u8 *name, u32 len);
 u8 daxfs_mode_to_ft(u32 mode);
+/* An xattr name: 1..255 bytes, no NUL, a known namespace prefix. */
+bool daxfs_xattr_name_valid(const u8 *name, u32 len);
 
 /* ---- image.c ---- */
 /*
- * Check the superblock at @base (magic, version, CRC, features, sizes,
- * that every table lies inside @size and that tables do not overlap) and
- * fill @img.  Returns 0, -EINVAL (not a DAXFS image or unsupported
- * version/features) or -EUCLEAN (damaged); @report gets one line saying
- * why.  Cheap: touches only the superblock.
+ * Copy the superblock at @base once, check the copy (magic, version,
+ * CRC, features, sizes, that every table lies inside @size and that
+ * tables do not overlap) and decode it into @img.  Returns 0, -EINVAL
+ * (not a DAXFS image or unsupported version/features), -EUCLEAN
+ * (damaged), -EIO (unreadable memory) or -ENOMEM; @report gets one line
+ * saying why.  Cheap: touches only the superblock.
  */
 int daxfs_image_open(struct daxfs_image *img, const void *base, u64 size,
 		     daxfs_report_fn report, void *ctx);
+/*
+ * Copy @len bytes at region offset @off into @dst: -EUCLEAN when the
+ * range is not inside the image, -EIO when the memory cannot be read.
+ */
+int daxfs_image_read(const struct daxfs_image *img, u64 off, void *dst,
+		     u64 len);
 
 /* ---- validate.c ---- */
 #define DAXFS_VALIDATE_DATA_CRC	(1U << 0)	/* also check data_crc */
@@ -117,44 +140,69 @@ int daxfs_image_open(struct daxfs_image *img, const void *base, u64 size,
  * dirent, xattr and string in bounds, names valid and sorted, directory
  * graph a tree rooted at root_ino, link counts, branch table and delta
  * header.  Stops at the first problem unless DAXFS_VALIDATE_ALL.
- * Returns 0 or -EUCLEAN (-ENOMEM if scratch memory cannot be had).
+ * Returns 0, -EUCLEAN, -EIO, -ENOMEM (scratch memory) or -EINTR (the
+ * task is being killed; the kernel build yields as it goes).
  */
 int daxfs_validate(const struct daxfs_image *img, unsigned int flags,
 		   daxfs_report_fn report, void *ctx);
 
 /* ---- inode.c ---- */
+/* Decode inode @ino and check the fields its type uses. */
 int daxfs_inode_read(const struct daxfs_image *img, u64 ino,
 		     struct daxfs_inode_info *out);
 /*
  * Map file page @pgoff of a regular inode.  Returns 0 with *@off the
  * region offset and *@npages the contiguous pages from @pgoff, 1 for a
  * hole with *@npages the hole pages from @pgoff (up to the next extent or
- * end of file), or -EUCLEAN.
+ * end of file), -EINVAL past the end of file, or -EUCLEAN / -EIO.
+ * Binary search over the extents.
  */
 int daxfs_file_map(const struct daxfs_image *img,
 		   const struct daxfs_inode_info *inode, u64 pgoff,
 		   u64 *off, u64 *npages);
-int daxfs_symlink_target(const struct daxfs_image *img,
-			 const struct daxfs_inode_info *inode,
-			 const u8 **target, u32 *len);
+/*
+ * SEEK_DATA (@data) / SEEK_HOLE: the first page at or after @pgoff that
+ * holds data, or that is a hole, in *@out.  Past the last page there is
+ * always a hole (*@out is then the file's page count); -ENXIO when
+ * @data and no data follows.  At most one step per extent.
+ */
+int daxfs_file_seek(const struct daxfs_image *img,
+		    const struct daxfs_inode_info *inode, u64 pgoff,
+		    bool data, u64 *out);
+/*
+ * Copy the target of symlink @inode into @buf of @size bytes (at least
+ * DAXFS_SYMLINK_MAX + 1), NUL-terminated, and check the copy.  Returns
+ * the target length or -EUCLEAN / -EIO / -ERANGE.
+ */
+int daxfs_symlink_read(const struct daxfs_image *img,
+		       const struct daxfs_inode_info *inode, char *buf,
+		       u32 size);
 
 /* ---- dir.c ---- */
 /* Binary search for @name in directory @dir.  -ENOENT if absent. */
 int daxfs_dir_lookup(const struct daxfs_image *img,
 		     const struct daxfs_inode_info *dir,
 		     const u8 *name, u32 len, struct daxfs_dirent_info *out);
-/* Entry @index (0-based) of @dir; -ENOENT past the end. */
+/* Entry @index (0-based) of @dir, name checked; -ENOENT past the end. */
 int daxfs_dir_entry(const struct daxfs_image *img,
 		    const struct daxfs_inode_info *dir, u64 index,
 		    struct daxfs_dirent_info *out);
 
 /* ---- xattr.c ---- */
+/* Xattr @index of @inode, name checked; -ENOENT past the last one. */
 int daxfs_xattr_entry(const struct daxfs_image *img,
 		      const struct daxfs_inode_info *inode, u32 index,
 		      struct daxfs_xattr_info *out);
+/* Binary search by full name ("user.foo"); -ENODATA if absent. */
 int daxfs_xattr_lookup(const struct daxfs_image *img,
 		       const struct daxfs_inode_info *inode,
 		       const u8 *name, u32 len, struct daxfs_xattr_info *out);
+/*
+ * Copy the value of @x into @buf of @size bytes: the value length, or
+ * -ERANGE (too small a buffer), -EUCLEAN, -EIO.
+ */
+int daxfs_xattr_value(const struct daxfs_image *img,
+		      const struct daxfs_xattr_info *x, void *buf, u32 size);
 
 /* ---- record.c ---- */
 /* A decoded log record; @payload points into the record. */
@@ -180,6 +228,7 @@ int daxfs_rec_encode(void *buf, u32 cap, u16 type, u64 seq, u64 ino,
  * Decode and verify the record at @buf with @avail readable bytes: magic,
  * length, alignment, CRC, known type, and that the type's fixed part and
  * the names/values it announces fit in the record.  0 or -EUCLEAN.
+ * @buf must be a private copy (the record is read more than once).
  */
 int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out);
 

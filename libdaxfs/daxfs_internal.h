@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Helpers private to libdaxfs: overflow-safe range arithmetic and the
- * raw pointers to table entries.  Nothing here touches region memory
- * except through the pointers it returns, which callers read with
- * READ_ONCE.
+ * readers that copy one table entry or string out of the region.  Each
+ * reader takes an index or offset its caller has already checked
+ * against the geometry; what it copies is then checked by the caller.
  */
 #ifndef _DAXFS_INTERNAL_H
 #define _DAXFS_INTERNAL_H
@@ -13,6 +13,8 @@
 #define DAXFS_NSEC_PER_SEC	1000000000U
 /* Largest regular file: a loff_t, with its last page addressable. */
 #define DAXFS_FILE_SIZE_MAX	((1ULL << 63) - DAXFS_BLOCK_SIZE)
+/* Steps of a region-bounded loop between two daxfs_yield() calls. */
+#define DAXFS_YIELD_EVERY	4096U
 
 /* True if [@off, @off + @len) lies inside [0, @limit), without overflow. */
 static inline bool daxfs_range_ok(u64 off, u64 len, u64 limit)
@@ -41,56 +43,72 @@ static inline u64 daxfs_pages(u64 bytes)
 	       ((bytes & (DAXFS_BLOCK_SIZE - 1)) ? 1 : 0);
 }
 
-/* Pointers to entries; callers have checked the index. */
-static inline const struct daxfs_inode *
-daxfs_inode_ptr(const struct daxfs_image *img, u64 ino)
+/* Every step of a long loop: 0, or -EINTR to stop. */
+static inline int daxfs_step(u64 i)
 {
-	return (const struct daxfs_inode *)(img->base + img->inode_off +
-		(ino - 1) * sizeof(struct daxfs_inode));
+	if ((i & (DAXFS_YIELD_EVERY - 1)) != DAXFS_YIELD_EVERY - 1)
+		return 0;
+	return daxfs_yield();
 }
 
-static inline const struct daxfs_extent *
-daxfs_extent_ptr(const struct daxfs_image *img, u64 index)
+/* Copy table entry @index (checked by the caller) of a table at @off. */
+static inline int daxfs_read_entry(const struct daxfs_image *img, u64 off,
+				   u64 index, void *dst, u32 esize)
 {
-	return (const struct daxfs_extent *)(img->base + img->extent_off +
-		index * sizeof(struct daxfs_extent));
+	return daxfs_copy_region(dst, img->base + off + index * esize, esize);
 }
 
-/* An extent in CPU byte order, read once from the region. */
+static inline int daxfs_read_raw_inode(const struct daxfs_image *img,
+				       u64 ino, struct daxfs_inode *raw)
+{
+	return daxfs_read_entry(img, img->inode_off, ino - 1, raw,
+				sizeof(*raw));
+}
+
+/* An extent in CPU byte order, copied once from the region. */
 struct daxfs_ext {
 	u64 pgoff;
 	u64 off;
 	u64 npages;
 };
 
-static inline void daxfs_read_extent(const struct daxfs_image *img,
-				     u64 index, struct daxfs_ext *e)
+static inline int daxfs_read_extent(const struct daxfs_image *img,
+				    u64 index, struct daxfs_ext *e)
 {
-	const struct daxfs_extent *de = daxfs_extent_ptr(img, index);
+	struct daxfs_extent de;
+	int ret = daxfs_read_entry(img, img->extent_off, index, &de,
+				   sizeof(de));
 
-	e->pgoff = le64_to_cpu(READ_ONCE(de->pgoff));
-	e->off = le64_to_cpu(READ_ONCE(de->off));
-	e->npages = le64_to_cpu(READ_ONCE(de->npages));
+	e->pgoff = le64_to_cpu(de.pgoff);
+	e->off = le64_to_cpu(de.off);
+	e->npages = le64_to_cpu(de.npages);
+	return ret;
 }
 
-static inline const struct daxfs_dirent *
-daxfs_dirent_ptr(const struct daxfs_image *img, u64 index)
+static inline int daxfs_read_raw_dirent(const struct daxfs_image *img,
+					u64 index, struct daxfs_dirent *raw)
 {
-	return (const struct daxfs_dirent *)(img->base + img->dirent_off +
-		index * sizeof(struct daxfs_dirent));
+	return daxfs_read_entry(img, img->dirent_off, index, raw,
+				sizeof(*raw));
 }
 
-static inline const struct daxfs_xattr *
-daxfs_xattr_ptr(const struct daxfs_image *img, u64 index)
+static inline int daxfs_read_raw_xattr(const struct daxfs_image *img,
+				       u64 index, struct daxfs_xattr *raw)
 {
-	return (const struct daxfs_xattr *)(img->base + img->xattr_off +
-		index * sizeof(struct daxfs_xattr));
+	return daxfs_read_entry(img, img->xattr_off, index, raw,
+				sizeof(*raw));
 }
 
-static inline const u8 *daxfs_str_ptr(const struct daxfs_image *img,
-				      u64 off)
+/*
+ * Copy @len string table bytes at @off to @dst: -EUCLEAN when they are
+ * not inside the string table.
+ */
+static inline int daxfs_read_str(const struct daxfs_image *img, u64 off,
+				 u32 len, void *dst)
 {
-	return img->base + img->strtab_off + off;
+	if (!daxfs_range_ok(off, len, img->strtab_size))
+		return -EUCLEAN;
+	return daxfs_copy_region(dst, img->base + img->strtab_off + off, len);
 }
 
 /*
@@ -104,11 +122,17 @@ void daxfs_say(daxfs_report_fn report, void *ctx, const char *fmt,
 #define DAXFS_SAY(report, ctx, fmt, ...) \
 	daxfs_say((report), (ctx), (fmt), (const u64[]){ 0, ##__VA_ARGS__ } + 1)
 
+/* inode.c: decode a copied inode table entry. */
+void daxfs_inode_from_raw(u64 ino, const struct daxfs_inode *raw,
+			  struct daxfs_inode_info *out);
 /* inode.c: decode inode @ino without the per-type checks. */
 int daxfs_inode_decode(const struct daxfs_image *img, u64 ino,
 		       struct daxfs_inode_info *out);
 /* inode.c: the per-type bounds checks daxfs_inode_read applies. */
 int daxfs_inode_check(const struct daxfs_image *img,
 		      const struct daxfs_inode_info *in);
+/* inode.c: an extent lies inside a file of @file_pages and the data area. */
+bool daxfs_extent_ok(const struct daxfs_image *img, const struct daxfs_ext *e,
+		     u64 file_pages);
 
 #endif /* _DAXFS_INTERNAL_H */

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Opening an image: check the superblock and the geometry it announces,
- * then cache that geometry in struct daxfs_image.  Only the superblock
- * block is read here; libdaxfs/validate.c checks everything else.
+ * Opening an image: copy the superblock block out of the region once,
+ * check the copy and the geometry it announces, then cache that geometry
+ * in struct daxfs_image.  Nothing is read from the region's superblock
+ * again afterwards, so a writer changing it later cannot make a checked
+ * value differ from a used one.  libdaxfs/validate.c checks the rest.
  *
  * Checks, in order (the first failure is reported and returned):
  *   - the region holds a superblock and starts 8-byte aligned  -EINVAL
+ *   - the superblock block can be read                         -EIO
  *   - magic, version                                           -EINVAL
  *   - superblock CRC (whole 4 KiB block, crc field as zero)    -EUCLEAN
  *   - unknown incompat feature bits                            -EINVAL
@@ -85,71 +88,70 @@ enum {
 
 static void decode_super(struct daxfs_image *img, const struct daxfs_super *s)
 {
-	img->total_size = le64_to_cpu(READ_ONCE(s->total_size));
-	img->feat_compat = le64_to_cpu(READ_ONCE(s->feat_compat));
-	img->feat_ro_compat = le64_to_cpu(READ_ONCE(s->feat_ro_compat));
-	img->feat_incompat = le64_to_cpu(READ_ONCE(s->feat_incompat));
-	img->branch_off = le64_to_cpu(READ_ONCE(s->branch_off));
-	img->branch_count = le32_to_cpu(READ_ONCE(s->branch_count));
-	img->root_ino = le32_to_cpu(READ_ONCE(s->root_ino));
-	img->inode_off = le64_to_cpu(READ_ONCE(s->inode_off));
-	img->inode_count = le64_to_cpu(READ_ONCE(s->inode_count));
-	img->extent_off = le64_to_cpu(READ_ONCE(s->extent_off));
-	img->extent_count = le64_to_cpu(READ_ONCE(s->extent_count));
-	img->dirent_off = le64_to_cpu(READ_ONCE(s->dirent_off));
-	img->dirent_count = le64_to_cpu(READ_ONCE(s->dirent_count));
-	img->xattr_off = le64_to_cpu(READ_ONCE(s->xattr_off));
-	img->xattr_count = le64_to_cpu(READ_ONCE(s->xattr_count));
-	img->strtab_off = le64_to_cpu(READ_ONCE(s->strtab_off));
-	img->strtab_size = le64_to_cpu(READ_ONCE(s->strtab_size));
-	img->meta_size = le64_to_cpu(READ_ONCE(s->meta_size));
-	img->data_off = le64_to_cpu(READ_ONCE(s->data_off));
-	img->data_size = le64_to_cpu(READ_ONCE(s->data_size));
-	img->delta_off = le64_to_cpu(READ_ONCE(s->delta_off));
-	img->delta_size = le64_to_cpu(READ_ONCE(s->delta_size));
+	img->total_size = le64_to_cpu(s->total_size);
+	img->feat_compat = le64_to_cpu(s->feat_compat);
+	img->feat_ro_compat = le64_to_cpu(s->feat_ro_compat);
+	img->feat_incompat = le64_to_cpu(s->feat_incompat);
+	img->branch_off = le64_to_cpu(s->branch_off);
+	img->branch_count = le32_to_cpu(s->branch_count);
+	img->root_ino = le32_to_cpu(s->root_ino);
+	img->inode_off = le64_to_cpu(s->inode_off);
+	img->inode_count = le64_to_cpu(s->inode_count);
+	img->extent_off = le64_to_cpu(s->extent_off);
+	img->extent_count = le64_to_cpu(s->extent_count);
+	img->dirent_off = le64_to_cpu(s->dirent_off);
+	img->dirent_count = le64_to_cpu(s->dirent_count);
+	img->xattr_off = le64_to_cpu(s->xattr_off);
+	img->xattr_count = le64_to_cpu(s->xattr_count);
+	img->strtab_off = le64_to_cpu(s->strtab_off);
+	img->strtab_size = le64_to_cpu(s->strtab_size);
+	img->meta_size = le64_to_cpu(s->meta_size);
+	img->data_off = le64_to_cpu(s->data_off);
+	img->data_size = le64_to_cpu(s->data_size);
+	img->delta_off = le64_to_cpu(s->delta_off);
+	img->delta_size = le64_to_cpu(s->delta_size);
+	img->meta_crc = le32_to_cpu(s->meta_crc);
+	img->data_crc = le32_to_cpu(s->data_crc);
+	img->build_time = (s64)le64_to_cpu(s->build_time);
+	memcpy(img->uuid, s->uuid, sizeof(img->uuid));
 }
 
 /* Magic, version, CRC, features and structure sizes: -EINVAL/-EUCLEAN. */
-static int check_identity(const struct daxfs_super *s, u64 size,
+static int check_identity(const struct daxfs_super *s,
 			  daxfs_report_fn report, void *ctx)
 {
 	u64 incompat;
 
-	if (size < DAXFS_SUPER_SIZE) {
-		DAXFS_SAY(report, ctx, "region of %u bytes is too small for a daxfs superblock",
-			  size);
-		return -EINVAL;
-	}
-	if (le64_to_cpu(READ_ONCE(s->magic)) != DAXFS_IMAGE_MAGIC) {
+	if (le64_to_cpu(s->magic) != DAXFS_IMAGE_MAGIC) {
 		DAXFS_SAY(report, ctx, "superblock: bad magic (not a daxfs image)");
 		return -EINVAL;
 	}
-	if (le32_to_cpu(READ_ONCE(s->version)) != DAXFS_VERSION) {
+	if (le32_to_cpu(s->version) != DAXFS_VERSION) {
 		DAXFS_SAY(report, ctx, "superblock: unsupported version %u",
-			  le32_to_cpu(READ_ONCE(s->version)));
+			  le32_to_cpu(s->version));
 		return -EINVAL;
 	}
-	if (le32_to_cpu(READ_ONCE(s->crc)) != daxfs_super_crc(s)) {
+	if (le32_to_cpu(s->crc) != daxfs_super_crc(s)) {
 		DAXFS_SAY(report, ctx, "superblock: bad checksum");
 		return -EUCLEAN;
 	}
-	incompat = le64_to_cpu(READ_ONCE(s->feat_incompat));
+	incompat = le64_to_cpu(s->feat_incompat);
 	if (incompat & ~DAXFS_FEAT_INCOMPAT_SUPP) {
 		DAXFS_SAY(report, ctx, "superblock: unsupported feature (incompat %x)",
 			  incompat & ~DAXFS_FEAT_INCOMPAT_SUPP);
 		return -EINVAL;
 	}
-	if (le32_to_cpu(READ_ONCE(s->super_size)) != sizeof(*s) ||
-	    le32_to_cpu(READ_ONCE(s->block_size)) != DAXFS_BLOCK_SIZE ||
-	    le32_to_cpu(READ_ONCE(s->inode_size)) !=
+	if (le32_to_cpu(s->super_size) != sizeof(*s) ||
+	    le32_to_cpu(s->block_size) != DAXFS_BLOCK_SIZE ||
+	    le32_to_cpu(s->inode_size) !=
 	    sizeof(struct daxfs_inode) ||
-	    le32_to_cpu(READ_ONCE(s->branch_size)) !=
+	    le32_to_cpu(s->branch_size) !=
 	    sizeof(struct daxfs_branch)) {
 		DAXFS_SAY(report, ctx, "superblock: unsupported structure sizes (super %u, block %u, inode %u, branch %u)",
-			  le32_to_cpu(READ_ONCE(s->super_size)),
-			  le32_to_cpu(READ_ONCE(s->block_size)),
-			  le32_to_cpu(READ_ONCE(s->inode_size)),
-			  le32_to_cpu(READ_ONCE(s->branch_size)));
+			  le32_to_cpu(s->super_size),
+			  le32_to_cpu(s->block_size),
+			  le32_to_cpu(s->inode_size),
+			  le32_to_cpu(s->branch_size));
 		return -EINVAL;
 	}
 	return 0;
@@ -162,7 +164,7 @@ static int check_zero_tail(const u8 *base, daxfs_report_fn report, void *ctx)
 
 	for (i = offsetof(struct daxfs_super, reserved); i < DAXFS_SUPER_SIZE;
 	     i++) {
-		if (READ_ONCE(base[i])) {
+		if (base[i]) {
 			DAXFS_SAY(report, ctx, "superblock: reserved byte %u is not zero",
 				  i);
 			return -EUCLEAN;
@@ -335,25 +337,20 @@ static int check_areas(const struct daxfs_image *img, struct daxfs_area *a,
 	return 0;
 }
 
-int daxfs_image_open(struct daxfs_image *img, const void *base, u64 size,
-		     daxfs_report_fn report, void *ctx)
+/* Everything image_open checks, on the copy @blk of the superblock. */
+static int check_super(struct daxfs_image *img, const u8 *blk, u64 size,
+		       daxfs_report_fn report, void *ctx)
 {
-	const struct daxfs_super *s = base;
+	const struct daxfs_super *s = (const void *)blk;
 	struct daxfs_area areas[AREA_COUNT];
 	int ret;
 
-	memset(img, 0, sizeof(*img));
-	if (!base || ((unsigned long)base & 7)) {
-		DAXFS_SAY(report, ctx, "region is not 8-byte aligned");
-		return -EINVAL;
-	}
-	ret = check_identity(s, size, report, ctx);
+	ret = check_identity(s, report, ctx);
 	if (ret)
 		return ret;
-	ret = check_zero_tail(base, report, ctx);
+	ret = check_zero_tail(blk, report, ctx);
 	if (ret)
 		return ret;
-	img->base = base;
 	img->size = size;
 	decode_super(img, s);
 	if (img->total_size < DAXFS_SUPER_SIZE ||
@@ -376,7 +373,48 @@ int daxfs_image_open(struct daxfs_image *img, const void *base, u64 size,
 	ret = check_tables(img, areas, report, ctx);
 	if (!ret)
 		ret = check_areas(img, areas, report, ctx);
-	if (ret)
-		memset(img, 0, sizeof(*img));
 	return ret;
+}
+
+int daxfs_image_open(struct daxfs_image *img, const void *base, u64 size,
+		     daxfs_report_fn report, void *ctx)
+{
+	u8 *blk;
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+	if (!base || ((unsigned long)base & 7)) {
+		DAXFS_SAY(report, ctx, "region is not 8-byte aligned");
+		return -EINVAL;
+	}
+	if (size < DAXFS_SUPER_SIZE) {
+		DAXFS_SAY(report, ctx, "region of %u bytes is too small for a daxfs superblock",
+			  size);
+		return -EINVAL;
+	}
+	blk = daxfs_zalloc(DAXFS_SUPER_SIZE);
+	if (!blk) {
+		DAXFS_SAY(report, ctx, "not enough memory to read the superblock");
+		return -ENOMEM;
+	}
+	ret = daxfs_copy_region(blk, base, DAXFS_SUPER_SIZE);
+	if (ret)
+		DAXFS_SAY(report, ctx, "superblock: memory error while reading it");
+	else
+		ret = check_super(img, blk, size, report, ctx);
+	daxfs_free(blk);
+	if (ret) {
+		memset(img, 0, sizeof(*img));
+		return ret;
+	}
+	img->base = base;
+	return 0;
+}
+
+int daxfs_image_read(const struct daxfs_image *img, u64 off, void *dst,
+		     u64 len)
+{
+	if (!daxfs_range_ok(off, len, img->total_size))
+		return -EUCLEAN;
+	return daxfs_copy_region(dst, img->base + off, len);
 }

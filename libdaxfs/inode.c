@@ -1,39 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Inodes at use: decode one inode from the region, bounds-check the
- * fields its type uses, map file pages through its extents (binary
- * search) and find a symlink's target.  Every value is checked again
- * here even on a validated image: the region may have changed since.
+ * Inodes at use: decode one inode from a copy of its table entry,
+ * bounds-check the fields its type uses, map file pages through its
+ * extents (binary search), find data and holes for SEEK_DATA/SEEK_HOLE,
+ * and copy out a symlink's target.  Every value is checked again here
+ * even on a validated image: the region may have changed since.
  */
 #include "daxfs_internal.h"
+
+void daxfs_inode_from_raw(u64 ino, const struct daxfs_inode *raw,
+			  struct daxfs_inode_info *out)
+{
+	const struct daxfs_inode di = *raw;
+
+	out->ino = ino;
+	out->mode = le32_to_cpu(di.mode);
+	out->nlink = le32_to_cpu(di.nlink);
+	out->uid = le32_to_cpu(di.uid);
+	out->gid = le32_to_cpu(di.gid);
+	out->size = le64_to_cpu(di.size);
+	out->data = le64_to_cpu(di.data);
+	out->count = le32_to_cpu(di.count);
+	out->parent = le32_to_cpu(di.parent);
+	out->atime_sec = (s64)le64_to_cpu(di.atime_sec);
+	out->mtime_sec = (s64)le64_to_cpu(di.mtime_sec);
+	out->ctime_sec = (s64)le64_to_cpu(di.ctime_sec);
+	out->atime_nsec = le32_to_cpu(di.atime_nsec);
+	out->mtime_nsec = le32_to_cpu(di.mtime_nsec);
+	out->ctime_nsec = le32_to_cpu(di.ctime_nsec);
+	out->rdev_major = le32_to_cpu(di.rdev_major);
+	out->rdev_minor = le32_to_cpu(di.rdev_minor);
+	out->xattr_first = le64_to_cpu(di.xattr_first);
+	out->xattr_count = le32_to_cpu(di.xattr_count);
+	out->blocks = le64_to_cpu(di.blocks);
+}
 
 int daxfs_inode_decode(const struct daxfs_image *img, u64 ino,
 		       struct daxfs_inode_info *out)
 {
-	const struct daxfs_inode *di;
+	struct daxfs_inode di;
+	int ret;
 
 	if (!ino || ino > img->inode_count)
 		return -EUCLEAN;
-	di = daxfs_inode_ptr(img, ino);
-	out->ino = ino;
-	out->mode = le32_to_cpu(READ_ONCE(di->mode));
-	out->nlink = le32_to_cpu(READ_ONCE(di->nlink));
-	out->uid = le32_to_cpu(READ_ONCE(di->uid));
-	out->gid = le32_to_cpu(READ_ONCE(di->gid));
-	out->size = le64_to_cpu(READ_ONCE(di->size));
-	out->data = le64_to_cpu(READ_ONCE(di->data));
-	out->count = le32_to_cpu(READ_ONCE(di->count));
-	out->parent = le32_to_cpu(READ_ONCE(di->parent));
-	out->atime_sec = (s64)le64_to_cpu(READ_ONCE(di->atime_sec));
-	out->mtime_sec = (s64)le64_to_cpu(READ_ONCE(di->mtime_sec));
-	out->ctime_sec = (s64)le64_to_cpu(READ_ONCE(di->ctime_sec));
-	out->atime_nsec = le32_to_cpu(READ_ONCE(di->atime_nsec));
-	out->mtime_nsec = le32_to_cpu(READ_ONCE(di->mtime_nsec));
-	out->ctime_nsec = le32_to_cpu(READ_ONCE(di->ctime_nsec));
-	out->rdev_major = le32_to_cpu(READ_ONCE(di->rdev_major));
-	out->rdev_minor = le32_to_cpu(READ_ONCE(di->rdev_minor));
-	out->xattr_first = le64_to_cpu(READ_ONCE(di->xattr_first));
-	out->xattr_count = le32_to_cpu(READ_ONCE(di->xattr_count));
+	ret = daxfs_read_raw_inode(img, ino, &di);
+	if (ret)
+		return ret;
+	daxfs_inode_from_raw(ino, &di, out);
 	return 0;
 }
 
@@ -50,6 +63,7 @@ int daxfs_inode_check(const struct daxfs_image *img,
 	switch (in->mode & DAXFS_S_IFMT) {
 	case DAXFS_S_IFREG:
 		if (in->size > DAXFS_FILE_SIZE_MAX ||
+		    in->blocks > daxfs_pages(in->size) ||
 		    !daxfs_index_ok(in->data, in->count, img->extent_count))
 			return -EUCLEAN;
 		break;
@@ -87,8 +101,8 @@ int daxfs_inode_read(const struct daxfs_image *img, u64 ino,
 	return ret;
 }
 
-static bool extent_ok(const struct daxfs_image *img, const struct daxfs_ext *e,
-		      u64 file_pages)
+bool daxfs_extent_ok(const struct daxfs_image *img, const struct daxfs_ext *e,
+		     u64 file_pages)
 {
 	u64 bytes;
 
@@ -102,60 +116,204 @@ static bool extent_ok(const struct daxfs_image *img, const struct daxfs_ext *e,
 	return daxfs_range_ok(e->off - img->data_off, bytes, img->data_size);
 }
 
-int daxfs_file_map(const struct daxfs_image *img,
-		   const struct daxfs_inode_info *inode, u64 pgoff,
-		   u64 *off, u64 *npages)
+static int file_check(const struct daxfs_image *img,
+		      const struct daxfs_inode_info *inode)
 {
-	u64 file_pages = daxfs_pages(inode->size);
-	u64 lo = 0, hi = inode->count;	/* search [lo, hi) */
-	struct daxfs_ext e;
-
 	if ((inode->mode & DAXFS_S_IFMT) != DAXFS_S_IFREG ||
+	    inode->size > DAXFS_FILE_SIZE_MAX ||
 	    !daxfs_index_ok(inode->data, inode->count, img->extent_count))
 		return -EUCLEAN;
-	if (pgoff >= file_pages)
-		return -EINVAL;
-	/* Find the last extent with e.pgoff <= pgoff. */
+	return 0;
+}
+
+/* Extent @i (< inode->count) of a checked file, itself checked. */
+static int file_extent(const struct daxfs_image *img,
+		       const struct daxfs_inode_info *inode, u64 i,
+		       struct daxfs_ext *e)
+{
+	int ret = daxfs_read_extent(img, inode->data + i, e);
+
+	if (ret)
+		return ret;
+	if (!daxfs_extent_ok(img, e, daxfs_pages(inode->size)))
+		return -EUCLEAN;
+	return 0;
+}
+
+/*
+ * The number of extents whose pgoff is <= @pgoff, i.e. one past the
+ * index of the last extent starting at or before @pgoff.  The probes
+ * only steer the search; what it finds is read and checked again.
+ */
+static int extents_before(const struct daxfs_image *img,
+			  const struct daxfs_inode_info *inode, u64 pgoff,
+			  u64 *pos)
+{
+	u64 lo = 0, hi = inode->count;	/* search [lo, hi) */
+	struct daxfs_ext e;
+	int ret;
+
 	while (lo < hi) {
 		u64 mid = lo + (hi - lo) / 2;
 
-		daxfs_read_extent(img, inode->data + mid, &e);
+		ret = daxfs_read_extent(img, inode->data + mid, &e);
+		if (ret)
+			return ret;
 		if (e.pgoff <= pgoff)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo) {
-		daxfs_read_extent(img, inode->data + lo - 1, &e);
-		if (!extent_ok(img, &e, file_pages) || e.pgoff > pgoff)
+	*pos = lo;
+	return 0;
+}
+
+/*
+ * Where page @pgoff falls: *@idx is the index of the extent covering
+ * it (*@covered true, @e that extent) or of the first extent after it
+ * (inode->count when none; @e that extent otherwise).
+ */
+static int find_extent(const struct daxfs_image *img,
+		       const struct daxfs_inode_info *inode, u64 pgoff,
+		       u64 *idx, struct daxfs_ext *e, bool *covered)
+{
+	u64 pos;
+	int ret = extents_before(img, inode, pgoff, &pos);
+
+	if (ret)
+		return ret;
+	*covered = false;
+	if (pos) {
+		ret = file_extent(img, inode, pos - 1, e);
+		if (ret)
+			return ret;
+		if (e->pgoff > pgoff)
 			return -EUCLEAN;
-		if (pgoff - e.pgoff < e.npages) {
-			*off = e.off + ((pgoff - e.pgoff) << DAXFS_BLOCK_SHIFT);
-			*npages = e.npages - (pgoff - e.pgoff);
+		if (pgoff - e->pgoff < e->npages) {
+			*idx = pos - 1;
+			*covered = true;
 			return 0;
 		}
 	}
-	/* A hole: up to the next extent or the end of the file. */
-	*npages = file_pages - pgoff;
-	if (lo < inode->count) {
-		daxfs_read_extent(img, inode->data + lo, &e);
-		if (!extent_ok(img, &e, file_pages) || e.pgoff <= pgoff)
+	*idx = pos;
+	if (pos < inode->count) {
+		ret = file_extent(img, inode, pos, e);
+		if (ret)
+			return ret;
+		if (e->pgoff <= pgoff)
 			return -EUCLEAN;
-		*npages = e.pgoff - pgoff;
 	}
+	return 0;
+}
+
+int daxfs_file_map(const struct daxfs_image *img,
+		   const struct daxfs_inode_info *inode, u64 pgoff,
+		   u64 *off, u64 *npages)
+{
+	u64 file_pages = daxfs_pages(inode->size);
+	struct daxfs_ext e;
+	bool covered;
+	u64 idx;
+	int ret = file_check(img, inode);
+
+	if (ret)
+		return ret;
+	if (pgoff >= file_pages)
+		return -EINVAL;
+	ret = find_extent(img, inode, pgoff, &idx, &e, &covered);
+	if (ret)
+		return ret;
+	if (covered) {
+		*off = e.off + ((pgoff - e.pgoff) << DAXFS_BLOCK_SHIFT);
+		*npages = e.npages - (pgoff - e.pgoff);
+		return 0;
+	}
+	/* A hole: up to the next extent or the end of the file. */
+	*npages = (idx < inode->count ? e.pgoff : file_pages) - pgoff;
 	*off = 0;
 	return 1;
 }
 
-int daxfs_symlink_target(const struct daxfs_image *img,
-			 const struct daxfs_inode_info *inode,
-			 const u8 **target, u32 *len)
+/* The end of the run of back-to-back extents from @idx (which is @e). */
+static int data_run_end(const struct daxfs_image *img,
+			const struct daxfs_inode_info *inode, u64 idx,
+			const struct daxfs_ext *e, u64 *end)
 {
-	if ((inode->mode & DAXFS_S_IFMT) != DAXFS_S_IFLNK || !inode->size ||
-	    inode->size > DAXFS_SYMLINK_MAX ||
-	    !daxfs_range_ok(inode->data, inode->size, img->strtab_size))
-		return -EUCLEAN;
-	*target = daxfs_str_ptr(img, inode->data);
-	*len = (u32)inode->size;
+	u64 i, next = e->pgoff + e->npages;
+	struct daxfs_ext f;
+	int ret;
+
+	for (i = idx + 1; i < inode->count; i++) {
+		ret = daxfs_step(i - idx);
+		if (ret)
+			return ret;
+		ret = file_extent(img, inode, i, &f);
+		if (ret)
+			return ret;
+		if (f.pgoff < next)
+			return -EUCLEAN;	/* unsorted or overlapping */
+		if (f.pgoff > next)
+			break;
+		next += f.npages;
+	}
+	*end = next;
 	return 0;
+}
+
+int daxfs_file_seek(const struct daxfs_image *img,
+		    const struct daxfs_inode_info *inode, u64 pgoff,
+		    bool data, u64 *out)
+{
+	u64 file_pages = daxfs_pages(inode->size);
+	struct daxfs_ext e;
+	bool covered;
+	u64 idx;
+	int ret = file_check(img, inode);
+
+	if (ret)
+		return ret;
+	if (pgoff >= file_pages) {
+		if (data)
+			return -ENXIO;
+		*out = file_pages;
+		return 0;
+	}
+	ret = find_extent(img, inode, pgoff, &idx, &e, &covered);
+	if (ret)
+		return ret;
+	if (data) {
+		if (covered)
+			*out = pgoff;
+		else if (idx < inode->count)
+			*out = e.pgoff;
+		else
+			return -ENXIO;
+		return 0;
+	}
+	if (!covered) {
+		*out = pgoff;
+		return 0;
+	}
+	return data_run_end(img, inode, idx, &e, out);
+}
+
+int daxfs_symlink_read(const struct daxfs_image *img,
+		       const struct daxfs_inode_info *inode, char *buf,
+		       u32 size)
+{
+	u32 len = (u32)inode->size;
+	int ret;
+
+	if ((inode->mode & DAXFS_S_IFMT) != DAXFS_S_IFLNK || !inode->size ||
+	    inode->size > DAXFS_SYMLINK_MAX)
+		return -EUCLEAN;
+	if (len >= size)
+		return -ERANGE;
+	ret = daxfs_read_str(img, inode->data, len, buf);
+	if (ret)
+		return ret;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EUCLEAN;
+	return (int)len;
 }

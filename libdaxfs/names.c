@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Names: the one ordering used for sorted directories and xattr lists,
- * the rules a directory entry name obeys, and the mode to d_type map.
+ * the rules directory entry and xattr names obey, and the mode to
+ * d_type map.
  */
 #include "daxfs_core.h"
 
@@ -47,4 +48,27 @@ u8 daxfs_mode_to_ft(u32 mode)
 	default:
 		return DAXFS_FT_UNKNOWN;
 	}
+}
+
+bool daxfs_xattr_name_valid(const u8 *name, u32 len)
+{
+	static const struct {
+		const char *s;
+		u32 len;
+	} prefixes[] = {
+#define PFX(p) { p, sizeof(p) - 1 }
+		PFX("user."), PFX("trusted."), PFX("security."),
+		PFX("system."),
+#undef PFX
+	};
+	size_t i;
+
+	if (!len || len > DAXFS_XATTR_NAME_MAX || memchr(name, '\0', len))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		if (len > prefixes[i].len &&
+		    !memcmp(name, prefixes[i].s, prefixes[i].len))
+			return true;
+	}
+	return false;
 }

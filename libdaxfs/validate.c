@@ -6,9 +6,17 @@
  * the geometry: every table lies inside the image, 8-byte aligned, the
  * areas do not overlap, data/delta are 4 KiB aligned.  This file checks
  * everything else, in time O(n log n) in the image size (linear except
- * the sort of live branch names) and with scratch memory of about 16
+ * the sort of live branch names) and with scratch memory of about 20
  * bytes per inode plus one bit per extent, dirent, xattr and data page.
  * Nothing recurses: the tree check walks parent links iteratively.
+ *
+ * Like every reader in the core it works on copies: each inode, entry,
+ * name and target is copied out of the region once and the copy is
+ * checked; the inodes' types are kept from the first pass, so later
+ * passes cannot be fooled by a type that changed in between.  Checksums
+ * are computed over copies too (a chunk at a time).  A memory error is
+ * -EIO; the kernel build yields every few thousand steps and stops with
+ * -EINTR when the mounting task is killed.
  *
  * Invariants checked (each failure is one report line naming the object):
  *
@@ -19,7 +27,7 @@
  * Inodes (every entry of the inode table, inode N at index N - 1)
  *   I1 the type is regular, directory, symlink, char/block device, fifo
  *      or socket, and mode has no bits beyond S_IFMT | 07777.
- *   I2 flags == 0; reserved bytes are zero.
+ *   I2 flags == 0, pad == 0; reserved bytes are zero.
  *   I3 atime/mtime/ctime nsec < 10^9; uid and gid are not 0xffffffff
  *      (Linux's "no id", which no file can be owned by).
  *   I4 fields that do not apply to the type are 0: rdev except devices,
@@ -43,6 +51,7 @@
  *   E5 size <= 2^63 - 4096 (a loff_t whose last page is addressable).
  *   E6 with DAXFS_VALIDATE_DATA_CRC: the bytes after the end of file in
  *      the last page, when an extent maps it, are zero (mmap shows them).
+ *   E7 blocks == the pages the extents map; 0 for other types.
  *
  * Directory entries (of every directory)
  *   D1 no dirent entry belongs to two directories.
@@ -101,8 +110,16 @@
 
 #define MAX_PROBLEMS		1000
 #define SCRATCH_MAX		(1ULL << 30)
+#define BUF_SIZE		(64U * 1024)	/* CRC chunks, targets, tails */
 #define MARK_GOOD		0xffffffffU
 #define MARK_BAD		0xfffffffeU
+
+/* A name copied out of the region, for the sort-order checks. */
+struct vname {
+	bool ok;		/* usable for comparisons */
+	u32 len;
+	u8 name[DAXFS_NAME_MAX + 1];
+};
 
 struct vstate {
 	const struct daxfs_image *img;
@@ -111,6 +128,9 @@ struct vstate {
 	void *ctx;
 	u32 problems;
 	bool stop;
+	int fatal;		/* -EIO, -EINTR: stop, return this */
+	u64 steps;		/* for daxfs_step() */
+	u32 *mode;		/* per inode: mode as first decoded */
 	u32 *refs;		/* per inode: entries naming it */
 	u32 *dparent;		/* per directory: the directory naming it */
 	u32 *subdirs;		/* per directory: subdirectory entries */
@@ -119,6 +139,8 @@ struct vstate {
 	u64 *own_dirent;	/* bit per dirent entry: claimed */
 	u64 *own_xattr;		/* bit per xattr entry: claimed */
 	u64 *data_map;		/* bit per data page: mapped */
+	u8 *buf;		/* BUF_SIZE bytes of scratch */
+	struct vname names[2];	/* previous and current sorted name */
 };
 
 /* Report one problem; true when validation must stop. */
@@ -140,6 +162,28 @@ static bool bad(struct vstate *v, const char *fmt, const u64 *args)
 
 #define BAD(v, fmt, ...) \
 	bad((v), (fmt), (const u64[]){ 0, ##__VA_ARGS__ } + 1)
+
+/* A read that failed, or a yield that said stop: the end of the check. */
+static int fatal(struct vstate *v, int err)
+{
+	if (!v->fatal) {
+		v->fatal = err;
+		if (err == -EINTR)
+			DAXFS_SAY(v->report, v->ctx, "validation interrupted");
+		else
+			DAXFS_SAY(v->report, v->ctx, "memory error while reading the image");
+	}
+	v->stop = true;
+	return err;
+}
+
+/* One step of a loop over the image; nonzero to stop. */
+static int tick(struct vstate *v)
+{
+	int ret = daxfs_step(v->steps++);
+
+	return ret ? fatal(v, ret) : 0;
+}
 
 static void *scratch(u64 n, u64 size)
 {
@@ -165,14 +209,9 @@ static bool test_and_set(u64 *map, u64 i)
 	return old;
 }
 
-static u32 inode_mode(const struct daxfs_image *img, u64 ino)
+static bool is_dir(const struct vstate *v, u64 ino)
 {
-	return le32_to_cpu(READ_ONCE(daxfs_inode_ptr(img, ino)->mode));
-}
-
-static bool is_dir(const struct daxfs_image *img, u64 ino)
-{
-	return (inode_mode(img, ino) & DAXFS_S_IFMT) == DAXFS_S_IFDIR;
+	return (v->mode[ino] & DAXFS_S_IFMT) == DAXFS_S_IFDIR;
 }
 
 static bool all_zero(const u8 *p, u32 len)
@@ -180,30 +219,65 @@ static bool all_zero(const u8 *p, u32 len)
 	u32 i;
 
 	for (i = 0; i < len; i++)
-		if (READ_ONCE(p[i]))
+		if (p[i])
 			return false;
 	return true;
 }
 
+/* Decode inode @ino (in range); nonzero to stop. */
+static int decode(struct vstate *v, u64 ino, struct daxfs_inode_info *in)
+{
+	int ret = daxfs_inode_decode(v->img, ino, in);
+
+	return ret ? fatal(v, ret) : 0;
+}
+
 /* ---- checksums ---- */
+
+/* CRC32C of region bytes [@off, @off + @len), a chunk at a time. */
+static int region_crc(struct vstate *v, u64 off, u64 len, u32 *out)
+{
+	u32 crc = ~0U;
+	int ret;
+
+	while (len) {
+		u32 n = len < BUF_SIZE ? (u32)len : BUF_SIZE;
+
+		ret = daxfs_image_read(v->img, off, v->buf, n);
+		if (ret)
+			return fatal(v, ret == -EUCLEAN ? -EIO : ret);
+		crc = daxfs_crc32c_raw(crc, v->buf, n);
+		off += n;
+		len -= n;
+		ret = tick(v);
+		if (ret)
+			return ret;
+	}
+	*out = ~crc;
+	return 0;
+}
 
 static int check_crcs(struct vstate *v)
 {
 	const struct daxfs_image *img = v->img;
-	const struct daxfs_super *s = (const void *)img->base;
-	u32 want, got;
+	u32 got;
+	int ret;
 
-	want = le32_to_cpu(READ_ONCE(s->meta_crc));
-	got = daxfs_crc32c(img->base + img->inode_off, img->meta_size);
-	if (want != got && BAD(v, "metadata: checksum mismatch (stored %x, computed %x)",
-			       want, got))
+	ret = region_crc(v, img->inode_off, img->meta_size, &got);
+	if (ret)
+		return ret;
+	if (img->meta_crc != got &&
+	    BAD(v, "metadata: checksum mismatch (stored %x, computed %x)",
+		img->meta_crc, got))
 		return -EUCLEAN;
 	if (!(v->flags & DAXFS_VALIDATE_DATA_CRC))
 		return 0;
-	want = le32_to_cpu(READ_ONCE(s->data_crc));
-	got = daxfs_crc32c(img->base + img->data_off, img->data_size);
-	if (want != got && BAD(v, "data area: checksum mismatch (stored %x, computed %x)",
-			       want, got))
+	ret = region_crc(v, img->data_off, img->data_size, &got);
+	if (ret)
+		return ret;
+	if (img->data_crc != got &&
+	    BAD(v, "data area: checksum mismatch (stored %x, computed %x)",
+		img->data_crc, got))
 		return -EUCLEAN;
 	return 0;
 }
@@ -266,13 +340,17 @@ static int check_eof_tail(struct vstate *v, const struct daxfs_inode_info *in,
 {
 	u64 last = daxfs_pages(in->size) - 1;
 	u32 used = in->size & (DAXFS_BLOCK_SIZE - 1);
-	const u8 *page;
+	u64 page;
+	int ret;
 
 	if (!used || last < e->pgoff || last - e->pgoff >= e->npages)
 		return 0;
-	page = v->img->base + e->off +
-	       ((last - e->pgoff) << DAXFS_BLOCK_SHIFT);
-	if (!all_zero(page + used, DAXFS_BLOCK_SIZE - used) &&
+	page = e->off + ((last - e->pgoff) << DAXFS_BLOCK_SHIFT);
+	ret = daxfs_image_read(v->img, page + used, v->buf,
+			       DAXFS_BLOCK_SIZE - used);
+	if (ret)
+		return fatal(v, ret == -EUCLEAN ? -EIO : ret);
+	if (!all_zero(v->buf, DAXFS_BLOCK_SIZE - used) &&
 	    BAD(v, "inode %u: bytes after end of file not zero", in->ino))
 		return -EUCLEAN;
 	return 0;
@@ -281,7 +359,7 @@ static int check_eof_tail(struct vstate *v, const struct daxfs_inode_info *in,
 static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 {
 	u64 file_pages = daxfs_pages(in->size);
-	u64 next = 0, i;
+	u64 next = 0, mapped = 0, i;
 	struct daxfs_ext e;
 	bool good;
 	int ret;
@@ -297,12 +375,18 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 		if (test_and_set(v->own_ext, in->data + i))
 			return BAD(v, "inode %u: extent %u shared with another inode",
 				   in->ino, i) ? -EUCLEAN : 0;
-		daxfs_read_extent(v->img, in->data + i, &e);
+		ret = daxfs_read_extent(v->img, in->data + i, &e);
+		if (!ret)
+			ret = tick(v);
+		if (ret)
+			return fatal(v, ret);
 		good = false;
 		ret = check_extent(v, in->ino, i, &e, file_pages, &next,
 				   &good);
 		if (ret)
 			return ret;
+		if (good)
+			mapped += e.npages;
 		if (i + 1 == in->count && good &&
 		    (v->flags & DAXFS_VALIDATE_DATA_CRC)) {
 			ret = check_eof_tail(v, in, &e);
@@ -310,61 +394,45 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 				return ret;
 		}
 	}
+	if (!v->stop && in->blocks != mapped &&
+	    BAD(v, "inode %u: blocks %u but the extents map %u pages",
+		in->ino, in->blocks, mapped))
+		return -EUCLEAN;
 	return 0;
 }
 
 /* ---- extended attributes ---- */
-
-static bool xattr_prefix_ok(const u8 *name, u32 len)
-{
-	static const struct {
-		const char *s;
-		u32 len;
-	} prefixes[] = {
-#define PFX(p) { p, sizeof(p) - 1 }
-		PFX("user."), PFX("trusted."), PFX("security."),
-		PFX("system."),
-#undef PFX
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(prefixes); i++) {
-		if (len > prefixes[i].len &&
-		    !memcmp(name, prefixes[i].s, prefixes[i].len))
-			return true;
-	}
-	return false;
-}
-
-struct vname {
-	const u8 *name;
-	u32 len;
-};
 
 /* X2, X3 for xattr entry @index; sets @nm when the name is usable. */
 static int check_xattr(struct vstate *v, u64 ino, u64 i, u64 index,
 		       struct vname *nm)
 {
 	const struct daxfs_image *img = v->img;
-	const struct daxfs_xattr *dx = daxfs_xattr_ptr(img, index);
-	u64 name_off = le64_to_cpu(READ_ONCE(dx->name_off));
-	u64 value_off = le64_to_cpu(READ_ONCE(dx->value_off));
-	u32 value_len = le32_to_cpu(READ_ONCE(dx->value_len));
-	u32 name_len = READ_ONCE(dx->name_len);
+	struct daxfs_xattr dx;
+	u64 name_off, value_off;
+	u32 value_len, name_len;
+	int ret;
 
-	nm->name = NULL;
+	nm->ok = false;
+	ret = daxfs_read_raw_xattr(img, index, &dx);
+	if (ret)
+		return fatal(v, ret);
+	name_off = le64_to_cpu(dx.name_off);
+	value_off = le64_to_cpu(dx.value_off);
+	value_len = le32_to_cpu(dx.value_len);
+	name_len = dx.name_len;
 	if (!name_len || !daxfs_range_ok(name_off, name_len, img->strtab_size))
 		return BAD(v, "inode %u: xattr %u name outside the string table",
 			   ino, i) ? -EUCLEAN : 0;
-	nm->name = daxfs_str_ptr(img, name_off);
+	ret = daxfs_read_str(img, name_off, name_len, nm->name);
+	if (ret)
+		return fatal(v, ret);
 	nm->len = name_len;
-	if (memchr(nm->name, '\0', name_len) ||
-	    !xattr_prefix_ok(nm->name, name_len)) {
-		nm->name = NULL;
-		if (BAD(v, "inode %u: xattr %u name has no known prefix or contains NUL",
-			ino, i))
-			return -EUCLEAN;
-	}
+	nm->ok = daxfs_xattr_name_valid(nm->name, name_len);
+	if (!nm->ok &&
+	    BAD(v, "inode %u: xattr %u name has no known prefix or contains NUL",
+		ino, i))
+		return -EUCLEAN;
 	if (value_len > DAXFS_XATTR_VALUE_MAX &&
 	    BAD(v, "inode %u: xattr %u value length %u too large",
 		ino, i, value_len))
@@ -373,40 +441,53 @@ static int check_xattr(struct vstate *v, u64 ino, u64 i, u64 index,
 	    BAD(v, "inode %u: xattr %u value outside the string table",
 		ino, i))
 		return -EUCLEAN;
-	if (!all_zero(dx->pad, sizeof(dx->pad)) &&
+	if (!all_zero(dx.pad, sizeof(dx.pad)) &&
 	    BAD(v, "inode %u: xattr %u padding not zero", ino, i))
+		return -EUCLEAN;
+	return 0;
+}
+
+/* X4/D4: the name in names[cur] sorts strictly after names[!cur]. */
+static int check_order(struct vstate *v, int cur, const char *unsorted,
+		       const char *dup, u64 owner, u64 i)
+{
+	const struct vname *a = &v->names[!cur], *b = &v->names[cur];
+	int cmp;
+
+	if (!a->ok || !b->ok)
+		return 0;
+	cmp = daxfs_name_cmp(a->name, a->len, b->name, b->len);
+	if (cmp >= 0 && BAD(v, cmp ? unsorted : dup, owner, i))
 		return -EUCLEAN;
 	return 0;
 }
 
 static int check_xattrs(struct vstate *v, const struct daxfs_inode_info *in)
 {
-	struct vname prev = { NULL, 0 }, cur = { NULL, 0 };
+	int cur = 0, ret;
 	u64 i;
-	int ret;
 
 	if (!daxfs_index_ok(in->xattr_first, in->xattr_count,
 			    v->img->xattr_count))
 		return BAD(v, "inode %u: xattrs %u..+%u outside the xattr table",
 			   in->ino, in->xattr_first, in->xattr_count) ?
 		       -EUCLEAN : 0;
-	for (i = 0; i < in->xattr_count && !v->stop; i++) {
+	v->names[1].ok = false;
+	for (i = 0; i < in->xattr_count && !v->stop; i++, cur = !cur) {
 		if (test_and_set(v->own_xattr, in->xattr_first + i))
 			return BAD(v, "inode %u: xattr %u shared with another inode",
 				   in->ino, i) ? -EUCLEAN : 0;
-		ret = check_xattr(v, in->ino, i, in->xattr_first + i, &cur);
+		ret = check_xattr(v, in->ino, i, in->xattr_first + i,
+				  &v->names[cur]);
+		if (!ret)
+			ret = check_order(v, cur,
+					  "inode %u: xattr %u not sorted by name",
+					  "inode %u: xattr %u duplicate name",
+					  in->ino, i);
+		if (!ret)
+			ret = tick(v);
 		if (ret)
 			return ret;
-		if (cur.name && prev.name) {
-			int cmp = daxfs_name_cmp(prev.name, prev.len,
-						 cur.name, cur.len);
-
-			if (cmp >= 0 &&
-			    BAD(v, cmp ? "inode %u: xattr %u not sorted by name" :
-				"inode %u: xattr %u duplicate name", in->ino, i))
-				return -EUCLEAN;
-		}
-		prev = cur;
 	}
 	return 0;
 }
@@ -430,6 +511,10 @@ static int check_unused(struct vstate *v, const struct daxfs_inode_info *in)
 	    BAD(v, "inode %u: count %u on a type without extents or entries",
 		in->ino, in->count))
 		return -EUCLEAN;
+	if (type != DAXFS_S_IFREG && in->blocks &&
+	    BAD(v, "inode %u: blocks %u on a type without extents", in->ino,
+		in->blocks))
+		return -EUCLEAN;
 	if (type != DAXFS_S_IFDIR && type != DAXFS_S_IFREG &&
 	    type != DAXFS_S_IFLNK && (in->size || in->data) &&
 	    BAD(v, "inode %u: size %u or data %u on a device, fifo or socket",
@@ -440,7 +525,7 @@ static int check_unused(struct vstate *v, const struct daxfs_inode_info *in)
 
 static int check_symlink(struct vstate *v, const struct daxfs_inode_info *in)
 {
-	const u8 *t;
+	int ret;
 
 	if (!in->size || in->size > DAXFS_SYMLINK_MAX)
 		return BAD(v, "inode %u: symlink target length %u invalid",
@@ -448,11 +533,11 @@ static int check_symlink(struct vstate *v, const struct daxfs_inode_info *in)
 	if (!daxfs_range_ok(in->data, in->size, v->img->strtab_size))
 		return BAD(v, "inode %u: symlink target outside the string table",
 			   in->ino) ? -EUCLEAN : 0;
-	t = daxfs_str_ptr(v->img, in->data);
-	if (memchr(t, '\0', in->size))
+	ret = daxfs_symlink_read(v->img, in, (char *)v->buf, BUF_SIZE);
+	if (ret == -EUCLEAN)
 		return BAD(v, "inode %u: symlink target contains NUL",
 			   in->ino) ? -EUCLEAN : 0;
-	return 0;
+	return ret < 0 ? fatal(v, ret) : 0;
 }
 
 static int check_dir_fields(struct vstate *v,
@@ -473,23 +558,21 @@ static int check_dir_fields(struct vstate *v,
 	return 0;
 }
 
-/* I1-I3: type, mode bits, flags, reserved, timestamps. */
-static int check_inode_head(struct vstate *v,
+/* I1-I3: type, mode bits, flags, padding, reserved, timestamps. */
+static int check_inode_head(struct vstate *v, const struct daxfs_inode *di,
 			    const struct daxfs_inode_info *in)
 {
-	const struct daxfs_inode *di = daxfs_inode_ptr(v->img, in->ino);
-
 	if (daxfs_mode_to_ft(in->mode) == DAXFS_FT_UNKNOWN)
 		return BAD(v, "inode %u: unknown type (mode %x)", in->ino,
 			   in->mode) ? -EUCLEAN : 1;
 	if ((in->mode & ~0177777U) &&
 	    BAD(v, "inode %u: mode %x has unknown bits", in->ino, in->mode))
 		return -EUCLEAN;
-	if (READ_ONCE(di->flags) &&
+	if (di->flags &&
 	    BAD(v, "inode %u: flags %x not zero", in->ino,
-		le32_to_cpu(READ_ONCE(di->flags))))
+		le32_to_cpu(di->flags)))
 		return -EUCLEAN;
-	if (!all_zero(di->reserved, sizeof(di->reserved)) &&
+	if ((di->pad || !all_zero(di->reserved, sizeof(di->reserved))) &&
 	    BAD(v, "inode %u: reserved bytes not zero", in->ino))
 		return -EUCLEAN;
 	if ((in->atime_nsec >= DAXFS_NSEC_PER_SEC ||
@@ -506,10 +589,16 @@ static int check_inode_head(struct vstate *v,
 static int check_inode(struct vstate *v, u64 ino)
 {
 	struct daxfs_inode_info in;
+	struct daxfs_inode di;
 	int ret;
 
-	daxfs_inode_decode(v->img, ino, &in);
-	ret = check_inode_head(v, &in);
+	/* One copy, so the raw fields and the decoded ones agree. */
+	ret = daxfs_read_raw_inode(v->img, ino, &di);
+	if (ret)
+		return fatal(v, ret);
+	daxfs_inode_from_raw(ino, &di, &in);
+	v->mode[ino] = in.mode;
+	ret = check_inode_head(v, &di, &in);
 	if (ret)
 		return ret < 0 ? ret : 0;
 	ret = check_unused(v, &in);
@@ -554,7 +643,7 @@ static int check_name(struct vstate *v, u64 dir, u64 i, const u8 *name,
 static int count_link(struct vstate *v, u64 dir, u64 i, u64 ino, u8 type)
 {
 	const struct daxfs_image *img = v->img;
-	u32 mode = inode_mode(img, ino);
+	u32 mode = v->mode[ino];
 
 	if (type != daxfs_mode_to_ft(mode) &&
 	    BAD(v, "directory %u: entry %u type %u does not match inode %u",
@@ -580,14 +669,19 @@ static int check_dirent(struct vstate *v, u64 dir, u64 i, u64 index,
 			struct vname *nm)
 {
 	const struct daxfs_image *img = v->img;
-	const struct daxfs_dirent *de = daxfs_dirent_ptr(img, index);
-	u64 ino = le32_to_cpu(READ_ONCE(de->ino));
-	u32 len = le16_to_cpu(READ_ONCE(de->name_len));
-	u64 off = le64_to_cpu(READ_ONCE(de->name_off));
+	struct daxfs_dirent de;
+	u64 ino, off;
+	u32 len;
 	int ret;
 
-	nm->name = NULL;
-	if (READ_ONCE(de->pad) &&
+	nm->ok = false;
+	ret = daxfs_read_raw_dirent(img, index, &de);
+	if (ret)
+		return fatal(v, ret);
+	ino = le32_to_cpu(de.ino);
+	len = le16_to_cpu(de.name_len);
+	off = le64_to_cpu(de.name_off);
+	if (de.pad &&
 	    BAD(v, "directory %u: entry %u padding not zero", dir, i))
 		return -EUCLEAN;
 	if (!len || len > DAXFS_NAME_MAX) {
@@ -599,47 +693,47 @@ static int check_dirent(struct vstate *v, u64 dir, u64 i, u64 index,
 			dir, i))
 			return -EUCLEAN;
 	} else {
-		ret = check_name(v, dir, i, daxfs_str_ptr(img, off), len);
+		ret = daxfs_read_str(img, off, len, nm->name);
+		if (ret)
+			return fatal(v, ret);
+		ret = check_name(v, dir, i, nm->name, len);
 		if (ret < 0)
 			return ret;
-		if (!ret) {
-			nm->name = daxfs_str_ptr(img, off);
-			nm->len = len;
-		}
+		nm->ok = !ret;
+		nm->len = len;
 	}
 	if (!ino || ino > img->inode_count)
 		return BAD(v, "directory %u: entry %u inode %u out of range",
 			   dir, i, ino) ? -EUCLEAN : 0;
-	return count_link(v, dir, i, ino, READ_ONCE(de->type));
+	return count_link(v, dir, i, ino, de.type);
 }
 
 static int check_dir_entries(struct vstate *v, u64 dir)
 {
 	struct daxfs_inode_info in;
-	struct vname prev = { NULL, 0 }, cur = { NULL, 0 };
+	int cur = 0, ret;
 	u64 i;
-	int ret;
 
-	daxfs_inode_decode(v->img, dir, &in);
+	ret = decode(v, dir, &in);
+	if (ret)
+		return ret;
 	if (!daxfs_index_ok(in.data, in.count, v->img->dirent_count))
 		return 0;	/* reported by check_dir_fields */
-	for (i = 0; i < in.count && !v->stop; i++) {
+	v->names[1].ok = false;
+	for (i = 0; i < in.count && !v->stop; i++, cur = !cur) {
 		if (test_and_set(v->own_dirent, in.data + i))
 			return BAD(v, "directory %u: entry %u shared with another directory",
 				   dir, i) ? -EUCLEAN : 0;
-		ret = check_dirent(v, dir, i, in.data + i, &cur);
+		ret = check_dirent(v, dir, i, in.data + i, &v->names[cur]);
+		if (!ret)
+			ret = check_order(v, cur,
+					  "directory %u: entry %u names not sorted",
+					  "directory %u: entry %u duplicate name",
+					  dir, i);
+		if (!ret)
+			ret = tick(v);
 		if (ret)
 			return ret;
-		if (cur.name && prev.name) {
-			int cmp = daxfs_name_cmp(prev.name, prev.len,
-						 cur.name, cur.len);
-
-			if (cmp >= 0 &&
-			    BAD(v, cmp ? "directory %u: entry %u names not sorted" :
-				"directory %u: entry %u duplicate name", dir, i))
-				return -EUCLEAN;
-		}
-		prev = cur;
 	}
 	return 0;
 }
@@ -680,12 +774,14 @@ static int walk_up(struct vstate *v, u32 d)
 static int check_links(struct vstate *v, u64 ino)
 {
 	struct daxfs_inode_info in;
-	u32 type;
+	u32 type = v->mode[ino] & DAXFS_S_IFMT;
+	int ret;
 
-	daxfs_inode_decode(v->img, ino, &in);
-	type = in.mode & DAXFS_S_IFMT;
-	if (daxfs_mode_to_ft(in.mode) == DAXFS_FT_UNKNOWN)
+	if (daxfs_mode_to_ft(v->mode[ino]) == DAXFS_FT_UNKNOWN)
 		return 0;	/* reported by check_inode */
+	ret = decode(v, ino, &in);
+	if (ret)
+		return ret;
 	if (type != DAXFS_S_IFDIR) {
 		if (!v->refs[ino])
 			return BAD(v, "inode %u: orphan (no entry names it)",
@@ -716,9 +812,11 @@ static int check_links(struct vstate *v, u64 ino)
 static int check_root(struct vstate *v)
 {
 	struct daxfs_inode_info root;
+	int ret = decode(v, v->img->root_ino, &root);
 
-	daxfs_inode_decode(v->img, v->img->root_ino, &root);
-	if ((root.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR)
+	if (ret)
+		return ret;
+	if ((v->mode[root.ino] & DAXFS_S_IFMT) != DAXFS_S_IFDIR)
 		return BAD(v, "inode %u: root is not a directory",
 			   root.ino) ? -EUCLEAN : 1;
 	if (root.parent != root.ino &&
@@ -737,21 +835,29 @@ static int check_tree(struct vstate *v)
 
 	for (ino = 1; ino <= img->inode_count && !v->stop; ino++) {
 		ret = check_inode(v, ino);
+		if (!ret)
+			ret = tick(v);
 		if (ret)
 			return ret;
 	}
 	for (ino = 1; ino <= img->inode_count && !v->stop; ino++) {
-		if (!is_dir(img, ino))
+		if (!is_dir(v, ino))
 			continue;
 		ret = check_dir_entries(v, ino);
+		if (!ret)
+			ret = tick(v);
 		if (ret)
 			return ret;
 	}
+	if (v->stop)
+		return 0;
 	ret = check_root(v);
 	if (ret)
 		return ret < 0 ? ret : 0;
 	for (ino = 1; ino <= img->inode_count && !v->stop; ino++) {
 		ret = check_links(v, ino);
+		if (!ret)
+			ret = tick(v);
 		if (ret)
 			return ret;
 	}
@@ -759,13 +865,6 @@ static int check_tree(struct vstate *v)
 }
 
 /* ---- branch table and delta header ---- */
-
-static const struct daxfs_branch *branch_ptr(const struct daxfs_image *img,
-					     u64 i)
-{
-	return (const struct daxfs_branch *)(img->base + img->branch_off +
-		i * sizeof(struct daxfs_branch));
-}
 
 static bool branch_char_ok(u8 c)
 {
@@ -778,34 +877,38 @@ static bool branch_name_ok(const struct daxfs_branch *b)
 {
 	u32 len = 0, i;
 
-	while (len < sizeof(b->name) && READ_ONCE(b->name[len]))
+	while (len < sizeof(b->name) && b->name[len])
 		len++;
 	if (!len || len > DAXFS_BRANCH_NAME_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!branch_char_ok((u8)READ_ONCE(b->name[i])))
+		if (!branch_char_ok((u8)b->name[i]))
 			return false;
-	return true;	/* NUL at [len]; rest checked by all_zero */
+	return all_zero((const u8 *)b->name + len, sizeof(b->name) - len);
 }
 
-static u32 branch_state(const struct daxfs_image *img, u64 i)
+/* The branch table, copied once; its slots are checked as copied. */
+struct btab {
+	const struct daxfs_branch *slot;
+	u32 count;
+};
+
+static u32 bstate(const struct btab *t, u32 i)
 {
-	return le32_to_cpu(READ_ONCE(branch_ptr(img, i)->state));
+	return le32_to_cpu(t->slot[i].state);
 }
 
-static u32 branch_parent(const struct daxfs_image *img, u64 i)
+static u32 bparent(const struct btab *t, u32 i)
 {
-	return le32_to_cpu(READ_ONCE(branch_ptr(img, i)->parent));
+	return le32_to_cpu(t->slot[i].parent);
 }
 
 /* B1-B5 (without the cycle part) for slot @i. */
-static int check_branch(struct vstate *v, u32 i)
+static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 {
-	const struct daxfs_image *img = v->img;
-	const struct daxfs_branch *b = branch_ptr(img, i);
-	u32 state = branch_state(img, i);
-	u32 parent = branch_parent(img, i);
-	u32 len = 0;
+	const struct daxfs_branch *b = &t->slot[i];
+	u32 state = bstate(t, i);
+	u32 parent = bparent(t, i);
 
 	if (state > DAXFS_BRANCH_MERGED)
 		return BAD(v, "branch %u: unknown state %u", i, state) ?
@@ -817,22 +920,18 @@ static int check_branch(struct vstate *v, u32 i)
 		       -EUCLEAN : 0;
 	if (state == DAXFS_BRANCH_FREE)
 		return 0;
-	while (len < sizeof(b->name) && READ_ONCE(b->name[len]))
-		len++;
-	if ((!branch_name_ok(b) ||
-	     !all_zero((const u8 *)b->name + len, sizeof(b->name) - len)) &&
-	    BAD(v, "branch %u: invalid name", i))
+	if (!branch_name_ok(b) && BAD(v, "branch %u: invalid name", i))
 		return -EUCLEAN;
-	if (le32_to_cpu(READ_ONCE(b->crc)) != daxfs_branch_crc(b) &&
+	if (le32_to_cpu(b->crc) != daxfs_branch_crc(b) &&
 	    BAD(v, "branch %u: bad checksum", i))
 		return -EUCLEAN;
 	if (i == 0)
 		return 0;
-	if (parent >= img->branch_count || parent == i)
+	if (parent >= t->count || parent == i)
 		return BAD(v, "branch %u: parent %u out of range", i, parent) ?
 		       -EUCLEAN : 0;
 	if (state == DAXFS_BRANCH_LIVE &&
-	    branch_state(img, parent) != DAXFS_BRANCH_LIVE &&
+	    bstate(t, parent) != DAXFS_BRANCH_LIVE &&
 	    BAD(v, "branch %u: live branch with parent %u not live", i,
 		parent))
 		return -EUCLEAN;
@@ -840,19 +939,18 @@ static int check_branch(struct vstate *v, u32 i)
 }
 
 /* B5: live parents lead to slot 0 (same walk as walk_up). */
-static int branch_walk(struct vstate *v, u32 *mark, u32 b)
+static int branch_walk(struct vstate *v, const struct btab *t, u32 *mark,
+		       u32 b)
 {
-	const struct daxfs_image *img = v->img;
 	u32 cur = b + 1, result;	/* mark values are slot + 1 */
 	u32 slot = b;
 	int ret = 0;
 
 	while (slot && !mark[slot]) {
-		u32 p = branch_parent(img, slot);
+		u32 p = bparent(t, slot);
 
 		mark[slot] = cur;
-		if (p >= img->branch_count ||
-		    branch_state(img, p) != DAXFS_BRANCH_LIVE) {
+		if (p >= t->count || bstate(t, p) != DAXFS_BRANCH_LIVE) {
 			slot = MARK_BAD;	/* reported by check_branch */
 			break;
 		}
@@ -868,70 +966,67 @@ static int branch_walk(struct vstate *v, u32 *mark, u32 b)
 	}
 	for (slot = b; slot && mark[slot] == cur;) {
 		mark[slot] = result;
-		slot = branch_parent(img, slot);
-		if (slot >= img->branch_count)
+		slot = bparent(t, slot);
+		if (slot >= t->count)
 			break;
 	}
 	return ret;
 }
 
-static int name_cmp_slots(const struct daxfs_image *img, u32 a, u32 b)
+static int name_cmp_slots(const struct btab *t, u32 a, u32 b)
 {
-	u8 na[DAXFS_BRANCH_NAME_MAX + 1], nb[DAXFS_BRANCH_NAME_MAX + 1];
-
-	memcpy(na, branch_ptr(img, a)->name, sizeof(na));
-	memcpy(nb, branch_ptr(img, b)->name, sizeof(nb));
-	return memcmp(na, nb, sizeof(na));
+	return memcmp(t->slot[a].name, t->slot[b].name,
+		      sizeof(t->slot[a].name));
 }
 
 /* Iterative heapsort of @n slot numbers by name. */
-static void sift_down(const struct daxfs_image *img, u32 *a, u64 root, u64 n)
+static void sift_down(const struct btab *t, u32 *a, u64 root, u64 n)
 {
 	for (;;) {
 		u64 child = 2 * root + 1;
-		u32 t;
+		u32 tmp;
 
 		if (child >= n)
 			return;
 		if (child + 1 < n &&
-		    name_cmp_slots(img, a[child], a[child + 1]) < 0)
+		    name_cmp_slots(t, a[child], a[child + 1]) < 0)
 			child++;
-		if (name_cmp_slots(img, a[root], a[child]) >= 0)
+		if (name_cmp_slots(t, a[root], a[child]) >= 0)
 			return;
-		t = a[root];
+		tmp = a[root];
 		a[root] = a[child];
-		a[child] = t;
+		a[child] = tmp;
 		root = child;
 	}
 }
 
-static void sort_slots(const struct daxfs_image *img, u32 *a, u64 n)
+static void sort_slots(const struct btab *t, u32 *a, u64 n)
 {
 	u64 i;
 
 	for (i = n / 2; i-- > 0;)
-		sift_down(img, a, i, n);
+		sift_down(t, a, i, n);
 	for (i = n; i-- > 1;) {
-		u32 t = a[0];
+		u32 tmp = a[0];
 
 		a[0] = a[i];
-		a[i] = t;
-		sift_down(img, a, 0, i);
+		a[i] = tmp;
+		sift_down(t, a, 0, i);
 	}
 }
 
 /* B6 */
-static int check_branch_names(struct vstate *v, u32 *live)
+static int check_branch_names(struct vstate *v, const struct btab *t,
+			      u32 *live)
 {
-	const struct daxfs_image *img = v->img;
 	u64 n = 0, i;
 
-	for (i = 0; i < img->branch_count; i++)
-		if (branch_state(img, i) == DAXFS_BRANCH_LIVE)
+	for (i = 0; i < t->count; i++)
+		if (bstate(t, i) == DAXFS_BRANCH_LIVE)
 			live[n++] = (u32)i;
-	sort_slots(img, live, n);
+	sort_slots(t, live, n);
 	for (i = 1; i < n && !v->stop; i++) {
-		if (!name_cmp_slots(img, live[i - 1], live[i]) &&
+		if (!name_cmp_slots(t, live[i - 1], live[i]) &&
 		    BAD(v, "branch %u: name duplicates branch %u", live[i],
 			live[i - 1]))
 			return -EUCLEAN;
@@ -939,45 +1034,68 @@ static int check_branch_names(struct vstate *v, u32 *live)
 	return 0;
 }
 
-static int check_branches(struct vstate *v)
+static int check_branch_table(struct vstate *v, const struct btab *t)
 {
-	const struct daxfs_image *img = v->img;
 	u32 *mark, *live;
 	u32 i;
 	int ret = 0;
 
-	for (i = 0; i < img->branch_count && !v->stop; i++) {
-		ret = check_branch(v, i);
+	for (i = 0; i < t->count && !v->stop; i++) {
+		ret = check_branch(v, t, i);
 		if (ret)
 			return ret;
 	}
-	mark = scratch(img->branch_count, sizeof(u32));
-	live = scratch(img->branch_count, sizeof(u32));
+	mark = scratch(t->count, sizeof(u32));
+	live = scratch(t->count, sizeof(u32));
 	if (!mark || !live) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	mark[0] = MARK_GOOD;
-	for (i = 1; i < img->branch_count && !v->stop && !ret; i++)
-		if (branch_state(img, i) == DAXFS_BRANCH_LIVE && !mark[i])
-			ret = branch_walk(v, mark, i);
+	for (i = 1; i < t->count && !v->stop && !ret; i++)
+		if (bstate(t, i) == DAXFS_BRANCH_LIVE && !mark[i])
+			ret = branch_walk(v, t, mark, i);
 	if (!ret)
-		ret = check_branch_names(v, live);
+		ret = check_branch_names(v, t, live);
 out:
 	daxfs_free(mark);
 	daxfs_free(live);
 	return ret;
 }
 
+static int check_branches(struct vstate *v)
+{
+	const struct daxfs_image *img = v->img;
+	struct daxfs_branch *copy;
+	struct btab t;
+	u64 bytes = (u64)img->branch_count * sizeof(*copy);
+	int ret;
+
+	copy = scratch(img->branch_count, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	ret = daxfs_image_read(img, img->branch_off, copy, bytes);
+	if (ret) {
+		ret = fatal(v, ret == -EUCLEAN ? -EIO : ret);
+	} else {
+		t.slot = copy;
+		t.count = img->branch_count;
+		ret = check_branch_table(v, &t);
+	}
+	daxfs_free(copy);
+	return ret;
+}
+
 static int check_delta(struct vstate *v)
 {
 	const struct daxfs_image *img = v->img;
-	const struct daxfs_delta_super *d =
-		(const void *)(img->base + img->delta_off);
 	struct daxfs_delta_super h;
 	u64 size, pages, bitmap_off, first, bytes;
+	int ret;
 
-	memcpy(&h, d, sizeof(h));
+	ret = daxfs_image_read(img, img->delta_off, &h, sizeof(h));
+	if (ret)
+		return fatal(v, ret == -EUCLEAN ? -EIO : ret);
 	if (le64_to_cpu(h.magic) != DAXFS_DELTA_MAGIC)
 		return BAD(v, "delta region: bad magic") ? -EUCLEAN : 0;
 	if (le32_to_cpu(h.crc) !=
@@ -1008,6 +1126,7 @@ static int check_delta(struct vstate *v)
 
 static void free_state(struct vstate *v)
 {
+	daxfs_free(v->mode);
 	daxfs_free(v->refs);
 	daxfs_free(v->dparent);
 	daxfs_free(v->subdirs);
@@ -1016,6 +1135,7 @@ static void free_state(struct vstate *v)
 	daxfs_free(v->own_dirent);
 	daxfs_free(v->own_xattr);
 	daxfs_free(v->data_map);
+	daxfs_free(v->buf);
 }
 
 static int alloc_state(struct vstate *v)
@@ -1023,6 +1143,7 @@ static int alloc_state(struct vstate *v)
 	const struct daxfs_image *img = v->img;
 	u64 n = img->inode_count + 1;
 
+	v->mode = scratch(n, sizeof(u32));
 	v->refs = scratch(n, sizeof(u32));
 	v->dparent = scratch(n, sizeof(u32));
 	v->subdirs = scratch(n, sizeof(u32));
@@ -1031,8 +1152,10 @@ static int alloc_state(struct vstate *v)
 	v->own_dirent = bitmap(img->dirent_count);
 	v->own_xattr = bitmap(img->xattr_count);
 	v->data_map = bitmap(img->data_size >> DAXFS_BLOCK_SHIFT);
-	if (!v->refs || !v->dparent || !v->subdirs || !v->mark ||
-	    !v->own_ext || !v->own_dirent || !v->own_xattr || !v->data_map)
+	v->buf = scratch(BUF_SIZE, 1);
+	if (!v->mode || !v->refs || !v->dparent || !v->subdirs || !v->mark ||
+	    !v->own_ext || !v->own_dirent || !v->own_xattr || !v->data_map ||
+	    !v->buf)
 		return -ENOMEM;
 	return 0;
 }
@@ -1040,34 +1163,39 @@ static int alloc_state(struct vstate *v)
 int daxfs_validate(const struct daxfs_image *img, unsigned int flags,
 		   daxfs_report_fn report, void *ctx)
 {
-	struct vstate v;
+	struct vstate *v;
 	int ret;
 
-	memset(&v, 0, sizeof(v));
-	v.img = img;
-	v.flags = flags;
-	v.report = report;
-	v.ctx = ctx;
 	if (!img->base)
 		return -EINVAL;
-	ret = alloc_state(&v);
-	if (ret) {
+	v = daxfs_zalloc(sizeof(*v));
+	if (!v) {
 		DAXFS_SAY(report, ctx, "not enough memory to validate the image");
-		goto out;
+		return -ENOMEM;
 	}
-	ret = check_crcs(&v);
+	v->img = img;
+	v->flags = flags;
+	v->report = report;
+	v->ctx = ctx;
+	ret = alloc_state(v);
+	if (ret)
+		goto out;
+	ret = check_crcs(v);
 	if (!ret && (img->feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES)) {
-		ret = check_branches(&v);
+		ret = check_branches(v);
 		if (!ret)
-			ret = check_delta(&v);
+			ret = check_delta(v);
 	}
 	if (!ret)
-		ret = check_tree(&v);
-	if (ret == -ENOMEM)
-		DAXFS_SAY(report, ctx, "not enough memory to validate the image");
-	else if (v.problems)
+		ret = check_tree(v);
+	if (v->fatal)
+		ret = v->fatal;
+	else if (ret != -ENOMEM && v->problems)
 		ret = -EUCLEAN;
 out:
-	free_state(&v);
+	if (ret == -ENOMEM)
+		DAXFS_SAY(report, ctx, "not enough memory to validate the image");
+	free_state(v);
+	daxfs_free(v);
 	return ret;
 }

@@ -7,20 +7,26 @@
  */
 #include <linux/fs.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #include "daxfs.h"
 
 static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 				   unsigned int flags)
 {
+	struct daxfs_region *r = daxfs_region(dir);
 	struct daxfs_dirent_info de;
-	struct inode *inode = NULL;
-	int ret;
+	struct inode *inode;
+	int idx, ret;
 
 	if (dentry->d_name.len > DAXFS_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return ERR_PTR(idx);
 	ret = daxfs_dir_lookup(daxfs_img(dir), &DAXFS_I(dir)->info,
 			       dentry->d_name.name, dentry->d_name.len, &de);
+	daxfs_region_exit(r, idx);
 	if (ret == -ENOENT)
 		return d_splice_alias(NULL, dentry);
 	if (ret)
@@ -35,50 +41,48 @@ static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 	return d_splice_alias(inode, dentry);
 }
 
-/* Emit entry @index; *@full is set when the caller's buffer is full. */
-static int daxfs_emit(struct inode *dir, struct dir_context *ctx, u64 index,
-		      bool *full)
+static int daxfs_readdir_entries(struct inode *dir, struct dir_context *ctx)
 {
+	u64 count = DAXFS_I(dir)->info.count;
 	struct daxfs_dirent_info de;
-	char name[DAXFS_NAME_MAX + 1];
 	int ret;
 
-	ret = daxfs_dir_entry(daxfs_img(dir), &DAXFS_I(dir)->info, index, &de);
-	if (ret)
-		return ret;
-	/* Copy first: the region may change between check and use. */
-	memcpy(name, de.name, de.name_len);
-	if (!daxfs_name_valid((const u8 *)name, de.name_len))
-		return -EUCLEAN;
-	*full = !dir_emit(ctx, name, de.name_len, de.ino, de.type);
+	while (ctx->pos >= 2 && ctx->pos - 2 < count) {
+		ret = daxfs_dir_entry(daxfs_img(dir), &DAXFS_I(dir)->info,
+				      ctx->pos - 2, &de);
+		if (ret)
+			return ret;
+		if (!dir_emit(ctx, de.name, de.name_len, de.ino, de.type))
+			return 0;
+		ctx->pos++;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
 	return 0;
 }
 
 static int daxfs_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *dir = file_inode(file);
-	u64 count = DAXFS_I(dir)->info.count;
-	bool full = false;
-	int ret;
+	struct daxfs_region *r = daxfs_region(dir);
+	int idx, ret;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	while (ctx->pos >= 2 && ctx->pos - 2 < count) {
-		ret = daxfs_emit(dir, ctx, ctx->pos - 2, &full);
-		if (ret)
-			return ret;
-		if (full)
-			return 0;
-		ctx->pos++;
-		cond_resched();
-	}
-	return 0;
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
+	ret = daxfs_readdir_entries(dir, ctx);
+	daxfs_region_exit(r, idx);
+	return ret;
 }
 
 const struct inode_operations daxfs_dir_inode_operations = {
 	.lookup		= daxfs_lookup,
 	.getattr	= daxfs_getattr,
 	.listxattr	= daxfs_listxattr,
+	DAXFS_GET_ACL_OP(daxfs_get_acl),
 };
 
 const struct file_operations daxfs_dir_operations = {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * daxfs.ko: inodes.  One struct inode per inode number (so hard links
- * share it), filled from the core's decoded base inode.
+ * share it), filled once from the core's decoded base inode; nothing of
+ * it is read from the region again, so a later change there cannot make
+ * a cached inode inconsistent with itself.
  */
 #include <linux/fs.h>
 #include <linux/slab.h>
@@ -23,8 +25,11 @@ struct inode *daxfs_alloc_inode(struct super_block *sb)
 	return &di->vfs_inode;
 }
 
+/* Called after an RCU grace period: no path walk still sees i_link. */
 void daxfs_free_inode(struct inode *inode)
 {
+	if (S_ISLNK(inode->i_mode))
+		kfree(inode->i_link);
 	kmem_cache_free(daxfs_inode_cachep, DAXFS_I(inode));
 }
 
@@ -65,71 +70,40 @@ int daxfs_getattr(daxfs_idmap_t *idmap, const struct path *path,
 const struct inode_operations daxfs_file_inode_operations = {
 	.getattr	= daxfs_getattr,
 	.listxattr	= daxfs_listxattr,
+	DAXFS_GET_ACL_OP(daxfs_get_acl),
 };
 
 const struct inode_operations daxfs_special_inode_operations = {
 	.getattr	= daxfs_getattr,
 	.listxattr	= daxfs_listxattr,
+	DAXFS_GET_ACL_OP(daxfs_get_acl),
 };
 
-/*
- * Symlink targets are copied out of the region: it may change under us,
- * and the VFS wants a NUL-terminated string.
- */
-static const char *daxfs_get_link(struct dentry *dentry, struct inode *inode,
-				  struct delayed_call *done)
-{
-	const u8 *target;
-	char *buf;
-	u32 len;
-	int ret;
-
-	if (!dentry)
-		return ERR_PTR(-ECHILD);
-	ret = daxfs_symlink_target(daxfs_img(inode), &DAXFS_I(inode)->info,
-				   &target, &len);
-	if (ret)
-		return ERR_PTR(ret);
-	buf = kmalloc(len + 1, GFP_KERNEL);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	memcpy(buf, target, len);
-	buf[len] = '\0';
-	if (strlen(buf) != len) {
-		kfree(buf);
-		return ERR_PTR(-EUCLEAN);
-	}
-	set_delayed_call(done, kfree_link, buf);
-	return buf;
-}
-
 const struct inode_operations daxfs_symlink_inode_operations = {
-	.get_link	= daxfs_get_link,
+	.get_link	= simple_get_link,
 	.getattr	= daxfs_getattr,
 	.listxattr	= daxfs_listxattr,
 };
 
-/* 512-byte blocks a regular file's extents really occupy. */
-static int daxfs_count_blocks(const struct daxfs_image *img,
-			      const struct daxfs_inode_info *info,
-			      blkcnt_t *blocks)
+/*
+ * Copy a symlink's target out of the region once, at iget: the VFS
+ * follows inode->i_link in RCU path walk, and the copy cannot change.
+ */
+static int daxfs_read_link(struct inode *inode)
 {
-	u64 pages = DIV_ROUND_UP(info->size, DAXFS_BLOCK_SIZE);
-	u64 pgoff = 0, mapped = 0, off, n;
-	int ret;
+	const struct daxfs_inode_info *info = &DAXFS_I(inode)->info;
+	char *buf;
+	int len;
 
-	while (pgoff < pages) {
-		ret = daxfs_file_map(img, info, pgoff, &off, &n);
-		if (ret < 0)
-			return ret;
-		if (!n || n > pages - pgoff)
-			return -EUCLEAN;
-		if (!ret)
-			mapped += n;
-		pgoff += n;
-		cond_resched();
+	buf = kmalloc(info->size + 1, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = daxfs_symlink_read(daxfs_img(inode), info, buf, info->size + 1);
+	if (len < 0) {
+		kfree(buf);
+		return len;
 	}
-	*blocks = mapped << (DAXFS_BLOCK_SHIFT - 9);
+	inode->i_link = buf;
 	return 0;
 }
 
@@ -147,13 +121,13 @@ static void daxfs_inode_times(struct inode *inode,
 static int daxfs_set_ops(struct inode *inode)
 {
 	struct daxfs_inode_info *info = &DAXFS_I(inode)->info;
-	const struct daxfs_image *img = daxfs_img(inode);
 
 	switch (inode->i_mode & S_IFMT) {
 	case S_IFREG:
 		inode->i_op = &daxfs_file_inode_operations;
 		inode->i_fop = &daxfs_file_operations;
-		return daxfs_count_blocks(img, info, &inode->i_blocks);
+		inode->i_blocks = info->blocks << (DAXFS_BLOCK_SHIFT - 9);
+		return 0;
 	case S_IFDIR:
 		inode->i_op = &daxfs_dir_inode_operations;
 		inode->i_fop = &daxfs_dir_operations;
@@ -163,8 +137,7 @@ static int daxfs_set_ops(struct inode *inode)
 		return 0;
 	case S_IFLNK:
 		inode->i_op = &daxfs_symlink_inode_operations;
-		inode_nohighmem(inode);
-		return 0;
+		return daxfs_read_link(inode);
 	case S_IFCHR:
 	case S_IFBLK:
 		if (info->rdev_major >= (1U << (32 - MINORBITS)) ||
@@ -181,14 +154,11 @@ static int daxfs_set_ops(struct inode *inode)
 	return -EUCLEAN;
 }
 
-static int daxfs_fill_inode(struct inode *inode)
+/* Attributes and operations from @info, which was just read. */
+static int daxfs_init_inode(struct inode *inode)
 {
 	struct daxfs_inode_info *info = &DAXFS_I(inode)->info;
-	int ret;
 
-	ret = daxfs_inode_read(daxfs_img(inode), inode->i_ino, info);
-	if (ret)
-		return ret;
 	/* (u32)-1 is no valid id: Linux reserves it to mean "none". */
 	if (info->size > MAX_LFS_FILESIZE || info->uid == U32_MAX ||
 	    info->gid == U32_MAX)
@@ -200,6 +170,22 @@ static int daxfs_fill_inode(struct inode *inode)
 	inode->i_size = info->size;
 	daxfs_inode_times(inode, info);
 	return daxfs_set_ops(inode);
+}
+
+static int daxfs_fill_inode(struct inode *inode)
+{
+	struct daxfs_inode_info *info = &DAXFS_I(inode)->info;
+	struct daxfs_region *r = daxfs_region(inode);
+	int idx, ret;
+
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
+	ret = daxfs_inode_read(daxfs_img(inode), inode->i_ino, info);
+	if (!ret)
+		ret = daxfs_init_inode(inode);
+	daxfs_region_exit(r, idx);
+	return ret;
 }
 
 struct inode *daxfs_iget(struct super_block *sb, u64 ino)

@@ -7,6 +7,7 @@
 #include <linux/uaccess.h>
 #include <linux/capability.h>
 #include <linux/sched/signal.h>
+#include <linux/uio.h>
 
 #include "daxfs.h"
 
@@ -23,39 +24,58 @@ static long daxfs_ioc_info(struct daxfs_sb_info *sbi, void __user *argp)
 	info.source = sbi->region.source;
 	if (sbi->validated)
 		info.flags |= DAXFS_INFO_VALIDATED;
-	if (sbi->region.source == DAXFS_SOURCE_PHYS)
+	if (sbi->region.source != DAXFS_SOURCE_DMABUF)
 		info.phys_addr = sbi->region.phys;
 	if (copy_to_user(argp, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
 }
 
-static long daxfs_ioc_read(struct daxfs_sb_info *sbi, void __user *argp)
+static long daxfs_ioc_copy(struct daxfs_region *r, u64 off, u64 len,
+			   struct iov_iter *to)
 {
-	const u8 *base = sbi->region.base;
-	u64 size = sbi->region.size;
-	struct daxfs_ioc_read rd;
-	u64 done = 0, len, n;
-	u8 __user *dst;
+	u64 done = 0;
+	size_t n;
+	int ret;
 
-	if (copy_from_user(&rd, argp, sizeof(rd)))
-		return -EFAULT;
-	if (rd.offset >= size)
-		return 0;
-	len = min(rd.len, size - rd.offset);
-	/* ioctl(2) returns an int: short copies are allowed. */
-	len = min_t(u64, len, MAX_RW_COUNT);
-	dst = u64_to_user_ptr(rd.buf);
 	while (done < len) {
-		n = min_t(u64, len - done, DAXFS_IOC_CHUNK);
-		if (copy_to_user(dst + done, base + rd.offset + done, n))
-			return done ? done : -EFAULT;
+		ret = daxfs_region_copy_to_iter(r, off + done,
+						min_t(u64, len - done,
+						      DAXFS_IOC_CHUNK),
+						to, &n);
 		done += n;
+		if (ret)
+			return done ? done : ret;
 		if (fatal_signal_pending(current))
-			return done;
+			break;
 		cond_resched();
 	}
 	return done;
+}
+
+static long daxfs_ioc_read(struct daxfs_sb_info *sbi, void __user *argp)
+{
+	struct daxfs_region *r = &sbi->region;
+	struct daxfs_ioc_read rd;
+	struct iov_iter to;
+	long ret;
+	u64 len;
+	int idx;
+
+	if (copy_from_user(&rd, argp, sizeof(rd)))
+		return -EFAULT;
+	if (rd.offset >= r->size)
+		return 0;
+	len = min(rd.len, r->size - rd.offset);
+	/* ioctl(2) returns an int: short copies are allowed. */
+	len = min_t(u64, len, MAX_RW_COUNT);
+	iov_iter_ubuf(&to, ITER_DEST, u64_to_user_ptr(rd.buf), len);
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
+	ret = daxfs_ioc_copy(r, rd.offset, len, &to);
+	daxfs_region_exit(r, idx);
+	return ret;
 }
 
 long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -74,4 +74,38 @@ static inline void daxfs_vm_flags_mod(struct vm_area_struct *vma,
 #define daxfs_dmabuf_vunmap	dma_buf_vunmap
 #endif
 
+/*
+ * 6.2: permission checks ask ->get_inode_acl (which getxattr of
+ * system.posix_acl_* then uses too); before, ->get_acl did both, with
+ * xattr handlers for the two names.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define DAXFS_GET_ACL_OP(fn)	.get_inode_acl = (fn)
+#define DAXFS_ACL_XATTR_HANDLERS
+#else
+#define DAXFS_GET_ACL_OP(fn)	.get_acl = (fn)
+#define DAXFS_ACL_XATTR_HANDLERS \
+	&posix_acl_access_xattr_handler, &posix_acl_default_xattr_handler,
+#endif
+
+/* 6.6: ->huge_fault takes the mapping order, not an entry size. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define daxfs_huge_fault_arg_t	unsigned int
+#define DAXFS_FAULT_IS_PMD(a)	((a) == PMD_ORDER)
+#else
+#define daxfs_huge_fault_arg_t	enum page_entry_size
+#define DAXFS_FAULT_IS_PMD(a)	((a) == PE_SIZE_PMD)
+#endif
+
+/*
+ * 6.12: huge PMD entries can be "special" (no struct page behind them),
+ * so a region's pages can be mapped 2 MiB at a time safely; before,
+ * get_user_pages would take a non-devmap huge entry for a THP.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+#define DAXFS_PMD_MAPPINGS	1
+#else
+#define DAXFS_PMD_MAPPINGS	0
+#endif
+
 #endif /* _DAXFS_KCOMPAT_H */

@@ -1,103 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daxfs.ko: the backing memory of a mount.
+ * daxfs.ko: the backing memory of a mount, whatever its source.
  *
- * A region is either physical memory (phys=, mapped write-back with
- * memremap) or a dma-buf (fsconfig FSCONFIG_SET_FD "dmabuf", mapped with
- * dma_buf_vmap).  Both give one kernel virtual range; mmap needs the
- * page frame behind each offset, which region_pfn provides for both.
+ * A region is physical memory (phys=, phys.c), a dma-buf (dmabuf.c) or
+ * a DAX block device (daxdev.c).  Each gives one kernel virtual range;
+ * this file holds what the rest of the module needs from any of them:
+ * the page frame behind an offset (for mmap), the section that guards
+ * reads against a DAX device going away, and the machine-check-safe copy
+ * of file data to user buffers.
  */
-#define pr_fmt(fmt) "daxfs: " fmt
-
-#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
-#include <linux/dma-buf.h>
-#include <linux/magic.h>
-#include <linux/module.h>
+#include <linux/uio.h>
+#include <linux/dax.h>
 
 #include "daxfs.h"
-
-MODULE_IMPORT_NS(DMA_BUF);
-
-int daxfs_region_map_phys(struct daxfs_region *r, phys_addr_t phys, u64 size)
-{
-	void *base;
-
-	if (phys + size < phys)
-		return -EINVAL;
-	base = memremap(phys, size, MEMREMAP_WB);
-	if (!base)
-		return -ENOMEM;
-	r->source = DAXFS_SOURCE_PHYS;
-	r->phys = phys;
-	r->size = size;
-	r->base = base;
-	return 0;
-}
-
-/*
- * Take a reference to the dma-buf behind @file.  Every dma-buf file lives
- * on the dma-buf pseudo filesystem (magic DMA_BUF_MAGIC) and points back
- * at its dma_buf, which is how dma_buf_get() recognises one too.
- */
-struct dma_buf *daxfs_dmabuf_from_file(struct file *file)
-{
-	struct dma_buf *dmabuf;
-
-	if (!file || file_inode(file)->i_sb->s_magic != DMA_BUF_MAGIC)
-		return ERR_PTR(-EINVAL);
-	dmabuf = file->private_data;
-	if (!dmabuf || dmabuf->file != file)
-		return ERR_PTR(-EINVAL);
-	get_dma_buf(dmabuf);
-	return dmabuf;
-}
-
-void daxfs_dmabuf_put(struct dma_buf *dmabuf)
-{
-	if (dmabuf)
-		dma_buf_put(dmabuf);
-}
-
-u64 daxfs_dmabuf_size(struct dma_buf *dmabuf)
-{
-	return dmabuf->size;
-}
-
-/* Map @dmabuf; on success the region owns the caller's reference. */
-int daxfs_region_map_dmabuf(struct daxfs_region *r, struct dma_buf *dmabuf)
-{
-	struct iosys_map map;
-	int ret;
-
-	iosys_map_clear(&map);
-	ret = daxfs_dmabuf_vmap(dmabuf, &map);
-	if (ret)
-		return ret;
-	if (map.is_iomem || !map.vaddr) {
-		/* I/O memory cannot be read with plain loads; refuse it. */
-		daxfs_dmabuf_vunmap(dmabuf, &map);
-		return -EOPNOTSUPP;
-	}
-	r->source = DAXFS_SOURCE_DMABUF;
-	r->dmabuf = dmabuf;
-	r->map = map;
-	r->base = map.vaddr;
-	r->size = dmabuf->size;
-	return 0;
-}
 
 void daxfs_region_unmap(struct daxfs_region *r)
 {
 	switch (r->source) {
 	case DAXFS_SOURCE_PHYS:
-		memunmap(r->base);
+		daxfs_region_unmap_phys(r);
 		break;
 	case DAXFS_SOURCE_DMABUF:
-		daxfs_dmabuf_vunmap(r->dmabuf, &r->map);
-		dma_buf_put(r->dmabuf);
-		r->dmabuf = NULL;
+		daxfs_region_unmap_dmabuf(r);
+		break;
+	case DAXFS_SOURCE_BDEV:
+		daxfs_region_unmap_bdev(r);
 		break;
 	}
 	r->source = 0;
@@ -105,14 +34,68 @@ void daxfs_region_unmap(struct daxfs_region *r)
 	r->size = 0;
 }
 
-/* Page frame of region offset @off (page aligned, inside the region). */
-unsigned long daxfs_region_pfn(const struct daxfs_region *r, u64 off)
+/*
+ * Page frame of region offset @off (page aligned, inside the region).
+ * Inserted as a "special" entry: region pages need not have a struct
+ * page, and where they do, they are not ours to reference-count.
+ */
+pfn_t daxfs_region_pfn(const struct daxfs_region *r, u64 off)
 {
 	void *addr = (u8 *)r->base + off;
 
-	if (r->source == DAXFS_SOURCE_PHYS)
-		return PHYS_PFN(r->phys + off);
+	if (r->source != DAXFS_SOURCE_DMABUF)
+		return pfn_to_pfn_t(r->pfn + (off >> PAGE_SHIFT));
 	if (is_vmalloc_addr(addr))
-		return vmalloc_to_pfn(addr);
-	return PHYS_PFN(virt_to_phys(addr));
+		return pfn_to_pfn_t(vmalloc_to_pfn(addr));
+	return pfn_to_pfn_t(PHYS_PFN(virt_to_phys(addr)));
+}
+
+/*
+ * Every access to region memory happens between daxfs_region_enter()
+ * and daxfs_region_exit().  For a DAX device this is the DAX read lock:
+ * when the device goes away, its failure notification sets @dead first
+ * and the device then waits for every such section to end before the
+ * memory is unmapped, so a reader either sees @dead (and fails with
+ * -EIO) or finishes while the memory is still there.  Physical memory
+ * and dma-bufs stay mapped for the life of the mount.
+ */
+int daxfs_region_enter(struct daxfs_region *r)
+{
+	int idx;
+
+	if (r->source != DAXFS_SOURCE_BDEV)
+		return 0;
+	idx = dax_read_lock();
+	if (READ_ONCE(r->dead)) {
+		dax_read_unlock(idx);
+		return -EIO;
+	}
+	return idx;
+}
+
+void daxfs_region_exit(struct daxfs_region *r, int idx)
+{
+	if (r->source == DAXFS_SOURCE_BDEV)
+		dax_read_unlock(idx);
+}
+
+/*
+ * Copy @len bytes at region offset @off (inside the region) to @to.
+ * *@done gets the bytes copied.  Returns 0, -EFAULT when the user
+ * buffer faulted first, or -EIO when the region memory could not be
+ * read (a machine check on persistent memory).
+ */
+int daxfs_region_copy_to_iter(const struct daxfs_region *r, u64 off,
+			      size_t len, struct iov_iter *to, size_t *done)
+{
+	const u8 *src = (const u8 *)r->base + off;
+	u8 probe;
+
+	*done = _copy_mc_to_iter(src, len, to);
+	if (*done == len)
+		return 0;
+	/* Short: a bad source line, or a bad user buffer? */
+	if (copy_mc_to_kernel(&probe, src + *done, 1))
+		return -EIO;
+	return -EFAULT;
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * daxfs.ko: module init/exit, the filesystem type, mount options and the
- * superblock (fill, statfs, show_options, kill).
+ * superblock (fill, statfs, show_options, remount, kill).
+ *
+ * Where the region comes from:
+ *   mount -t daxfs -o phys=ADDR,size=SIZE none MNT   physical memory
+ *   mount -t daxfs /dev/pmem0 MNT                     a DAX block device
+ *   fsconfig(FSCONFIG_SET_FD, "dmabuf", fd)           a dma-buf
+ * With phys= or dmabuf the source name is only a label.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -21,7 +27,6 @@ enum daxfs_param {
 	Opt_size,
 	Opt_branch,
 	Opt_novalidate,
-	Opt_force,
 };
 
 static const struct fs_parameter_spec daxfs_param_specs[] = {
@@ -29,9 +34,13 @@ static const struct fs_parameter_spec daxfs_param_specs[] = {
 	fsparam_string("size", Opt_size),
 	fsparam_string("branch", Opt_branch),
 	fsparam_flag("novalidate", Opt_novalidate),
-	fsparam_flag("force", Opt_force),
 	{}
 };
+
+static struct daxfs_opts *fc_opts(struct fs_context *fc)
+{
+	return &((struct daxfs_sb_info *)fc->s_fs_info)->opts;
+}
 
 /* Decimal or 0x hex; with @suffix, an optional K, M or G multiplier. */
 static int daxfs_parse_num(const char *s, bool suffix, u64 *out)
@@ -70,7 +79,7 @@ static int daxfs_parse_num(const char *s, bool suffix, u64 *out)
 static int daxfs_parse_dmabuf(struct fs_context *fc,
 			      struct fs_parameter *param)
 {
-	struct daxfs_opts *o = &((struct daxfs_sb_info *)fc->s_fs_info)->opts;
+	struct daxfs_opts *o = fc_opts(fc);
 	struct dma_buf *dmabuf;
 
 	if (param->type != fs_value_is_file)
@@ -86,7 +95,7 @@ static int daxfs_parse_dmabuf(struct fs_context *fc,
 
 static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
-	struct daxfs_opts *o = &((struct daxfs_sb_info *)fc->s_fs_info)->opts;
+	struct daxfs_opts *o = fc_opts(fc);
 	struct fs_parse_result result;
 	u64 v;
 	int opt;
@@ -122,12 +131,10 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "branch: bad name '%s'",
 				       param->string);
 		strscpy(o->branch, param->string, sizeof(o->branch));
+		o->has_branch = true;
 		break;
 	case Opt_novalidate:
 		o->novalidate = true;
-		break;
-	case Opt_force:
-		o->force = true;
 		break;
 	}
 	return 0;
@@ -138,11 +145,14 @@ static int daxfs_check_opts(struct fs_context *fc, const struct daxfs_opts *o)
 {
 	if (o->dmabuf && (o->has_phys || o->has_size))
 		return invalfc(fc, "give either phys=/size= or dmabuf, not both");
-	if (!o->dmabuf && !o->has_phys)
-		return invalfc(fc, "no region: give phys= and size=, or dmabuf");
+	if (o->has_size && !o->has_phys)
+		return invalfc(fc, "size= needs phys=");
 	if (o->has_phys && !o->has_size)
 		return invalfc(fc, "phys= needs size=");
-	if (o->has_phys && o->phys + o->size < o->phys)
+	if (!o->dmabuf && !o->has_phys &&
+	    (!fc->source || !strcmp(fc->source, "none")))
+		return invalfc(fc, "no region: give a DAX block device, phys= and size=, or dmabuf");
+	if (o->has_phys && o->phys + o->size - 1 < o->phys)
 		return invalfc(fc, "phys + size overflows");
 	if (strcmp(o->branch, "main")) {
 		errorfc(fc, "branch '%s': no such branch", o->branch);
@@ -151,60 +161,64 @@ static int daxfs_check_opts(struct fs_context *fc, const struct daxfs_opts *o)
 	return 0;
 }
 
-static int daxfs_map(struct fs_context *fc, struct daxfs_sb_info *sbi)
+static int daxfs_map(struct super_block *sb, struct fs_context *fc)
 {
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
 	struct daxfs_opts *o = &sbi->opts;
 	int ret;
 
-	if (o->dmabuf) {
-		ret = daxfs_region_map_dmabuf(&sbi->region, o->dmabuf);
-		if (ret)
-			return invalfc(fc, "dmabuf: cannot map it (%d)", ret);
+	if (sb->s_bdev)
+		return daxfs_region_map_bdev(&sbi->region, sb, fc);
+	if (!o->dmabuf)
+		return daxfs_region_map_phys(&sbi->region, o->phys, o->size,
+					     fc);
+	ret = daxfs_region_map_dmabuf(&sbi->region, o->dmabuf, fc);
+	if (!ret)
 		o->dmabuf = NULL;	/* the region owns the reference now */
-		return 0;
-	}
-	ret = daxfs_region_map_phys(&sbi->region, o->phys, o->size);
-	if (ret)
-		errorfc(fc, "phys=0x%llx size=%llu: cannot map (%d)",
-			(u64)o->phys, o->size, ret);
 	return ret;
 }
 
-/* Reports only the first problem, as one dmesg line. */
+/* Reports only the first problem, as one kernel log line. */
 struct daxfs_report {
-	const struct daxfs_region *region;
+	struct super_block *sb;
 	bool done;
 };
 
 static void daxfs_report_once(void *ctx, const char *msg)
 {
 	struct daxfs_report *r = ctx;
+	const struct daxfs_region *region = &DAXFS_SB(r->sb)->region;
 
 	if (r->done)
 		return;
 	r->done = true;
-	if (r->region->source == DAXFS_SOURCE_PHYS)
-		pr_err("phys=0x%llx: bad image: %s\n", (u64)r->region->phys,
-		       msg);
-	else
+	switch (region->source) {
+	case DAXFS_SOURCE_PHYS:
+		pr_err("phys=%pa: bad image: %s\n", &region->phys, msg);
+		break;
+	case DAXFS_SOURCE_BDEV:
+		pr_err("%pg: bad image: %s\n", r->sb->s_bdev, msg);
+		break;
+	default:
 		pr_err("dmabuf: bad image: %s\n", msg);
+	}
 }
 
-static int daxfs_open_image(struct daxfs_sb_info *sbi,
-			    struct daxfs_report *rep)
+static int daxfs_open_image(struct super_block *sb, struct daxfs_report *rep)
 {
-	int ret;
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	int idx, ret;
 
+	idx = daxfs_region_enter(&sbi->region);
+	if (idx < 0)
+		return idx;
 	ret = daxfs_image_open(&sbi->img, sbi->region.base, sbi->region.size,
 			       daxfs_report_once, rep);
-	if (!ret && sbi->img.total_size > sbi->region.size) {
-		daxfs_report_once(rep, "image is larger than the region");
-		ret = -EINVAL;
-	}
 	if (!ret && !sbi->opts.novalidate) {
 		ret = daxfs_validate(&sbi->img, 0, daxfs_report_once, rep);
 		sbi->validated = !ret;
 	}
+	daxfs_region_exit(&sbi->region, idx);
 	if (ret)
 		daxfs_report_once(rep, "cannot open the image");
 	return ret;
@@ -214,31 +228,30 @@ static const struct super_operations daxfs_super_ops;
 
 static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
-	struct daxfs_sb_info *sbi = sb->s_fs_info;
-	struct daxfs_report rep = { .region = &sbi->region };
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	struct daxfs_report rep = { .sb = sb };
 	struct inode *root;
 	int ret;
 
-	ret = daxfs_map(fc, sbi);
+	ret = daxfs_map(sb, fc);
 	if (ret)
 		return ret;
-	ret = daxfs_open_image(sbi, &rep);
+	ret = daxfs_open_image(sb, &rep);
 	if (ret)
 		return ret;
 
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_super_ops;
 	sb->s_xattr = daxfs_xattr_handlers;
-	sb->s_flags |= SB_RDONLY | SB_NOSEC;
+	sb->s_flags |= SB_RDONLY | SB_NOSEC | SB_POSIXACL;
 	sb->s_blocksize = DAXFS_BLOCK_SIZE;
 	sb->s_blocksize_bits = DAXFS_BLOCK_SHIFT;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_time_min = S64_MIN;
 	sb->s_time_max = S64_MAX;
-	BUILD_BUG_ON(sizeof(sb->s_uuid) != 16);
-	memcpy(&sb->s_uuid, sbi->region.base +
-	       offsetof(struct daxfs_super, uuid), sizeof(sb->s_uuid));
+	BUILD_BUG_ON(sizeof(sb->s_uuid) != sizeof(sbi->img.uuid));
+	memcpy(&sb->s_uuid, sbi->img.uuid, sizeof(sb->s_uuid));
 
 	root = daxfs_iget(sb, sbi->img.root_ino);
 	if (IS_ERR(root)) {
@@ -258,21 +271,43 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 static int daxfs_get_tree(struct fs_context *fc)
 {
-	struct daxfs_sb_info *sbi = fc->s_fs_info;
+	struct daxfs_opts *o = fc_opts(fc);
 	int ret;
 
-	ret = daxfs_check_opts(fc, &sbi->opts);
+	ret = daxfs_check_opts(fc, o);
 	if (ret)
 		return ret;
-	return get_tree_nodev(fc, daxfs_fill_super);
+	if (o->dmabuf || o->has_phys)
+		return get_tree_nodev(fc, daxfs_fill_super);
+	return get_tree_bdev(fc, daxfs_fill_super);
 }
 
+/*
+ * Remount: the region, its size and the branch are fixed for the life of
+ * a mount.  Options naming them again (as mount -o remount passes what
+ * /proc/mounts shows) are accepted when unchanged and refused otherwise.
+ */
 static int daxfs_reconfigure(struct fs_context *fc)
 {
+	struct daxfs_sb_info *sbi = DAXFS_SB(fc->root->d_sb);
+	const struct daxfs_region *r = &sbi->region;
+	const struct daxfs_opts *o = fc_opts(fc);
+
 	if (!(fc->sb_flags & SB_RDONLY)) {
-		errorfc(fc, "this mount is read-only");
+		errorfc(fc, "this image has no writable branch: it stays read-only");
 		return -EROFS;
 	}
+	if (o->dmabuf)
+		return invalfc(fc, "dmabuf cannot be changed by remount");
+	if ((o->has_phys && (r->source != DAXFS_SOURCE_PHYS ||
+			     o->phys != r->phys)) ||
+	    (o->has_size && (r->source != DAXFS_SOURCE_PHYS ||
+			     o->size != r->size)))
+		return invalfc(fc, "phys= and size= cannot be changed by remount");
+	if (o->has_branch && strcmp(o->branch, sbi->opts.branch))
+		return invalfc(fc, "branch= cannot be changed by remount");
+	if (o->novalidate && !sbi->opts.novalidate)
+		return invalfc(fc, "novalidate: the image was validated at mount; it cannot be undone by remount");
 	return 0;
 }
 
@@ -313,21 +348,25 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	return 0;
 }
 
-/* Free delta pages, read from the delta header with its bounds checked. */
-static u64 daxfs_free_delta_pages(const struct daxfs_image *img)
+/* Free delta pages, from a copy of the delta header, bounds-checked. */
+static u64 daxfs_free_delta_pages(struct daxfs_sb_info *sbi)
 {
-	const struct daxfs_delta_super *ds;
+	const struct daxfs_image *img = &sbi->img;
+	struct daxfs_delta_super ds;
 	u64 pages, free;
+	int idx, ret;
 
-	if (!img->delta_size || img->delta_size < sizeof(*ds) ||
-	    img->delta_off > img->size ||
-	    img->size - img->delta_off < sizeof(*ds))
+	if (img->delta_size < sizeof(ds))
 		return 0;
-	ds = (const struct daxfs_delta_super *)(img->base + img->delta_off);
-	if (le64_to_cpu(READ_ONCE(ds->magic)) != DAXFS_DELTA_MAGIC)
+	idx = daxfs_region_enter(&sbi->region);
+	if (idx < 0)
 		return 0;
-	pages = le64_to_cpu(READ_ONCE(ds->page_count));
-	free = le64_to_cpu(READ_ONCE(ds->free_pages));
+	ret = daxfs_image_read(img, img->delta_off, &ds, sizeof(ds));
+	daxfs_region_exit(&sbi->region, idx);
+	if (ret || le64_to_cpu(ds.magic) != DAXFS_DELTA_MAGIC)
+		return 0;
+	pages = le64_to_cpu(ds.page_count);
+	free = le64_to_cpu(ds.free_pages);
 	pages = min_t(u64, pages, img->delta_size >> DAXFS_BLOCK_SHIFT);
 	return min(free, pages);
 }
@@ -342,8 +381,8 @@ static int daxfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	buf->f_type = DAXFS_SUPER_MAGIC;
 	buf->f_bsize = DAXFS_BLOCK_SIZE;
 	buf->f_frsize = DAXFS_BLOCK_SIZE;
-	buf->f_blocks = sbi->region.size >> DAXFS_BLOCK_SHIFT;
-	buf->f_bfree = daxfs_free_delta_pages(&sbi->img);
+	buf->f_blocks = sbi->img.total_size >> DAXFS_BLOCK_SHIFT;
+	buf->f_bfree = daxfs_free_delta_pages(sbi);
 	buf->f_bavail = buf->f_bfree;
 	buf->f_files = sbi->img.inode_count;
 	buf->f_ffree = 0;
@@ -368,29 +407,37 @@ static void daxfs_show_size(struct seq_file *m, u64 v)
 	seq_printf(m, "%llu", v);
 }
 
+/*
+ * What /proc/mounts shows is what mount -o remount can be given back:
+ * phys= and size= for physical memory (a block device or a dma-buf is
+ * the mount's source, not an option), the branch, novalidate.
+ */
 static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 {
 	struct daxfs_sb_info *sbi = DAXFS_SB(root->d_sb);
 	const struct daxfs_region *r = &sbi->region;
 
-	if (r->source == DAXFS_SOURCE_PHYS)
-		seq_printf(m, ",phys=0x%llx", (u64)r->phys);
-	else
-		seq_puts(m, ",dmabuf");
-	seq_puts(m, ",size=");
-	daxfs_show_size(m, r->size);
+	if (r->source == DAXFS_SOURCE_PHYS) {
+		seq_printf(m, ",phys=0x%llx,size=", (u64)r->phys);
+		daxfs_show_size(m, r->size);
+	}
 	seq_puts(m, ",branch=");
 	seq_escape(m, sbi->opts.branch, ", \t\n\\");
 	if (sbi->opts.novalidate)
 		seq_puts(m, ",novalidate");
-	if (sbi->opts.force)
-		seq_puts(m, ",force");
 	return 0;
+}
+
+/* The region goes with the last inode, before the block device does. */
+static void daxfs_put_super(struct super_block *sb)
+{
+	daxfs_region_unmap(&DAXFS_SB(sb)->region);
 }
 
 static const struct super_operations daxfs_super_ops = {
 	.alloc_inode	= daxfs_alloc_inode,
 	.free_inode	= daxfs_free_inode,
+	.put_super	= daxfs_put_super,
 	.statfs		= daxfs_statfs,
 	.show_options	= daxfs_show_options,
 };
@@ -399,7 +446,10 @@ static void daxfs_kill_sb(struct super_block *sb)
 {
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
-	kill_anon_super(sb);
+	if (sb->s_bdev)
+		kill_block_super(sb);
+	else
+		kill_anon_super(sb);
 	daxfs_free_sbi(sbi);
 }
 

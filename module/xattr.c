@@ -3,12 +3,15 @@
  * daxfs.ko: extended attributes (read side).  The image stores full
  * names ("user.foo"); one handler per namespace rebuilds the full name
  * and asks the core.  security.capability is an ordinary security.*
- * attribute, so getcap and file capabilities at exec work.  Setting
- * fails earlier with EROFS (the superblock is read-only).
+ * attribute, so getcap and file capabilities at exec work.  POSIX ACLs
+ * (system.posix_acl_*) are served through acl.c.  Setting fails earlier
+ * with EROFS (the superblock is read-only).
  */
 #include <linux/fs.h>
 #include <linux/xattr.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/capability.h>
+#include <linux/sched/signal.h>
 
 #include "daxfs.h"
 
@@ -18,24 +21,27 @@ static int daxfs_xattr_get(const struct xattr_handler *handler,
 {
 	const char *prefix = xattr_prefix(handler);
 	size_t plen = strlen(prefix), nlen = strlen(name);
-	struct daxfs_xattr_info x;
+	const struct daxfs_image *img = daxfs_img(inode);
+	struct daxfs_region *r = daxfs_region(inode);
 	char full[DAXFS_XATTR_NAME_MAX + 1];
-	int ret;
+	struct daxfs_xattr_info x;
+	int idx, ret;
 
 	if (plen + nlen > DAXFS_XATTR_NAME_MAX)
 		return -ENODATA;
 	memcpy(full, prefix, plen);
 	memcpy(full + plen, name, nlen);
-	ret = daxfs_xattr_lookup(daxfs_img(inode), &DAXFS_I(inode)->info,
-				 (const u8 *)full, plen + nlen, &x);
-	if (ret)
-		return ret;
-	if (!size)
-		return x.value_len;
-	if (size < x.value_len)
-		return -ERANGE;
-	memcpy(buffer, x.value, x.value_len);
-	return x.value_len;
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
+	ret = daxfs_xattr_lookup(img, &DAXFS_I(inode)->info, (const u8 *)full,
+				 plen + nlen, &x);
+	if (!ret)
+		ret = size ? daxfs_xattr_value(img, &x, buffer,
+					       min_t(size_t, size, U32_MAX)) :
+			     (int)x.value_len;
+	daxfs_region_exit(r, idx);
+	return ret;
 }
 
 static const struct xattr_handler daxfs_user_handler = {
@@ -57,6 +63,7 @@ const struct xattr_handler *daxfs_xattr_handlers[] = {
 	&daxfs_user_handler,
 	&daxfs_trusted_handler,
 	&daxfs_security_handler,
+	DAXFS_ACL_XATTR_HANDLERS
 	NULL
 };
 
@@ -73,40 +80,63 @@ static bool daxfs_xattr_listable(const struct daxfs_xattr_info *x)
 {
 	if (daxfs_has_prefix(x, XATTR_TRUSTED_PREFIX))
 		return capable(CAP_SYS_ADMIN);
+	if (daxfs_has_prefix(x, XATTR_SYSTEM_PREFIX))
+		return !strcmp(x->name, XATTR_NAME_POSIX_ACL_ACCESS) ||
+		       !strcmp(x->name, XATTR_NAME_POSIX_ACL_DEFAULT);
 	return daxfs_has_prefix(x, XATTR_USER_PREFIX) ||
 	       daxfs_has_prefix(x, XATTR_SECURITY_PREFIX);
 }
 
-ssize_t daxfs_listxattr(struct dentry *dentry, char *buf, size_t size)
+/* Append the name of @x to a listing of @size bytes at @buf. */
+static int daxfs_list_one(const struct daxfs_xattr_info *x, char *buf,
+			  size_t size, size_t *total)
 {
-	struct inode *inode = d_inode(dentry);
+	size_t need = x->name_len + 1;
+
+	if (*total + need > XATTR_LIST_MAX)
+		return -E2BIG;
+	if (buf) {
+		if (*total + need > size)
+			return -ERANGE;
+		memcpy(buf + *total, x->name, need);	/* with its NUL */
+	}
+	*total += need;
+	return 0;
+}
+
+static ssize_t daxfs_list(struct inode *inode, char *buf, size_t size)
+{
 	const struct daxfs_inode_info *info = &DAXFS_I(inode)->info;
 	struct daxfs_xattr_info x;
-	char name[DAXFS_XATTR_NAME_MAX + 1];
 	size_t total = 0;
 	u32 i;
 	int ret;
 
 	for (i = 0; i < info->xattr_count; i++) {
 		ret = daxfs_xattr_entry(daxfs_img(inode), info, i, &x);
+		if (!ret && daxfs_xattr_listable(&x))
+			ret = daxfs_list_one(&x, buf, size, &total);
 		if (ret)
 			return ret;
-		if (x.name_len > DAXFS_XATTR_NAME_MAX)
-			return -EUCLEAN;
-		/* Copy first: the region may change under us. */
-		memcpy(name, x.name, x.name_len);
-		x.name = (const u8 *)name;
-		if (memchr(name, '\0', x.name_len))
-			return -EUCLEAN;
-		if (!daxfs_xattr_listable(&x))
-			continue;
-		if (buf) {
-			if (total + x.name_len + 1 > size)
-				return -ERANGE;
-			memcpy(buf + total, name, x.name_len);
-			buf[total + x.name_len] = '\0';
-		}
-		total += x.name_len + 1;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (!(i & 1023))
+			cond_resched();
 	}
 	return total;
+}
+
+ssize_t daxfs_listxattr(struct dentry *dentry, char *buf, size_t size)
+{
+	struct inode *inode = d_inode(dentry);
+	struct daxfs_region *r = daxfs_region(inode);
+	ssize_t ret;
+	int idx;
+
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
+	ret = daxfs_list(inode, buf, size);
+	daxfs_region_exit(r, idx);
+	return ret;
 }

@@ -381,6 +381,8 @@ static void ib_put_data(struct ib *b, struct ib_inode *in,
 				memset(img + off + bytes - (end - in->size), 0,
 				       end - in->size);
 			p->page += in->ext[i].npages;
+			di->blocks = htole64(le64toh(di->blocks) +
+					     in->ext[i].npages);
 		}
 		di->count = htole32(in->next);
 	} else if (in->size) {
@@ -392,6 +394,7 @@ static void ib_put_data(struct ib *b, struct ib_inode *in,
 		e->off = htole64(off);
 		memcpy(img + off, in->data, in->size);
 		p->page += ib_align(in->size, 4096) / 4096;
+		di->blocks = e->npages;
 		di->count = htole32(1);
 	}
 }

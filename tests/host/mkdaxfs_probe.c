@@ -36,8 +36,10 @@ static void report(void *ctx, const char *msg)
 	fprintf(stderr, "mkdaxfs_probe: %s\n", msg);
 }
 
-static void put_bytes(const u8 *p, u32 len)
+static void put_bytes(const void *bytes, u32 len)
 {
+	const u8 *p = bytes;
+
 	for (u32 i = 0; i < len; i++) {
 		if (p[i] > ' ' && p[i] < 0x7f && p[i] != '\\')
 			putchar(p[i]);
@@ -75,22 +77,25 @@ static void print_inode(const char *path, u64 ino)
 		}
 	}
 	if ((in.mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK) {
-		const u8 *t;
-		u32 len;
+		char t[DAXFS_SYMLINK_MAX + 1];
+		int len = daxfs_symlink_read(&img, &in, t, sizeof(t));
 
-		if (daxfs_symlink_target(&img, &in, &t, &len))
+		if (len < 0)
 			fail("bad symlink");
 		printf(" target=");
-		put_bytes(t, len);
+		put_bytes(t, (u32)len);
 	}
 	printf(" xattr=");
 	for (u32 i = 0; i < in.xattr_count; i++) {
-		if (daxfs_xattr_entry(&img, &in, i, &x))
+		static u8 value[DAXFS_XATTR_VALUE_MAX];
+
+		if (daxfs_xattr_entry(&img, &in, i, &x) ||
+		    daxfs_xattr_value(&img, &x, value, sizeof(value)) < 0)
 			fail("bad xattr");
 		put_bytes(x.name, x.name_len);
 		putchar('=');
 		for (u32 j = 0; j < x.value_len; j++)
-			printf("%02x", x.value[j]);
+			printf("%02x", value[j]);
 		putchar(',');
 	}
 	putchar('\n');

@@ -222,13 +222,16 @@ static void test_dirs(void)
 			ok = 0;
 			break;
 		}
-		if (i && daxfs_name_cmp(prev, prev_len, de.name,
+		if (i && daxfs_name_cmp(prev, prev_len, (const u8 *)de.name,
 					de.name_len) >= 0)
+			ok = 0;
+		if (de.name[de.name_len] != '\0')
 			ok = 0;
 		memcpy(prev, de.name, de.name_len);
 		prev_len = de.name_len;
-		if (daxfs_dir_lookup(&img, &root, de.name, de.name_len,
-				     &hit) || hit.ino != de.ino)
+		if (daxfs_dir_lookup(&img, &root, (const u8 *)de.name,
+				     de.name_len, &hit) || hit.ino != de.ino ||
+		    strcmp(hit.name, de.name))
 			ok = 0;
 	}
 	tu_result(ok && i == 11, "core: readdir sorted, every entry found by lookup",
@@ -248,6 +251,8 @@ static void test_dirs(void)
 	ok = lookup(&img, 1, "hell", &de) == -ENOENT &&
 	     lookup(&img, 1, "hello2", &de) == -ENOENT &&
 	     lookup(&img, 1, "", &de) == -ENOENT &&
+	     lookup(&img, 1, ".", &de) == -ENOENT &&
+	     lookup(&img, 1, "a/sub", &de) == -ENOENT &&
 	     lookup(&img, 1, "zzz", &de) == -ENOENT &&
 	     lookup(&img, 1, "\x01", &de) == -ENOENT;
 	tu_result(ok, "core: lookup of absent names is ENOENT", "found");
@@ -291,6 +296,27 @@ static void test_files(void)
 	     daxfs_file_map(&img, &in, 6, &off, &n) == -EINVAL;
 	tu_result(ok, "core: sparse file map (extents, holes, EOF)",
 		  "wrong map");
+	{
+		u64 at[8];
+
+		ok = !daxfs_file_seek(&img, &in, 0, true, &at[0]) &&
+		     !daxfs_file_seek(&img, &in, 0, false, &at[1]) &&
+		     !daxfs_file_seek(&img, &in, 1, true, &at[2]) &&
+		     !daxfs_file_seek(&img, &in, 2, false, &at[3]) &&
+		     !daxfs_file_seek(&img, &in, 4, false, &at[4]) &&
+		     !daxfs_file_seek(&img, &in, 5, true, &at[5]) &&
+		     daxfs_file_seek(&img, &in, 6, true, &at[6]) == -ENXIO &&
+		     !daxfs_file_seek(&img, &in, 9, false, &at[7]);
+		ok = ok && at[0] == 0 && at[1] == 1 && at[2] == 3 &&
+		     at[3] == 2 && at[4] == 6 && at[5] == 5 && at[7] == 6;
+		tu_result(ok, "core: SEEK_DATA/SEEK_HOLE over extents and holes",
+			  "data 0->%llu hole 0->%llu data 1->%llu hole 4->%llu",
+			  (unsigned long long)at[0], (unsigned long long)at[1],
+			  (unsigned long long)at[2], (unsigned long long)at[4]);
+		ok = in.blocks == 4;
+		tu_result(ok, "core: blocks counts mapped pages of a sparse file",
+			  "blocks %llu", (unsigned long long)in.blocks);
+	}
 	ok = !read_file(&img, s.sparse, buf, sizeof(buf), &size) &&
 	     size == 6 * 4096 - 100 && buf[0] == 'A' && buf[4095] == 'A' &&
 	     buf[4096] == 0 && buf[3 * 4096 - 1] == 0 &&
@@ -313,35 +339,47 @@ static void test_symlinks_xattrs(void)
 	struct daxfs_image img;
 	struct sample s;
 	struct ib b;
-	const u8 *t;
-	u32 len, cap = 0x2000;
+	char t[DAXFS_SYMLINK_MAX + 1];
+	u8 v[16];
+	u32 cap = 0x2000;
 	int ok;
 
 	make_sample(&b, &s, 0);
 	open_img(&img, &b);
 	daxfs_inode_read(&img, s.link, &in);
-	ok = !daxfs_symlink_target(&img, &in, &t, &len) && len == 13 &&
-	     !memcmp(t, "../some/where", 13);
-	tu_result(ok, "core: symlink target", "wrong");
+	ok = daxfs_symlink_read(&img, &in, t, sizeof(t)) == 13 &&
+	     !strcmp(t, "../some/where");
+	tu_result(ok, "core: symlink target copied out, NUL-terminated",
+		  "wrong");
+	ok = daxfs_symlink_read(&img, &in, t, 13) == -ERANGE;
+	tu_result(ok, "core: symlink target into too small a buffer is ERANGE",
+		  "accepted");
 	daxfs_inode_read(&img, s.hello, &in);
-	ok = daxfs_symlink_target(&img, &in, &t, &len) == -EUCLEAN;
-	tu_result(ok, "core: symlink_target on a file refused", "accepted");
+	ok = daxfs_symlink_read(&img, &in, t, sizeof(t)) == -EUCLEAN;
+	tu_result(ok, "core: symlink_read on a file refused", "accepted");
 	ok = !daxfs_xattr_lookup(&img, &in, (const u8 *)"security.capability",
 				 19, &x) && x.value_len == 4 &&
-	     !memcmp(x.value, &cap, 4) &&
+	     !strcmp(x.name, "security.capability") &&
+	     daxfs_xattr_value(&img, &x, v, sizeof(v)) == 4 &&
+	     !memcmp(v, &cap, 4) &&
+	     daxfs_xattr_value(&img, &x, v, 3) == -ERANGE &&
 	     !daxfs_xattr_lookup(&img, &in, (const u8 *)"user.comment", 12,
 				 &x) && x.value_len == 2 &&
-	     !memcmp(x.value, "hi", 2) &&
+	     daxfs_xattr_value(&img, &x, v, sizeof(v)) == 2 &&
+	     !memcmp(v, "hi", 2) &&
 	     !daxfs_xattr_lookup(&img, &in, (const u8 *)"trusted.empty", 13,
-				 &x) && x.value_len == 0;
-	tu_result(ok, "core: xattr lookup", "wrong");
+				 &x) && x.value_len == 0 &&
+	     daxfs_xattr_value(&img, &x, v, 0) == 0;
+	tu_result(ok, "core: xattr lookup, values copied out", "wrong");
 	ok = daxfs_xattr_lookup(&img, &in, (const u8 *)"user.none", 9, &x) ==
 	     -ENODATA &&
 	     daxfs_xattr_lookup(&img, &in, (const u8 *)"", 0, &x) == -ENODATA;
 	tu_result(ok, "core: absent xattr is ENODATA", "found");
 	ok = !daxfs_xattr_entry(&img, &in, 0, &x) && x.name_len == 19 &&
+	     !strcmp(x.name, "security.capability") &&
 	     !daxfs_xattr_entry(&img, &in, 1, &x) && x.name_len == 13 &&
 	     !daxfs_xattr_entry(&img, &in, 2, &x) && x.name_len == 12 &&
+	     !strcmp(x.name, "user.comment") &&
 	     daxfs_xattr_entry(&img, &in, 3, &x) == -ENOENT;
 	tu_result(ok, "core: xattr list in name order", "wrong");
 	ib_free(&b);
@@ -357,8 +395,7 @@ static void test_changed_region(void)
 	struct sample s;
 	struct ib b;
 	u64 off, n;
-	const u8 *t;
-	u32 len;
+	char t[DAXFS_SYMLINK_MAX + 1];
 	int ok;
 
 	make_sample(&b, &s, 0);
@@ -383,9 +420,22 @@ static void test_changed_region(void)
 	ib_inode(b.img, s.link)->size = htole64(1ULL << 40);
 	ok = daxfs_inode_read(&img, s.link, &in) == -EUCLEAN;
 	in.size = 1ULL << 40;
-	ok = ok && daxfs_symlink_target(&img, &in, &t, &len) == -EUCLEAN;
+	ok = ok && daxfs_symlink_read(&img, &in, t, sizeof(t)) == -EUCLEAN;
 	tu_result(ok, "core: symlink size changed after mount", "not refused");
+	ib_inode(b.img, s.link)->size = htole64(13);
+	daxfs_inode_read(&img, s.link, &in);
+	memcpy(t, "x", 2);
+	b.img[le64toh(ib_super(b.img)->strtab_off) + in.data + 4] = 0;
+	ok = daxfs_symlink_read(&img, &in, t, sizeof(t)) == -EUCLEAN;
+	tu_result(ok, "core: NUL written into a symlink target after mount",
+		  "not refused");
+
 	daxfs_inode_read(&img, s.hello, &in);
+	b.img[le64toh(ib_super(b.img)->strtab_off) +
+	      le64toh(ib_xattr_at(b.img, in.xattr_first)->name_off)] = 'X';
+	ok = daxfs_xattr_entry(&img, &in, 0, &x) == -EUCLEAN;
+	tu_result(ok, "core: xattr name prefix changed after mount",
+		  "not refused");
 	ib_xattr_at(b.img, in.xattr_first)->value_len = htole32(1 << 30);
 	ok = daxfs_xattr_entry(&img, &in, 0, &x) == -EUCLEAN;
 	in.xattr_count = ~0U;
@@ -398,6 +448,52 @@ static void test_changed_region(void)
 	ib_inode(b.img, s.dir_a)->mode = htole32(0170000);
 	ok = ok && daxfs_inode_read(&img, s.dir_a, &in) == -EUCLEAN;
 	tu_result(ok, "core: inode changed after mount", "not refused");
+	ib_free(&b);
+}
+
+/*
+ * Checks the core makes on its copies: what it copied is what it checked
+ * and what it returns, however the region changes afterwards.
+ */
+static void test_copied_checks(void)
+{
+	struct daxfs_dirent_info de;
+	struct daxfs_inode_info root;
+	struct daxfs_image img;
+	struct daxfs_super *sb;
+	struct sample s;
+	struct ib b;
+	u64 e0, soff;
+	u8 buf[16];
+	int ok;
+
+	make_sample(&b, &s, 0);
+	open_validate(&img, &b, 0);
+	daxfs_inode_read(&img, 1, &root);
+	e0 = le64toh(ib_inode(b.img, 1)->data);
+	soff = le64toh(ib_super(b.img)->strtab_off);
+	ok = !daxfs_dir_entry(&img, &root, 0, &de);
+	b.img[soff + le64toh(ib_dirent(b.img, e0)->name_off)] = '/';
+	ok = ok && daxfs_dir_entry(&img, &root, 0, &de) == -EUCLEAN;
+	tu_result(ok, "core: '/' written into an entry name after mount",
+		  "not refused");
+	ib_dirent(b.img, e0 + 1)->type = 3;
+	ok = daxfs_dir_entry(&img, &root, 1, &de) == -EUCLEAN;
+	tu_result(ok, "core: unknown entry type written after mount",
+		  "not refused");
+	/* The geometry came from one copy of the superblock. */
+	sb = ib_super(b.img);
+	sb->inode_count = htole64(~0ULL);
+	sb->strtab_size = 0;
+	ok = img.inode_count == b.nin && img.strtab_size &&
+	     !daxfs_inode_read(&img, s.hello, &root) &&
+	     daxfs_inode_read(&img, b.nin + 1, &root) == -EUCLEAN;
+	tu_result(ok, "core: superblock changes after open do not move the geometry",
+		  "inode_count %llu", (unsigned long long)img.inode_count);
+	ok = daxfs_image_read(&img, img.total_size - 8, buf, 8) == 0 &&
+	     daxfs_image_read(&img, img.total_size - 8, buf, 9) == -EUCLEAN &&
+	     daxfs_image_read(&img, ~0ULL, buf, 2) == -EUCLEAN;
+	tu_result(ok, "core: image_read stays inside the image", "not refused");
 	ib_free(&b);
 }
 
@@ -638,6 +734,7 @@ int main(void)
 	test_files();
 	test_symlinks_xattrs();
 	test_changed_region();
+	test_copied_checks();
 	test_big_dir();
 	test_deep_tree();
 	test_records();

@@ -124,7 +124,7 @@ struct hcase {
 
 /* superblock */
 MUT(m_magic, P64(SB(img)->magic, 0x1234))
-MUT(m_version, P32(SB(img)->version, 2))
+MUT(m_version, P32(SB(img)->version, DAXFS_VERSION + 1))
 MUT(m_super_crc, SB(img)->uuid[3] ^= 1)
 MUT(m_incompat, P64(SB(img)->feat_incompat,
 		    le64toh(SB(img)->feat_incompat) | (1ULL << 9)))
@@ -165,7 +165,10 @@ MUT(m_data_flip, img[le64toh(SB(img)->data_off) + 5] ^= 1)
 MUT(m_type, P32(IN(img, I_HELLO)->mode, 0170644))
 MUT(m_mode_bits, P32(IN(img, I_HELLO)->mode, 0100644 | (1U << 20)))
 MUT(m_flags, P32(IN(img, I_HELLO)->flags, 4))
-MUT(m_ireserved, IN(img, I_SYM)->reserved[27] = 9)
+MUT(m_ireserved, IN(img, I_SYM)->reserved[15] = 9)
+MUT(m_ipad, P32(IN(img, I_SYM)->pad, 1))
+MUT(m_blocks, P64(IN(img, I_BIG)->blocks, le64toh(IN(img, I_BIG)->blocks) + 1))
+MUT(m_blocks_dir, P64(IN(img, I_ROOT)->blocks, 1))
 MUT(m_nsec, P32(IN(img, I_BIG)->mtime_nsec, 1000000000))
 MUT(m_uid_invalid, P32(IN(img, I_HELLO)->uid, 0xffffffffU))
 MUT(m_gid_invalid, P32(IN(img, I_BIG)->gid, 0xffffffffU))
@@ -344,6 +347,11 @@ static const struct hcase cases[] = {
 	VAL("unknown mode bits", m_mode_bits, FIX_ALL, "unknown bits"),
 	VAL("inode flags", m_flags, FIX_ALL, "flags"),
 	VAL("inode reserved bytes", m_ireserved, FIX_ALL, "reserved bytes"),
+	VAL("inode padding", m_ipad, FIX_ALL, "reserved bytes"),
+	VAL("blocks disagree with the extents", m_blocks, FIX_ALL,
+	    "but the extents map"),
+	VAL("blocks on a directory", m_blocks_dir, FIX_ALL,
+	    "type without extents"),
 	VAL("nanoseconds >= 1e9", m_nsec, FIX_ALL, "nanoseconds"),
 	VAL("uid 0xffffffff", m_uid_invalid, FIX_ALL, "not a valid id"),
 	VAL("gid 0xffffffff", m_gid_invalid, FIX_ALL, "not a valid id"),

@@ -34,8 +34,10 @@ static __attribute__((unused)) u64 walk_image(const struct daxfs_image *img)
 
 				if (daxfs_dir_entry(img, &in, i, &de))
 					break;
-				sum += de.name[0] + de.name[de.name_len - 1];
-				if (!daxfs_dir_lookup(img, &in, de.name,
+				sum += (u8)de.name[0] +
+				       (u8)de.name[de.name_len - 1];
+				if (!daxfs_dir_lookup(img, &in,
+						      (const u8 *)de.name,
 						      de.name_len, &hit))
 					sum += hit.ino;
 			}
@@ -57,22 +59,24 @@ static __attribute__((unused)) u64 walk_image(const struct daxfs_image *img)
 				pg += n;
 			}
 		} else if (type == DAXFS_S_IFLNK) {
-			const u8 *t;
-			u32 len;
+			char t[DAXFS_SYMLINK_MAX + 1];
+			int len = daxfs_symlink_read(img, &in, t, sizeof(t));
 
-			if (!daxfs_symlink_target(img, &in, &t, &len))
-				sum += t[0] + t[len - 1];
+			if (len > 0)
+				sum += (u8)t[0] + (u8)t[len - 1];
 		}
 		for (u32 i = 0; budget; i++, budget--) {
+			static u8 v[DAXFS_XATTR_VALUE_MAX];
 			struct daxfs_xattr_info x, hit;
 
 			if (daxfs_xattr_entry(img, &in, i, &x))
 				break;
-			sum += x.name[0] + x.name[x.name_len - 1];
-			if (x.value_len)
-				sum += x.value[0] + x.value[x.value_len - 1];
-			if (!daxfs_xattr_lookup(img, &in, x.name, x.name_len,
-						&hit))
+			sum += (u8)x.name[0] + (u8)x.name[x.name_len - 1];
+			if (x.value_len &&
+			    daxfs_xattr_value(img, &x, v, sizeof(v)) > 0)
+				sum += v[0] + v[x.value_len - 1];
+			if (!daxfs_xattr_lookup(img, &in, (const u8 *)x.name,
+						x.name_len, &hit))
 				sum += hit.value_len;
 		}
 	}

@@ -54,7 +54,7 @@ static void ex_error(struct extract *ex, const char *what, int err)
 		err > 0 ? strerror(err) : err_name(err));
 }
 
-static void path_push(struct extract *ex, const u8 *name, u32 len)
+static void path_push(struct extract *ex, const char *name, u32 len)
 {
 	size_t need = ex->path_len + 1 + len + 1;
 
@@ -98,7 +98,7 @@ static int write_run(void *ctx, u64 pos, const u8 *data, u64 len)
 static void set_xattrs(struct extract *ex, const struct daxfs_inode_info *ii,
 		       int fd, int dirfd, const char *name)
 {
-	char xname[DAXFS_XATTR_NAME_MAX + 1];
+	static u8 value[DAXFS_XATTR_VALUE_MAX];
 	struct daxfs_xattr_info x;
 
 	if (!ii->xattr_count)
@@ -110,18 +110,19 @@ static void set_xattrs(struct extract *ex, const struct daxfs_inode_info *ii,
 	for (u32 i = 0; i < ii->xattr_count; i++) {
 		int err = daxfs_xattr_entry(&ex->in->img, ii, i, &x), rc;
 
-		if (err || x.name_len == 0 || x.name_len > DAXFS_XATTR_NAME_MAX) {
-			ex_error(ex, "xattr", err ? err : -EUCLEAN);
+		if (!err)
+			err = daxfs_xattr_value(&ex->in->img, &x, value,
+						sizeof(value));
+		if (err < 0) {
+			ex_error(ex, "xattr", err);
 			continue;
 		}
-		memcpy(xname, x.name, x.name_len);
-		xname[x.name_len] = '\0';
 		if (fd >= 0)
-			rc = fsetxattr(fd, xname, x.value, x.value_len, 0);
+			rc = fsetxattr(fd, x.name, value, x.value_len, 0);
 		else
-			rc = lsetxattr(name, xname, x.value, x.value_len, 0);
+			rc = lsetxattr(name, x.name, value, x.value_len, 0);
 		if (rc < 0)
-			ex_error(ex, xname, errno);
+			ex_error(ex, x.name, errno);
 	}
 }
 
@@ -193,19 +194,12 @@ static void make_symlink(struct extract *ex, const struct daxfs_inode_info *ii,
 			 const char *name)
 {
 	char target[DAXFS_SYMLINK_MAX + 1];
-	const u8 *t;
-	u32 len;
-	int err = daxfs_symlink_target(&ex->in->img, ii, &t, &len);
+	int err = daxfs_symlink_read(&ex->in->img, ii, target, sizeof(target));
 
-	if (!err && (len == 0 || len > DAXFS_SYMLINK_MAX ||
-		     memchr(t, '\0', len)))
-		err = -EUCLEAN;
-	if (err) {
+	if (err < 0) {
 		ex_error(ex, "symlink target", err);
 		return;
 	}
-	memcpy(target, t, len);
-	target[len] = '\0';
 	if (symlinkat(target, ex->curfd, name) < 0) {
 		ex_error(ex, "symlink", errno);
 		return;
@@ -325,18 +319,12 @@ static int pop_dir(struct extract *ex)
 static void make_entry(struct extract *ex, const struct daxfs_dirent_info *de)
 {
 	struct daxfs_inode_info ii;
-	char name[DAXFS_NAME_MAX + 1];
+	const char *name = de->name;	/* checked by daxfs_dir_entry() */
 	char **first = NULL;
 	u32 type;
 	int err;
 
-	if (!daxfs_name_valid(de->name, de->name_len)) {
-		ex_error(ex, "bad name in image", -EUCLEAN);
-		return;
-	}
-	memcpy(name, de->name, de->name_len);
-	name[de->name_len] = '\0';
-	path_push(ex, de->name, de->name_len);
+	path_push(ex, name, de->name_len);
 	err = daxfs_inode_read(&ex->in->img, de->ino, &ii);
 	if (err) {
 		ex_error(ex, "inode", err);

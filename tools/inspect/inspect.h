@@ -29,7 +29,7 @@ void mode_string(u32 mode, char *buf);
 /* "2026-01-02 03:04:05.123456789" (UTC) into @buf (40 bytes). */
 void time_string(s64 sec, u32 nsec, char *buf, size_t len);
 /* Write @len name bytes to @f, non-printable bytes and '\' as \ooo. */
-void print_name(FILE *f, const u8 *name, u32 len);
+void print_name(FILE *f, const void *name, u32 len);
 /* One ls -l style line for @ino (no newline, no name). */
 void print_inode_line(struct inspect *in, const struct daxfs_inode_info *ii);
 /* " -> target" for a symlink, nothing otherwise. */

@@ -48,8 +48,10 @@ void time_string(s64 sec, u32 nsec, char *buf, size_t len)
 		 tm.tm_min, tm.tm_sec, nsec);
 }
 
-void print_name(FILE *f, const u8 *name, u32 len)
+void print_name(FILE *f, const void *bytes, u32 len)
 {
+	const u8 *name = bytes;
+
 	for (u32 i = 0; i < len; i++) {
 		if (name[i] < 0x20 || name[i] >= 0x7f || name[i] == '\\')
 			fprintf(f, "\\%03o", name[i]);
@@ -77,19 +79,18 @@ void print_inode_line(struct inspect *in, const struct daxfs_inode_info *ii)
 
 void print_link_target(struct inspect *in, const struct daxfs_inode_info *ii)
 {
-	const u8 *target;
-	u32 len;
-	int err;
+	char target[DAXFS_SYMLINK_MAX + 1];
+	int len;
 
 	if ((ii->mode & DAXFS_S_IFMT) != DAXFS_S_IFLNK)
 		return;
-	err = daxfs_symlink_target(&in->img, ii, &target, &len);
-	if (err) {
-		printf(" -> <%s>", err_name(err));
+	len = daxfs_symlink_read(&in->img, ii, target, sizeof(target));
+	if (len < 0) {
+		printf(" -> <%s>", err_name(len));
 		return;
 	}
 	fputs(" -> ", stdout);
-	print_name(stdout, target, len);
+	print_name(stdout, target, (u32)len);
 }
 
 int cmd_inodes(struct inspect *in)

@@ -22,7 +22,7 @@ static int read_ino(struct inspect *in, u64 ino, struct daxfs_inode_info *ii)
 }
 
 /* Replace the path being walked by @target + @rest (a symlink step). */
-static char *splice_link(const u8 *target, u32 tlen, const char *rest)
+static char *splice_link(const char *target, u32 tlen, const char *rest)
 {
 	size_t rlen = strlen(rest);
 	char *p = xmalloc(tlen + 1 + rlen + 1);
@@ -82,21 +82,21 @@ int resolve_path(struct inspect *in, const char *path, bool follow_last,
 			break;
 		if ((child.mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK &&
 		    (*q || follow_last)) {
-			const u8 *target;
-			u32 tlen;
+			char target[DAXFS_SYMLINK_MAX + 1];
+			int tlen;
 			char *next;
 
 			if (++links > MAX_SYMLINKS) {
 				err = path_error(path, -ELOOP);
 				break;
 			}
-			err = daxfs_symlink_target(&in->img, &child, &target,
-						   &tlen);
-			if (err) {
-				path_error(path, err);
+			tlen = daxfs_symlink_read(&in->img, &child, target,
+						  sizeof(target));
+			if (tlen < 0) {
+				err = path_error(path, tlen);
 				break;
 			}
-			next = splice_link(target, tlen, q);
+			next = splice_link(target, (u32)tlen, q);
 			if (tlen && target[0] == '/')
 				err = read_ino(in, in->img.root_ino, &cur);
 			free(buf);
@@ -227,7 +227,7 @@ int cmd_ls(struct inspect *in, const char *path)
 	if ((dir.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR) {
 		print_inode_line(in, &dir);
 		putchar(' ');
-		print_name(stdout, (const u8 *)path, strlen(path));
+		print_name(stdout, path, strlen(path));
 		print_link_target(in, &dir);
 		putchar('\n');
 		return EXIT_OK;

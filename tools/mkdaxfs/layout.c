@@ -209,6 +209,39 @@ static void place_delta(struct mk_layout *l, const struct mk_options *opt)
 	l->total_size = opt->size ? opt->size : end + l->delta_size;
 }
 
+/* Does extent @e cover a whole 2 MiB-aligned chunk of its file? */
+static bool holds_huge_chunk(const struct mk_extent *e)
+{
+	u64 first = ROUND_UP(e->pgoff, MK_HUGE_PAGES);
+
+	return first + MK_HUGE_PAGES <= e->pgoff + e->npages;
+}
+
+/*
+ * Data offsets of all extents, in scan order from @data_off; an extent
+ * holding a whole aligned 2 MiB chunk of its file is moved forward so
+ * that file offset and region offset agree modulo 2 MiB (the gap stays
+ * zero).  Returns the size of the data area.
+ */
+static u64 place_extents(struct mk_tree *t, u64 data_off)
+{
+	u64 off = data_off;
+
+	for (u64 i = 0; i < t->next; i++) {
+		struct mk_extent *e = &t->ext[i];
+
+		if (holds_huge_chunk(e)) {
+			u64 want = (e->pgoff * DAXFS_BLOCK_SIZE) &
+				   (MK_HUGE_SIZE - 1);
+
+			off += (want - off) & (MK_HUGE_SIZE - 1);
+		}
+		e->off = off;
+		off += e->npages * DAXFS_BLOCK_SIZE;
+	}
+	return off - data_off;
+}
+
 void layout_image(struct mk_layout *l, struct mk_tree *t,
 		  const struct mk_options *opt)
 {
@@ -233,13 +266,7 @@ void layout_image(struct mk_layout *l, struct mk_tree *t,
 	l->meta_size = l->strtab_off + l->strtab_size - l->inode_off;
 	l->data_off = ROUND_UP(l->strtab_off + l->strtab_size,
 			       DAXFS_BLOCK_SIZE);
-	l->data_size = t->data_pages * DAXFS_BLOCK_SIZE;
-
-	off = l->data_off;
-	for (u64 i = 0; i < t->next; i++) {
-		t->ext[i].off = off;
-		off += t->ext[i].npages * DAXFS_BLOCK_SIZE;
-	}
+	l->data_size = place_extents(t, l->data_off);
 
 	if (opt->branching) {
 		place_delta(l, opt);

@@ -44,6 +44,14 @@ struct mk_extent {
 	u64 off;
 };
 
+/*
+ * Extents that hold at least one whole 2 MiB-aligned chunk of their file
+ * are placed so that chunk is 2 MiB-aligned in the region too: the
+ * kernel can then map it with one PMD entry.
+ */
+#define MK_HUGE_SIZE	(2ULL << 20)
+#define MK_HUGE_PAGES	(MK_HUGE_SIZE / DAXFS_BLOCK_SIZE)
+
 /* One inode of the image (a hard-linked file is one node). */
 struct mk_node {
 	struct mk_node *up;		/* directory it was first found in */
@@ -78,6 +86,7 @@ struct mk_node {
 	/* regular files: extents[first_ext .. first_ext + next) */
 	u64 first_ext;
 	u32 next;
+	u64 data_pages;			/* pages the extents map */
 
 	struct mk_xattr *xattrs;
 	u32 nxattrs;
@@ -95,7 +104,7 @@ struct mk_tree {
 	u64 nxattrs;
 	struct mk_extent *ext;		/* all files' extents, scan order */
 	u64 next;
-	u64 data_pages;
+	u64 data_pages;			/* without alignment padding */
 	u64 regular_files;
 	s64 newest_mtime;
 };

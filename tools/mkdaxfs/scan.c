@@ -369,6 +369,7 @@ static void add_pages(struct mk_tree *t, struct mk_node *n, u64 p0, u64 p1)
 		if (e->pgoff + e->npages >= p0) {
 			if (p1 > e->pgoff + e->npages) {
 				t->data_pages += p1 - (e->pgoff + e->npages);
+				n->data_pages += p1 - (e->pgoff + e->npages);
 				e->npages = p1 - e->pgoff;
 			}
 			return;
@@ -383,6 +384,7 @@ static void add_pages(struct mk_tree *t, struct mk_node *n, u64 p0, u64 p1)
 	e->npages = p1 - p0;
 	e->off = 0;
 	t->data_pages += p1 - p0;
+	n->data_pages += p1 - p0;
 	n->next++;
 }
 

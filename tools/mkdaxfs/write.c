@@ -23,6 +23,7 @@ struct writer {
 	u8 *map;
 	u8 *buf;
 	u32 data_crc;			/* raw, running */
+	u64 data_at;			/* region offset the CRC has reached */
 	u64 files_done;
 	u64 bytes_done;
 };
@@ -53,6 +54,20 @@ static void check_unchanged(struct writer *w, const struct mk_node *n,
 		changed(w, n);
 }
 
+/* The CRC of the zero padding before an aligned extent (layout.c). */
+static void crc_gap(struct writer *w, u64 upto)
+{
+	while (w->data_at < upto) {
+		u64 n = upto - w->data_at;
+
+		if (n > COPY_BUF)
+			n = COPY_BUF;
+		memset(w->buf, 0, n);
+		w->data_crc = daxfs_crc32c_raw(w->data_crc, w->buf, n);
+		w->data_at += n;
+	}
+}
+
 /* Copy one extent: file bytes to the page boundary, zeros after EOF. */
 static void copy_extent(struct writer *w, const struct mk_node *n, int fd,
 			const struct mk_extent *e)
@@ -60,6 +75,9 @@ static void copy_extent(struct writer *w, const struct mk_node *n, int fd,
 	u64 pos = e->pgoff * DAXFS_BLOCK_SIZE;
 	u64 left = e->npages * DAXFS_BLOCK_SIZE;
 	u8 *dst = w->map + e->off;
+
+	crc_gap(w, e->off);
+	w->data_at = e->off + left;
 
 	while (left) {
 		u64 chunk = left < COPY_BUF ? left : COPY_BUF;
@@ -160,6 +178,7 @@ static void put_inode(struct daxfs_inode *di, const struct mk_node *n)
 		di->size = cpu_to_le64(n->size);
 		di->data = cpu_to_le64(n->next ? n->first_ext : 0);
 		di->count = cpu_to_le32(n->next);
+		di->blocks = cpu_to_le64(n->data_pages);
 		break;
 	case S_IFDIR:
 		di->size = cpu_to_le64(n->ndents);
@@ -339,6 +358,7 @@ void write_image(struct mk_target *tg, const struct mk_layout *l,
 {
 	struct writer w = {
 		.l = l, .t = t, .map = tg->map, .data_crc = ~0U,
+		.data_at = l->data_off,
 	};
 	u64 build_time = (u64)t->newest_mtime;
 	u32 meta_crc;
@@ -347,6 +367,7 @@ void write_image(struct mk_target *tg, const struct mk_layout *l,
 		memset(tg->map, 0, l->total_size);
 	w.buf = xmalloc(COPY_BUF);
 	copy_dir(&w, t->root, t->root_fd);
+	crc_gap(&w, l->data_off + l->data_size);
 	free(w.buf);
 	progress_done();
 	meta_crc = write_meta(&w);

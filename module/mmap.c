@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: mmap of regular files.  Faults map region pages straight
+ * into the process; nothing goes through the page cache.
+ *
+ * The VMA is VM_MIXEDMAP and every entry is "special": region pages need
+ * not have a struct page (a guest's NVDIMM range without a pmem driver),
+ * and where they have one it is not ours to reference-count.  A read
+ * fault maps the page and its neighbours in the same extent (fault-
+ * around, DAXFS_FAULT_AROUND pages, naturally aligned); on kernels with
+ * special huge entries (6.12) a 2 MiB-aligned, physically contiguous
+ * chunk of a file is mapped with one PMD entry (mkdaxfs aligns such
+ * chunks, and get_unmapped_area aligns the mapping).
+ *
+ * MAP_PRIVATE: a write to a present page makes do_wp_page() copy it from
+ * the user address into a new anonymous page; a first-touch write fault
+ * (do_cow_fault) wants a struct page to copy from, which we give it as a
+ * temporary copy of the region page.  Only the written page is copied.
+ * Writable shared mappings are refused: the image is read-only.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/huge_mm.h>
+#include <linux/pfn_t.h>
+
+#include "daxfs.h"
+
+/* Pages a read fault maps at once, the kernel's default fault-around. */
+#define DAXFS_FAULT_AROUND	16
+
+static u64 daxfs_file_pages(struct inode *inode)
+{
+	return DIV_ROUND_UP_ULL((u64)i_size_read(inode), PAGE_SIZE);
+}
+
+/*
+ * A first write to a page of a private mapping: hand do_cow_fault() a
+ * temporary page holding the data, which it copies and then releases.
+ */
+static vm_fault_t daxfs_fault_copy(struct vm_fault *vmf,
+				   const struct daxfs_region *r, u64 off,
+				   bool hole)
+{
+	struct page *page;
+	unsigned long left = 0;
+	void *dst;
+
+	page = alloc_page(GFP_HIGHUSER);
+	if (!page)
+		return VM_FAULT_OOM;
+	dst = kmap_local_page(page);
+	if (hole)
+		memset(dst, 0, PAGE_SIZE);
+	else
+		left = copy_mc_to_kernel(dst, (u8 *)r->base + off, PAGE_SIZE);
+	kunmap_local(dst);
+	if (left) {
+		__free_page(page);
+		return VM_FAULT_SIGBUS;
+	}
+	vmf->page = page;
+	return 0;
+}
+
+/*
+ * Map the run of @n file pages from @pgoff, which daxfs_file_map() found
+ * at region offset @off (a hole when @hole), at @addr onwards.
+ */
+static vm_fault_t daxfs_insert_run(struct vm_fault *vmf, unsigned long addr,
+				   u64 off, u64 n, bool hole)
+{
+	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	u64 i;
+
+	for (i = 0; i < n && ret == VM_FAULT_NOPAGE; i++, addr += PAGE_SIZE) {
+		pfn_t pfn = hole ? pfn_to_pfn_t(my_zero_pfn(addr)) :
+			    daxfs_region_pfn(r, off + (i << PAGE_SHIFT));
+
+		ret = vmf_insert_mixed(vmf->vma, addr, pfn);
+	}
+	return ret;
+}
+
+/*
+ * Fault-around: map the not yet mapped pages of the aligned window of
+ * DAXFS_FAULT_AROUND pages around the fault, inside the VMA, the page
+ * table and the file.  Best effort: a page that cannot be mapped now is
+ * left to its own fault.
+ */
+static void daxfs_map_around(struct vm_fault *vmf, u64 file_pages)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	unsigned long win = DAXFS_FAULT_AROUND * PAGE_SIZE;
+	unsigned long addr = max(vmf->address & ~(win - 1), vma->vm_start);
+	unsigned long end = min3(ALIGN(vmf->address + 1, win), vma->vm_end,
+				 (vmf->address & PMD_MASK) + PMD_SIZE);
+	u64 pgoff = vmf->pgoff - ((vmf->address - addr) >> PAGE_SHIFT);
+	u64 off, n;
+	int ret;
+
+	while (addr < end && pgoff < file_pages) {
+		ret = daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->info,
+				     pgoff, &off, &n);
+		if (ret < 0)
+			return;
+		n = min_t(u64, n, (end - addr) >> PAGE_SHIFT);
+		if (daxfs_insert_run(vmf, addr, off, n, ret == 1) !=
+		    VM_FAULT_NOPAGE)
+			return;
+		addr += n << PAGE_SHIFT;
+		pgoff += n;
+	}
+}
+
+static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_region *r = daxfs_region(inode);
+	u64 pages = daxfs_file_pages(inode);
+	const struct daxfs_image *img = daxfs_img(inode);
+	vm_fault_t ret;
+	u64 off, n;
+	int hole;
+
+	if (vmf->pgoff >= pages)
+		return VM_FAULT_SIGBUS;
+	hole = daxfs_file_map(img, &DAXFS_I(inode)->info, vmf->pgoff, &off,
+			      &n);
+	if (hole < 0)
+		return VM_FAULT_SIGBUS;
+	if (!hole && (off > img->size || img->size - off < PAGE_SIZE))
+		return VM_FAULT_SIGBUS;
+	if (vmf->cow_page)
+		return daxfs_fault_copy(vmf, r, off, hole);
+	ret = daxfs_insert_run(vmf, vmf->address & PAGE_MASK, off, 1, hole);
+	if (ret == VM_FAULT_NOPAGE)
+		daxfs_map_around(vmf, pages);
+	return ret;
+}
+
+static vm_fault_t daxfs_fault(struct vm_fault *vmf)
+{
+	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
+	vm_fault_t ret;
+	int idx;
+
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return VM_FAULT_SIGBUS;
+	ret = daxfs_do_fault(vmf);
+	daxfs_region_exit(r, idx);
+	return ret;
+}
+
+#if DAXFS_PMD_MAPPINGS
+/*
+ * Map the 2 MiB around a read fault with one PMD entry when the file has
+ * those 512 pages in one extent, 2 MiB-aligned in physical memory, and
+ * the mapping puts them at a 2 MiB-aligned address.
+ */
+static vm_fault_t daxfs_do_pmd_fault(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_region *r = daxfs_region(inode);
+	unsigned long addr = vmf->address & PMD_MASK;
+	u64 pgoff = vmf->pgoff - ((vmf->address - addr) >> PAGE_SHIFT);
+	u64 off, n;
+	pfn_t pfn;
+
+	if (addr < vmf->vma->vm_start || addr + PMD_SIZE > vmf->vma->vm_end ||
+	    pgoff & (PTRS_PER_PMD - 1) ||
+	    pgoff + PTRS_PER_PMD > daxfs_file_pages(inode))
+		return VM_FAULT_FALLBACK;
+	if (daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->info, pgoff,
+			   &off, &n) || n < PTRS_PER_PMD ||
+	    off > r->size || r->size - off < PMD_SIZE)
+		return VM_FAULT_FALLBACK;
+	pfn = daxfs_region_pfn(r, off);
+	if (pfn_t_to_pfn(pfn) & (PTRS_PER_PMD - 1))
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, pfn, false);
+}
+
+static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf,
+				   daxfs_huge_fault_arg_t size)
+{
+	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
+	vm_fault_t ret;
+	int idx;
+
+	/* Contiguous sources only; writes (private COW) go page by page. */
+	if (!DAXFS_FAULT_IS_PMD(size) || (vmf->flags & FAULT_FLAG_WRITE) ||
+	    r->source == DAXFS_SOURCE_DMABUF)
+		return VM_FAULT_FALLBACK;
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return VM_FAULT_SIGBUS;
+	ret = daxfs_do_pmd_fault(vmf);
+	daxfs_region_exit(r, idx);
+	return ret;
+}
+#endif
+
+/*
+ * ptrace() and /proc/PID/mem (a debugger reading the text of a program
+ * run from the mount) reach a mapping through get_user_pages(), which
+ * cannot follow the special entries of region pages; for those it falls
+ * back to ->access, which reads the file page from the region.  Writes
+ * are refused: a forced write to a private mapping copies the page into
+ * the process first and never comes here.
+ */
+static int daxfs_do_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len)
+{
+	struct inode *inode = file_inode(vma->vm_file);
+	const struct daxfs_region *r = daxfs_region(inode);
+	u64 pos = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	u64 inpage = pos & (PAGE_SIZE - 1);
+	u64 off, npages;
+	int ret;
+
+	if (pos >= i_size_read(inode))
+		return 0;
+	len = min_t(u64, len, PAGE_SIZE - inpage);
+	ret = daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->info,
+			     pos >> PAGE_SHIFT, &off, &npages);
+	if (ret < 0)
+		return 0;
+	if (ret == 1) {
+		memset(buf, 0, len);
+		return len;
+	}
+	off += inpage;
+	if (off > r->size || r->size - off < len)
+		return 0;
+	if (copy_mc_to_kernel(buf, (u8 *)r->base + off, len))
+		return 0;
+	return len;
+}
+
+static int daxfs_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			    void *buf, int len, int write)
+{
+	struct daxfs_region *r = daxfs_region(file_inode(vma->vm_file));
+	int idx, ret;
+
+	if (write || len <= 0)
+		return 0;
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return 0;
+	ret = daxfs_do_access(vma, addr, buf, len);
+	daxfs_region_exit(r, idx);
+	return ret;
+}
+
+static const struct vm_operations_struct daxfs_vm_ops = {
+	.fault		= daxfs_fault,
+#if DAXFS_PMD_MAPPINGS
+	.huge_fault	= daxfs_huge_fault,
+#endif
+	.access		= daxfs_vma_access,
+};
+
+int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vm_flags_t set = VM_MIXEDMAP, clear = 0;
+
+	if (vma->vm_flags & VM_SHARED) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		clear = VM_MAYWRITE;
+	}
+	/* Like DAX: huge entries whatever THP's madvise policy says. */
+	if (DAXFS_PMD_MAPPINGS)
+		set |= VM_HUGEPAGE;
+	file_accessed(file);
+	daxfs_vm_flags_mod(vma, set, clear);
+	vma->vm_ops = &daxfs_vm_ops;
+	return 0;
+}
