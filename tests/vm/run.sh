@@ -108,14 +108,15 @@ for k in $kernels; do
 		    "$(first_error "$TMP/heapmod-$kver.log")"
 	fi
 	export DAXFS_TOP=$TOP DAXFS_KO=$ko
-	rm -f "$TMP/nv.img"
+	rm -f "$TMP/nv.img" "$TMP/pm.img"
 	"$VM" --kernel "$kver" --nvdimm "$TMP/nv.img:$nv_size" \
+		--pmem "$TMP/pm.img:258M" \
 		--timeout "$suite_to" --result "$TMP/result" \
 		${slub_debug:+--append "$slub_debug"} \
 		--env "SUITE_SCRIPT_TIMEOUT=${SUITE_SCRIPT_TIMEOUT:-600}" \
 		tests/vm/suite.sh "$@" 2>&1 | tag "$k"
 	outcome "$k" "$TMP/result" "${PIPESTATUS[0]}" "vm suite"
-	rm -f "$TMP/nv.img" "$TMP/result"
+	rm -f "$TMP/nv.img" "$TMP/pm.img" "$TMP/result"
 	echo "== kernel $kver: guest suite took $((SECONDS - kstart))s"
 	if [ -f tests/vm/multikernel.sh ] && [ "${VM_MULTIKERNEL:-1}" != 0 ] &&
 	   [ $# -eq 0 ]; then

@@ -18,10 +18,17 @@
  *   filecheck seekmap FILE [OFF]   the data ranges lseek(SEEK_DATA /
  *                                  SEEK_HOLE) reports from OFF on, one
  *                                  "START-END" per line, then "end"
+ *   filecheck faults FILE          map FILE read-only (shared), read one
+ *                                  byte of every page in order and print
+ *                                  "PAGES FAULTS": the minor faults that
+ *                                  took, which shows how much each fault
+ *                                  maps (fault-around, PMD entries); the
+ *                                  bytes are checked against read()
  *
  * Exit status 0 on success; on a failed check one line on stderr, exit 1.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include "common.h"
 
 #define CHUNK	(1UL << 20)
@@ -270,6 +277,41 @@ static int seekmap(const char *path, off_t from)
 	return 0;
 }
 
+static int faults(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct rusage r0, r1;
+	unsigned char *p, *buf = xmalloc(PAGE);
+	off_t size;
+	size_t pages, i;
+
+	if (fd < 0)
+		die_errno("open %s", path);
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0)
+		die("%s: empty", path);
+	pages = (size_t)((size + PAGE - 1) / PAGE);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die_errno("mmap %s", path);
+	getrusage(RUSAGE_SELF, &r0);
+	for (i = 0; i < pages; i++)
+		*(volatile unsigned char *)(p + i * PAGE);
+	getrusage(RUSAGE_SELF, &r1);
+	for (i = 0; i < pages; i++) {
+		if (pread(fd, buf, 1, (off_t)(i * PAGE)) != 1)
+			die_errno("pread %s", path);
+		if (buf[0] != p[i * PAGE])
+			die("%s: page %zu differs between mmap and read()",
+			    path, i);
+	}
+	printf("%zu %ld\n", pages, r1.ru_minflt - r0.ru_minflt);
+	munmap(p, size);
+	free(buf);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	helper_name = "filecheck";
@@ -285,10 +327,13 @@ int main(int argc, char **argv)
 		return procmem(argv[2]);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "seekmap"))
 		return seekmap(argv[2], argc == 4 ? (off_t)parse_num(argv[3]) : 0);
+	if (argc == 3 && !strcmp(argv[1], "faults"))
+		return faults(argv[2]);
 	fprintf(stderr, "usage: filecheck gen FILE SIZE SEED\n"
 		"       filecheck sum FILE read|mmap\n"
 		"       filecheck private FILE\n"
 		"       filecheck procmem FILE\n"
-		"       filecheck seekmap FILE [OFF]\n");
+		"       filecheck seekmap FILE [OFF]\n"
+		"       filecheck faults FILE\n");
 	return 1;
 }

@@ -107,3 +107,29 @@ mounted_at() { awk -v d="$1" '$2 == d && $3 == "daxfs" { f = 1 } END { exit !f }
 mem_kb() { awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo; }
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+# make_fsdax: turn the first --pmem NVDIMM (vm.sh) into a fresh fsdax
+# namespace and print its block device (/dev/pmemN).  Loads nfit and
+# nd_pmem, which also give every plain NVDIMM a raw namespace that claims
+# its range: undo with release_pmem before mounting those by phys=.
+make_fsdax() {
+	local r=region${VM_NVDIMMS:-0} n=nmem${VM_NVDIMMS:-0} dev i
+	[ "${VM_PMEMS:-0}" -ge 1 ] || return 1
+	modprobe -a nfit nd_pmem || return 1
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -e "/sys/bus/nd/devices/$r" ] && break
+		sleep 1
+	done
+	ndctl disable-region "$r" >/dev/null 2>&1 &&
+		ndctl init-labels -f "$n" >/dev/null 2>&1 &&
+		ndctl enable-region "$r" >/dev/null 2>&1 || return 1
+	dev=$(ndctl create-namespace -r "$r" -m fsdax 2>/dev/null |
+		sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p')
+	[ -n "$dev" ] && [ -b "/dev/$dev" ] && echo "/dev/$dev"
+}
+
+# release_pmem: unload the pmem driver, so no namespace claims an NVDIMM.
+release_pmem() {
+	modprobe -r nd_pmem 2>/dev/null
+	! grep -q ' : namespace' /proc/iomem
+}
