@@ -4,8 +4,10 @@
 # daxfs-inspect checks it, mount -t daxfs /dev/pmemN mounts it; the mount
 # reads the tree exactly, read() and mmap do not fill the page cache,
 # each mmap fault maps many pages, a second mount shares the device, and
-# mkdaxfs cannot overwrite a mounted device.  A block device without DAX
-# (a loop device) is refused with a clear message.
+# mkdaxfs cannot overwrite a mounted device.  When the device goes away
+# under a mount (its driver unbound), reads fail with EIO and the mount
+# still unmounts.  A block device without DAX (a loop device) is refused
+# with a clear message.
 . "$(dirname "$0")/lib/common.sh"
 
 need "$MKDAXFS" "$INSPECT" "$H/filecheck" "$H/treecmp" /usr/bin/ndctl
@@ -78,6 +80,29 @@ fi
 cmp -s "$SRC/big" "$MNT/big" && pass "daxdev: the mount is intact afterwards" ||
 	fail "daxdev: the mount changed"
 expect "daxdev: unmount" umount "$MNT"
+
+# --- the device goes away under a mount -------------------------------------
+bdev=${DEV#/dev/}
+devdir=$(readlink -f "/sys/block/$bdev/device")	# the nd pfn/namespace device
+drv=$(readlink -f "$devdir/driver" 2>/dev/null)
+if mount -t daxfs "$DEV" "$MNT" 2>"$W/err" && [ -n "$drv" ]; then
+	dmesg_mark
+	echo "${devdir##*/}" >"$drv/unbind"
+	if [ -e "/sys/block/$bdev" ]; then
+		fail "daxdev: setup: unbinding ${devdir##*/} left $bdev"
+	elif out=$(cat "$MNT/dir/sub/hello" 2>&1); then
+		fail "daxdev: read after the device went away succeeded: $out"
+	elif [[ "$out" == *"Input/output error"* ]]; then
+		pass "daxdev: the device went away under the mount: reads give EIO ($(dmesg_new | grep -m1 'going away' | sed 's/^\[[^]]*\] //'))"
+	else
+		fail "daxdev: read after the device went away: $out, want EIO"
+	fi
+	ls "$MNT/dir" >/dev/null 2>&1	# cached dentries: no crash either way
+	expect "daxdev: unmount after the device went away" umount "$MNT"
+	echo "${devdir##*/}" >"$drv/bind" 2>/dev/null
+else
+	fail "daxdev: setup: remount for the unbind test: $(tail -n 1 "$W/err") (driver '$drv')"
+fi
 
 # --- a block device without DAX ---------------------------------------------
 truncate -s 16M "$W/loop.img"
