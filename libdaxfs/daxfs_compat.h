@@ -78,8 +78,6 @@ typedef int64_t s64;
 #define cpu_to_le64(x)		htole64(x)
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 
 #ifndef EUCLEAN
 #define EUCLEAN			117

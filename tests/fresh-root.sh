@@ -86,6 +86,10 @@ umount_all() {
 }
 
 cleanup() {
+	if [ -n "$STEP_PID" ]; then	# interrupted: end the step's group
+		kill -TERM -- "-$STEP_PID" 2>/dev/null
+		sleep 2
+	fi
 	umount_all
 	if [ "$remove" = 1 ] && [ -z "$(mounts_under)" ]; then
 		rm -rf --one-file-system "$R"
@@ -107,13 +111,23 @@ mount_all() {
 # --- steps -------------------------------------------------------------------
 failed=0
 # step NAME CMD...: run CMD with output in $LOGS/NAME.log (and on the
-# terminal), then one PASS:/FAIL: line with the time it took
+# terminal), then one PASS:/FAIL: line with the time it took.  CMD runs
+# as a background job in a process group of its own (set -m) and is
+# waited for: bash runs a signal's trap only once the foreground command
+# ends, but interrupts a wait, so an interrupt stops a step at once
+# (cleanup ends the group) instead of after its apt-get or QEMU.
+STEP_PID=
 step() {
 	local name=$1 t0=$SECONDS rc took
 	shift
 	echo "== $name"
-	"$@" 2>&1 | tee "$LOGS/$name.log"
-	rc=${PIPESTATUS[0]}
+	set -m
+	( "$@" 2>&1 | tee "$LOGS/$name.log"; exit "${PIPESTATUS[0]}" ) &
+	STEP_PID=$!
+	set +m
+	wait "$STEP_PID"
+	rc=$?
+	STEP_PID=
 	took="$(( (SECONDS - t0) / 60 ))m$(( (SECONDS - t0) % 60 ))s"
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS: fresh-root: $name ($took)"
