@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * User-space half of daxfs_compat.h: the raw CRC32C primitive that the
- * kernel build takes from lib/crc32c.  Slicing-by-8 over a table built
- * once at first use (the reflected Castagnoli polynomial 0x82F63B78).
+ * kernel build takes from lib/crc32c (slicing-by-8 over a table built
+ * once at first use, the reflected Castagnoli polynomial 0x82F63B78), and
+ * the hook tests put behind daxfs_yield().
  */
 #include "daxfs_compat.h"
+
+int (*daxfs_yield_hook)(void);
 
 static u32 crc_table[8][256];
 

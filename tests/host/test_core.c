@@ -525,6 +525,69 @@ static void test_big_dir(void)
 }
 
 /* Deep and wide: 150 levels plus 100,000 directories; no recursion. */
+static long yields, stop_after;
+
+static int yield_hook(void)
+{
+	yields++;
+	return stop_after && yields >= stop_after ? -EINTR : 0;
+}
+
+/* SEEK_HOLE over 10,000 back-to-back extents: bounded, yields, stops. */
+static void test_seek_yields(void)
+{
+	static struct ib_ext ext[10000];
+	struct daxfs_inode_info in;
+	struct daxfs_image img;
+	struct ib b;
+	u64 at = 0;
+	u32 f;
+	int ret;
+
+	for (u32 i = 0; i < 10000; i++)
+		ext[i] = (struct ib_ext){ i, 1, (u8)(i | 1) };
+	ib_init(&b);
+	f = ib_sparse(&b, 1, "runs", 10000 * 4096ULL, ext, 10000);
+	ib_build(&b);
+	open_validate(&img, &b, 0);
+	daxfs_inode_read(&img, f, &in);
+	yields = stop_after = 0;
+	daxfs_yield_hook = yield_hook;
+	ret = daxfs_file_seek(&img, &in, 0, false, &at);
+	tu_result(!ret && at == 10000 && yields >= 2,
+		  "core: SEEK_HOLE across 10000 extents yields and finds EOF",
+		  "ret %d at %llu, %ld yields", ret, (unsigned long long)at,
+		  yields);
+	yields = 0;
+	stop_after = 1;
+	ret = daxfs_file_seek(&img, &in, 0, false, &at);
+	tu_result(ret == -EINTR, "core: a yield that says stop ends SEEK_HOLE",
+		  "ret %d", ret);
+	daxfs_yield_hook = NULL;
+	ib_free(&b);
+}
+
+/* The validator yields as it goes over a big image, and can be stopped. */
+static void test_yields(const struct daxfs_image *img)
+{
+	int ret;
+
+	yields = stop_after = 0;
+	daxfs_yield_hook = yield_hook;
+	ret = daxfs_validate(img, 0, tu_collect, &rep);
+	tu_result(!ret && yields >= 100000 / 4096,
+		  "core: the validator yields while it checks 100150 inodes",
+		  "ret %d, %ld yields", ret, yields);
+	yields = 0;
+	stop_after = 3;
+	tu_reset(&rep);
+	ret = daxfs_validate(img, 0, tu_collect, &rep);
+	tu_result(ret == -EINTR && yields == 3 && tu_has(&rep, "interrupted"),
+		  "core: a yield that says stop ends validation (-EINTR)",
+		  "ret %d after %ld yields: %s", ret, yields, tu_first(&rep));
+	daxfs_yield_hook = NULL;
+}
+
 static void test_deep_tree(void)
 {
 	struct daxfs_dirent_info de;
@@ -557,6 +620,7 @@ static void test_deep_tree(void)
 		d = (u32)de.ino;
 	}
 	tu_result(ok && d == deepest, "core: walk down 150 levels", "stopped");
+	test_yields(&img);
 	ib_free(&b);
 }
 
@@ -735,6 +799,7 @@ int main(void)
 	test_symlinks_xattrs();
 	test_changed_region();
 	test_copied_checks();
+	test_seek_yields();
 	test_big_dir();
 	test_deep_tree();
 	test_records();
