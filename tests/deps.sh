@@ -52,7 +52,8 @@ packages() {
 		     erofs-utils ;;
 	bench)
 		packages vm
-		echo python3 erofs-utils ;;
+		# report.py, mkfs.erofs; udevadm settle (bench/guest.sh)
+		echo python3 erofs-utils udev ;;
 	fresh-root)
 		# tests/fresh-root.sh: debootstrap the root, git clone into it
 		echo debootstrap git ;;
