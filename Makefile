@@ -78,6 +78,10 @@ check:
 demo:
 	@bash tests/vm/demo.sh
 
+.PHONY: bench
+bench:
+	@bash bench/run.sh
+
 clean:
 	rm -rf build
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,93 @@
+#!/bin/bash
+# mkdata.sh OUTDIR: the benchmark's tree and its two images, on the host.
+#
+#   OUTDIR/tree/big.bin     BENCH_BIG_MB MiB of pseudo-random bytes
+#   OUTDIR/tree/src/        BENCH_SRC_FILES source-like files, BENCH_SRC_DIRS dirs
+#   OUTDIR/tree/tree/       BENCH_TREE_A x _B directories of _F empty files
+#   OUTDIR/tree/flat/       one directory of BENCH_FLAT_N empty files
+#   OUTDIR/tree/py/         python3, its libraries and stdlib (mkpytree.sh)
+#   OUTDIR/daxfs.img        mkdaxfs image, its size a multiple of 16 MiB (the
+#                           NVDIMM size it will be mounted with)
+#   OUTDIR/erofs.img        mkfs.erofs image of the same tree
+#   OUTDIR/info             shell assignments: image sizes, big.bin's hash
+#
+# Generating 240,000 files and two images takes a minute, so the results
+# are kept: the tree is made again only when the generator or the shape
+# changed, an image only when its tool (build/mkdaxfs, mkfs.erofs) changed.
+set -u
+BENCH=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$BENCH")
+out=${1:?usage: mkdata.sh OUTDIR}
+BIN=$TOP/build/bench/bin
+# the DAXFS under test: this tree, or another checkout (BENCH_DAXFS_TREE)
+MKDAXFS=${BENCH_DAXFS_TREE:-$TOP}/build/mkdaxfs
+die() { echo "mkdata.sh: $*" >&2; exit 1; }
+. "$BENCH/tree.sh"
+say() { echo "mkdata.sh: $*" >&2; }
+
+shape="big=$BENCH_BIG_MB src=$BENCH_SRC_FILES/$BENCH_SRC_DIRS"
+shape+=" tree=$BENCH_TREE_A/$BENCH_TREE_B/$BENCH_TREE_F flat=$BENCH_FLAT_N"
+# what the tree depends on: the generator, its naming scheme, the python
+# tree script and the host's python, the shape
+tree_key=$( { cat "$BENCH/gen.c" "$BENCH/bench.h" "$BENCH/mkpytree.sh"
+	      cat "$BENCH/tree.sh"; echo "$shape"; stat -c '%n %s %Y' "$(readlink -f /usr/bin/python3)"; } |
+	   sha256sum | cut -c1-16)
+daxfs_key=$( { echo "$tree_key"; sha256sum <"$MKDAXFS"; } | sha256sum | cut -c1-16)
+erofs_key=$( { echo "$tree_key"; mkfs.erofs --version 2>&1 | head -n1; } |
+	    sha256sum | cut -c1-16)
+mkdir -p "$out" || die "cannot create $out"
+
+make_tree() {
+	local t=$out/tree
+	[ "$(cat "$out/tree.key" 2>/dev/null)" = "$tree_key" ] && return 0
+	say "generating the tree ($shape)"
+	rm -rf "$t" "$out/tree.key" "$out/daxfs.key" "$out/erofs.key"
+	mkdir -p "$t"
+	gen_tree "$BIN/gen" "$t" || die "gen failed"
+	bash "$BENCH/mkpytree.sh" "$t/py" || die "python tree failed"
+	echo "$tree_key" >"$out/tree.key"
+}
+
+# the DAXFS image, just big enough and then rounded up to 16 MiB: it is the
+# NVDIMM (mkdaxfs -s equal to the region it is mounted as), and the fsdax
+# region after the NVDIMMs must start 16 MiB-aligned for ndctl
+make_daxfs() {
+	local img=$out/daxfs.img size
+	[ "$(cat "$out/daxfs.key" 2>/dev/null)" = "$daxfs_key" ] && return 0
+	say "building the DAXFS image"
+	rm -f "$img" "$out/daxfs.key"
+	"$MKDAXFS" -q -d "$out/tree" -o "$img" || die "mkdaxfs failed"
+	size=$(stat -c %s "$img")
+	size=$(( (size + (16 << 20) - 1) / (16 << 20) * (16 << 20) ))
+	if [ "$size" != "$(stat -c %s "$img")" ]; then
+		"$MKDAXFS" -q -d "$out/tree" -o "$img" -s "$size" ||
+			die "mkdaxfs -s $size failed"
+	fi
+	echo "$daxfs_key" >"$out/daxfs.key"
+}
+
+make_erofs() {
+	local img=$out/erofs.img
+	[ "$(cat "$out/erofs.key" 2>/dev/null)" = "$erofs_key" ] && return 0
+	if ! command -v mkfs.erofs >/dev/null; then
+		say "mkfs.erofs missing (erofs-utils): no EROFS image"
+		rm -f "$img"
+		return 0
+	fi
+	say "building the EROFS image"
+	rm -f "$img" "$out/erofs.key"
+	# uncompressed, 4 KiB blocks (the default): what dax=always needs
+	mkfs.erofs --quiet "$img" "$out/tree" >"$out/erofs.log" 2>&1 ||
+		die "mkfs.erofs failed: $(tail -n1 "$out/erofs.log")"
+	echo "$erofs_key" >"$out/erofs.key"
+}
+
+make_tree
+make_daxfs
+make_erofs
+{
+	echo "BENCH_DAXFS_BYTES=$(stat -c %s "$out/daxfs.img")"
+	[ -f "$out/erofs.img" ] &&
+		echo "BENCH_EROFS_BYTES=$(stat -c %s "$out/erofs.img")"
+	echo "BENCH_BIG_SUM=$("$BIN/bx" sum "$out/tree/big.bin")"
+} >"$out/info" || die "cannot write $out/info"

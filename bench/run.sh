@@ -1,0 +1,169 @@
+#!/bin/bash
+# bench/run.sh: DAXFS against its peers, in one QEMU guest (`make bench`).
+#
+#   bash bench/run.sh [--compare OLD.json]
+#
+# Builds the tools, daxfs.ko for the guest kernel and the helpers, makes the
+# data on the host (bench/mkdata.sh, kept between runs), boots one guest
+# (tests/vm/vm.sh) with the images in NVDIMMs, runs bench/guest.sh there,
+# then prints the tables (bench/report.py) and writes every raw number to
+# bench/results/DATE-KERNEL.json.  With --compare OLD.json it also prints
+# new/old for every cell.  See bench/README.md.
+#
+# Environment:
+#   BENCH_KERNEL   guest kernel, 6.12 (default) or 6.1
+#   BENCH_RUNS     rounds (default 5; 2 with BENCH_QUICK)
+#   BENCH_QUICK=1  small data and 2 rounds, for development
+#   BENCH_FS       the columns to run, default "daxfs-phys daxfs-pmem
+#                  erofs-dax erofs-pagecache tmpfs"; also "overlay"
+#   BENCH_OVERLAY=1  add the overlay column (EROFS page-cache lower, tmpfs
+#                  upper): about 5 more minutes
+#   BENCH_TIMEOUT  seconds the guest script may take (default 3000, quick 1200)
+#   BENCH_MEM      guest RAM (default 4G: the memory test holds 8 copies)
+#   BENCH_DAXFS_TREE  take mkdaxfs and daxfs.ko from this checkout instead
+#                  of this one (e.g. a `git worktree` of an older commit, to
+#                  compare; or a clean HEAD while the tree is mid-edit)
+set -u
+BENCH=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$BENCH")
+cd "$TOP" || exit 2
+PROG=bench
+die() { echo "$PROG: $*" >&2; exit 1; }
+say() { echo "$PROG: $*" >&2; }
+
+compare=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--compare) compare=${2:?--compare needs a file}; shift 2 ;;
+	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument $1 (see --help)" ;;
+	esac
+done
+[ -z "$compare" ] || [ -r "$compare" ] || die "--compare $compare: cannot read it"
+
+# --- the shape of the run -----------------------------------------------------
+# exported: mkdata.sh reads the shape, and vm.sh passes them to the guest
+set_shape() {
+	if [ "${BENCH_QUICK:-0}" = 1 ]; then
+		export BENCH_BIG_MB=64 BENCH_SRC_FILES=2000 BENCH_SRC_DIRS=40 \
+			BENCH_TREE_A=10 BENCH_TREE_B=10 BENCH_TREE_F=100 \
+			BENCH_FLAT_N=10000 BENCH_PREAD_N=5000 BENCH_LOOKUP_N=5000 \
+			BENCH_STARTUP_N=3
+		runs=${BENCH_RUNS:-2}
+		timeout=${BENCH_TIMEOUT:-1200}
+	else
+		export BENCH_BIG_MB=256 BENCH_SRC_FILES=20000 BENCH_SRC_DIRS=400 \
+			BENCH_TREE_A=10 BENCH_TREE_B=100 BENCH_TREE_F=100 \
+			BENCH_FLAT_N=100000 BENCH_PREAD_N=10000 \
+			BENCH_LOOKUP_N=10000 BENCH_STARTUP_N=3
+		runs=${BENCH_RUNS:-5}
+		timeout=${BENCH_TIMEOUT:-3000}
+	fi
+	export BENCH_MOUNTS=8
+	fslist=${BENCH_FS:-daxfs-phys daxfs-pmem erofs-dax erofs-pagecache tmpfs}
+	[ "${BENCH_OVERLAY:-0}" = 1 ] && [[ " $fslist " != *" overlay "* ]] &&
+		fslist+=" overlay"
+	kernel=${BENCH_KERNEL:-6.12}
+	mem=${BENCH_MEM:-4G}
+}
+
+# --- what it needs ------------------------------------------------------------
+# tests/deps.sh owns the package lists; its "bench" mode (python3,
+# erofs-utils, ndctl) may not exist yet, then "vm" gives at least QEMU and
+# the kernels.  What is still missing afterwards only costs columns.
+ensure_deps() {
+	local c missing=()
+	bash tests/deps.sh bench >"$WORK/deps.log" 2>&1 ||
+		say "tests/deps.sh bench failed: $(tail -n1 "$WORK/deps.log")"
+	command -v qemu-system-x86_64 >/dev/null && [ -x /bin/busybox ] ||
+		bash tests/deps.sh vm >>"$WORK/deps.log" 2>&1 ||
+		die "tests/deps.sh vm failed: $(tail -n1 "$WORK/deps.log")"
+	command -v python3 >/dev/null || die "python3 missing (apt-get install python3)"
+	for c in mkfs.erofs ndctl; do
+		command -v "$c" >/dev/null || missing+=("$c")
+	done
+	[ ${#missing[@]} -eq 0 ] ||
+		say "missing ${missing[*]} (apt-get install erofs-utils ndctl):" \
+		    "those columns will be n/a"
+}
+
+build() {
+	local dtop=${BENCH_DAXFS_TREE:-$TOP}
+	make --no-print-directory -C "$dtop" tools >"$WORK/tools.log" 2>&1 ||
+		{ cat "$WORK/tools.log" >&2; die "make tools failed in $dtop"; }
+	make --no-print-directory -C bench >"$WORK/helpers.log" 2>&1 ||
+		{ cat "$WORK/helpers.log" >&2; die "bench helpers do not build"; }
+	kver=$(bash tests/vm/vm.sh --kernel "$kernel" --print-kver) ||
+		die "no guest kernel $kernel (bash tests/deps.sh vm)"
+	# a module that does not build still lets EROFS and tmpfs run
+	if ! ko=$(bash "$dtop/tests/vm/kmod.sh" "$kver" 2>"$WORK/kmod.err"); then
+		say "daxfs.ko does not build: $(cat "$WORK/kmod.err")"
+		ko=/nonexistent/daxfs.ko
+	fi
+}
+
+M16=$((16 << 20))
+up16() { echo $(( ($1 + M16 - 1) / M16 * M16 )); }
+# ns_size BYTES: an fsdax namespace that holds BYTES: it keeps its struct
+# pages on the device (1/64 of it) and a 2 MiB-aligned info block, and
+# comes in the region's 16 MiB steps
+ns_size() { up16 $(( $1 + $1 / 64 + (6 << 20) )); }
+run_guest() {
+	local data=$BENCH/../build/bench/data-$( [ "${BENCH_QUICK:-0}" = 1 ] && echo quick || echo full)
+	local erofs_na= envs=() v nsd nse
+	bash "$BENCH/mkdata.sh" "$data" || die "cannot make the data"
+	. "$data/info"
+	# the guest gets copies: a guest bug cannot spoil the kept images
+	cp "$data/daxfs.img" "$WORK/daxfs.nv" || die "cannot copy the image"
+	if [ -f "$data/erofs.img" ]; then
+		cp "$data/erofs.img" "$WORK/erofs.nv" || die "cannot copy the image"
+	else
+		erofs_na="no EROFS image (mkfs.erofs missing)"
+		BENCH_EROFS_BYTES=$M16	# an empty device keeps the layout
+	fi
+	for v in BENCH_BIG_MB BENCH_SRC_FILES BENCH_SRC_DIRS BENCH_TREE_A \
+		 BENCH_TREE_B BENCH_TREE_F BENCH_FLAT_N BENCH_PREAD_N \
+		 BENCH_LOOKUP_N BENCH_STARTUP_N BENCH_MOUNTS BENCH_DAXFS_BYTES \
+		 BENCH_EROFS_BYTES BENCH_BIG_SUM; do
+		envs+=(--env "$v=${!v}")
+	done
+	envs+=(--env "BENCH_RUNS=$runs" --env "BENCH_BIN=$TOP/build/bench/bin"
+	       --env "BENCH_TREE=$data/tree" --env "DAXFS_KO=$ko"
+	       --env "BENCH_EROFS_NA=$erofs_na")
+	envs+=(--env "BENCH_FS=$fslist")
+	mkdir -p "$WORK/share"
+	say "guest $kver, ${mem} RAM, $runs rounds (log: $log)"
+	# All device sizes are multiples of 16 MiB, so that the --pmem region
+	# after the plain ones starts where ndctl wants it; its 2 MiB extra
+	# hold the label area.
+	nsd=$(ns_size "$BENCH_DAXFS_BYTES") nse=$(ns_size "$BENCH_EROFS_BYTES")
+	envs+=(--env "BENCH_NS_DAXFS=$nsd" --env "BENCH_NS_EROFS=$nse")
+	bash tests/vm/vm.sh --kernel "$kver" --mem "$mem" --smp 2 \
+		--timeout "$timeout" --share "$WORK/share" --result "$WORK/result" \
+		--nvdimm "$WORK/daxfs.nv:$(up16 "$BENCH_DAXFS_BYTES")" \
+		--nvdimm "$WORK/erofs.nv:$(up16 "$BENCH_EROFS_BYTES")" \
+		--pmem "$WORK/pmem.nv:$(( nsd + nse + (2 << 20) ))" \
+		"${envs[@]}" "$BENCH/guest.sh" 2>&1 | tee "$log"
+	say "guest: $(cat "$WORK/result" 2>/dev/null || echo "no result")"
+}
+
+main() {
+	local t0=$SECONDS stamp json
+	set_shape
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/daxfs-bench.XXXXXX") || die "mktemp failed"
+	trap 'rm -rf "$WORK"' EXIT
+	mkdir -p "$BENCH/results"
+	log=$WORK/guest.log
+	ensure_deps
+	build
+	run_guest
+	[ -s "$WORK/share/results.txt" ] || die "the guest wrote no results (log above)"
+	stamp=$(date -u +%Y%m%d-%H%M%S)
+	json=$BENCH/results/$stamp-${kver}$( [ "${BENCH_QUICK:-0}" = 1 ] && echo -quick).json
+	cp "$log" "${json%.json}.log"
+	python3 "$BENCH/report.py" "$WORK/share/results.txt" --json "$json" \
+		--quick "${BENCH_QUICK:-0}" ${compare:+--compare "$compare"} ||
+		die "report failed"
+	say "raw numbers: $json (guest log beside it); took $((SECONDS - t0))s"
+}
+main
