@@ -8,18 +8,22 @@
 # (each kernel's daxfs.ko in its own copy of the sources under
 # build/kmod/<kver>/, so the builds never clash and the tree stays clean).
 # Then, per kernel, one guest boots and runs every tests/vm/guest/*.sh (or
-# the scripts given) through tests/vm/suite.sh, and tests/vm/multikernel.sh
-# boots two guests on one image.  PASS:/FAIL: lines pass through, tagged
-# with the kernel ("PASS: [6.12] readside: ...").  A guest oops, BUG,
-# WARNING, crash or timeout adds a FAIL line (vm.sh shows the dmesg).
+# the scripts given) through tests/vm/suite.sh, tests/vm/multikernel.sh
+# boots two guests on one image, and tests/vm/livecorrupt.sh boots two
+# where one changes the image under the other's mounts.  PASS:/FAIL: lines
+# pass through, tagged with the kernel ("PASS: [6.12] readside: ...").  A
+# guest oops, BUG, WARNING, crash or timeout adds a FAIL line (vm.sh shows
+# the dmesg).
 #
 # Environment: VM_KERNELS (default "6.1 6.12"), VM_SUITE_TIMEOUT (seconds
 # for one kernel's guest scripts, default 1800), SUITE_SCRIPT_TIMEOUT (one
 # script, default 600), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
-# skip the two-guest test, VM_SLUB_DEBUG (kernel argument for the suite
-# guest, default slub_debug=FZPU; empty for none).  Variables named
-# DAXFS_* reach the guest scripts (DAXFS_VERBOSE=1: hostile.sh names each
-# image as it goes).
+# skip the two-guest test, VM_LIVECORRUPT=0 to skip the live-corruption
+# test (LIVECORRUPT_SECONDS: how long its writer flips, default 60;
+# LIVECORRUPT_SEED), VM_SLUB_DEBUG (kernel argument for the suite guest
+# and the live-corruption reader, default slub_debug=FZPU; empty for
+# none).  Variables named DAXFS_* reach the guest scripts (DAXFS_VERBOSE=1:
+# hostile.sh names each image as it goes).
 # Exit status: 0 when nothing failed.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -126,6 +130,15 @@ for k in $kernels; do
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] multikernel" "$LOG" &&
 			say "FAIL: [$k] multikernel: exited $rc"
 		echo "== kernel $kver: multikernel took $((SECONDS - mstart))s"
+	fi
+	if [ -f tests/vm/livecorrupt.sh ] && [ "${VM_LIVECORRUPT:-1}" != 0 ] &&
+	   [ $# -eq 0 ]; then
+		lstart=$SECONDS
+		bash tests/vm/livecorrupt.sh --kernel "$kver" 2>&1 | tag "$k"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] livecorrupt" "$LOG" &&
+			say "FAIL: [$k] livecorrupt: exited $rc"
+		echo "== kernel $kver: livecorrupt took $((SECONDS - lstart))s"
 	fi
 done
 
