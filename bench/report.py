@@ -148,6 +148,9 @@ def show(run):
           f"{m.get('date', '?')}, {run.get('rounds', '?')} rounds"
           f"{' (QUICK)' if run.get('quick') else ''}; "
           f"shape: {run.get('shape', '')}")
+    if m.get("setup_s"):
+        print(f"guest time: setup {m.get('setup_s')}s, rounds "
+              f"{m.get('rounds_s', '?')}s, memory test {m.get('mem_s', '?')}s")
     print("\nmedian (min-max) over the rounds; lower is better")
     rows = []
     for row, unit, _, _ in ROWS:
