@@ -201,6 +201,30 @@ struct daxfs_xattr {
 };
 
 /*
+ * POSIX ACLs are the xattrs "system.posix_acl_access" and
+ * "system.posix_acl_default", whose values use the Linux xattr encoding:
+ * a header, then entries (tag, permission bits, and for named users and
+ * groups the id).
+ */
+#define DAXFS_ACL_VERSION	2
+#define DAXFS_ACL_USER_OBJ	0x01
+#define DAXFS_ACL_USER		0x02
+#define DAXFS_ACL_GROUP_OBJ	0x04
+#define DAXFS_ACL_GROUP		0x08
+#define DAXFS_ACL_MASK		0x10
+#define DAXFS_ACL_OTHER		0x20
+
+struct daxfs_acl_header {
+	__le32	version;		/* DAXFS_ACL_VERSION */
+};
+
+struct daxfs_acl_entry {
+	__le16	tag;			/* DAXFS_ACL_* */
+	__le16	perm;			/* rwx bits, 0..7 */
+	__le32	id;			/* uid or gid; unused otherwise */
+};
+
+/*
  * Branch table.  Slot 0 is always "main".  A slot's mutable fields are
  * only ever changed with compare-and-swap or by the branch's single
  * writer (the holder of @owner), so several kernels can share a region.
@@ -363,6 +387,8 @@ DAXFS_SIZE_CHECK(struct daxfs_inode, 128);
 DAXFS_SIZE_CHECK(struct daxfs_extent, 24);
 DAXFS_SIZE_CHECK(struct daxfs_dirent, 16);
 DAXFS_SIZE_CHECK(struct daxfs_xattr, 24);
+DAXFS_SIZE_CHECK(struct daxfs_acl_header, 4);
+DAXFS_SIZE_CHECK(struct daxfs_acl_entry, 8);
 DAXFS_SIZE_CHECK(struct daxfs_branch, 128);
 DAXFS_SIZE_CHECK(struct daxfs_delta_super, 128);
 DAXFS_SIZE_CHECK(struct daxfs_log_chunk, 32);

@@ -82,6 +82,9 @@
  *      least one byte; pad == 0.
  *   X3 value_len <= DAXFS_XATTR_VALUE_MAX, value inside the string table.
  *   X4 names strictly increasing (sorted, no duplicates).
+ *   X5 a POSIX ACL (system.posix_acl_access or _default) is a header of
+ *      DAXFS_ACL_VERSION then whole entries with a known tag and
+ *      permission bits 0..7 (what the kernel can decode).
  *
  * Branch table (DAXFS_FEAT_INCOMPAT_BRANCHES only; image_open checked
  * that without the feature branch_count and delta_size are 0)
@@ -403,6 +406,62 @@ static int check_extents(struct vstate *v, const struct daxfs_inode_info *in)
 
 /* ---- extended attributes ---- */
 
+static bool is_acl_name(const struct vname *nm)
+{
+	static const char access[] = "system.posix_acl_access";
+	static const char dflt[] = "system.posix_acl_default";
+
+	return (nm->len == sizeof(access) - 1 &&
+		!memcmp(nm->name, access, nm->len)) ||
+	       (nm->len == sizeof(dflt) - 1 &&
+		!memcmp(nm->name, dflt, nm->len));
+}
+
+static bool acl_tag_ok(u16 tag)
+{
+	switch (tag) {
+	case DAXFS_ACL_USER_OBJ:
+	case DAXFS_ACL_USER:
+	case DAXFS_ACL_GROUP_OBJ:
+	case DAXFS_ACL_GROUP:
+	case DAXFS_ACL_MASK:
+	case DAXFS_ACL_OTHER:
+		return true;
+	}
+	return false;
+}
+
+/* X5 for an ACL value of @len bytes at string table offset @off. */
+static int check_acl(struct vstate *v, u64 ino, u64 i, u64 off, u32 len)
+{
+	const u32 hlen = sizeof(struct daxfs_acl_header);
+	const u32 elen = sizeof(struct daxfs_acl_entry);
+	struct daxfs_acl_header h;
+	struct daxfs_acl_entry e;
+	u32 at;
+	int ret;
+
+	if (len < hlen || (len - hlen) % elen)
+		return BAD(v, "inode %u: xattr %u: ACL of %u bytes is not whole entries",
+			   ino, i, len) ? -EUCLEAN : 0;
+	ret = daxfs_read_str(v->img, off, len, v->buf);
+	if (ret)
+		return fatal(v, ret);
+	memcpy(&h, v->buf, hlen);
+	if (le32_to_cpu(h.version) != DAXFS_ACL_VERSION)
+		return BAD(v, "inode %u: xattr %u: ACL version %u unknown", ino,
+			   i, le32_to_cpu(h.version)) ? -EUCLEAN : 0;
+	for (at = hlen; at < len; at += elen) {
+		memcpy(&e, v->buf + at, elen);
+		if (!acl_tag_ok(le16_to_cpu(e.tag)) || le16_to_cpu(e.perm) > 7)
+			return BAD(v, "inode %u: xattr %u: ACL entry %u has tag %x, permissions %x",
+				   ino, i, (at - hlen) / elen,
+				   le16_to_cpu(e.tag), le16_to_cpu(e.perm)) ?
+			       -EUCLEAN : 0;
+	}
+	return 0;
+}
+
 /* X2, X3 for xattr entry @index; sets @nm when the name is usable. */
 static int check_xattr(struct vstate *v, u64 ino, u64 i, u64 index,
 		       struct vname *nm)
@@ -444,6 +503,9 @@ static int check_xattr(struct vstate *v, u64 ino, u64 i, u64 index,
 	if (!all_zero(dx.pad, sizeof(dx.pad)) &&
 	    BAD(v, "inode %u: xattr %u padding not zero", ino, i))
 		return -EUCLEAN;
+	if (nm->ok && is_acl_name(nm) && value_len <= DAXFS_XATTR_VALUE_MAX &&
+	    daxfs_range_ok(value_off, value_len, img->strtab_size))
+		return check_acl(v, ino, i, value_off, value_len);
 	return 0;
 }
 

@@ -34,16 +34,17 @@ static struct posix_acl *daxfs_read_acl(struct inode *inode, const char *name)
 			      -ENOMEM;
 	}
 	daxfs_region_exit(r, idx);
-	if (ret == -ENODATA)
+	if (ret == -ENODATA) {
 		acl = NULL;
-	else if (ret < 0)
+	} else if (ret < 0) {
 		acl = ERR_PTR(ret);
-	else
+	} else {
 		acl = posix_acl_from_xattr(&init_user_ns, value, ret);
+		/* A value the kernel cannot parse is a damaged image. */
+		if (IS_ERR(acl) && PTR_ERR(acl) != -ENOMEM)
+			acl = ERR_PTR(-EUCLEAN);
+	}
 	kvfree(value);
-	/* A value the kernel cannot parse is a damaged image. */
-	if (IS_ERR(acl) && PTR_ERR(acl) == -EINVAL)
-		acl = ERR_PTR(-EUCLEAN);
 	return acl;
 }
 

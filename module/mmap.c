@@ -7,10 +7,11 @@
  * not have a struct page (a guest's NVDIMM range without a pmem driver),
  * and where they have one it is not ours to reference-count.  A read
  * fault maps the page and its neighbours in the same extent (fault-
- * around, DAXFS_FAULT_AROUND pages, naturally aligned); on kernels with
- * special huge entries (6.12) a 2 MiB-aligned, physically contiguous
- * chunk of a file is mapped with one PMD entry (mkdaxfs aligns such
- * chunks, and get_unmapped_area aligns the mapping).
+ * around, DAXFS_FAULT_AROUND pages, naturally aligned); in a shared
+ * mapping, on kernels with special huge entries (6.12), a 2 MiB-aligned,
+ * physically contiguous chunk of a file is mapped with one PMD entry
+ * (mkdaxfs aligns such chunks, and get_unmapped_area aligns the
+ * mapping).
  *
  * MAP_PRIVATE: a write to a present page makes do_wp_page() copy it from
  * the user address into a new anonymous page; a first-touch write fault
@@ -191,8 +192,8 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf,
 	vm_fault_t ret;
 	int idx;
 
-	/* Contiguous sources only; writes (private COW) go page by page. */
-	if (!DAXFS_FAULT_IS_PMD(size) || (vmf->flags & FAULT_FLAG_WRITE) ||
+	/* Shared mappings (VM_IO, see daxfs_mmap) of contiguous sources. */
+	if (!DAXFS_FAULT_IS_PMD(size) || !(vmf->vma->vm_flags & VM_IO) ||
 	    r->source == DAXFS_SOURCE_DMABUF)
 		return VM_FAULT_FALLBACK;
 	idx = daxfs_region_enter(r);
@@ -207,10 +208,11 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf,
 /*
  * ptrace() and /proc/PID/mem (a debugger reading the text of a program
  * run from the mount) reach a mapping through get_user_pages(), which
- * cannot follow the special entries of region pages; for those it falls
- * back to ->access, which reads the file page from the region.  Writes
- * are refused: a forced write to a private mapping copies the page into
- * the process first and never comes here.
+ * cannot follow the special entries of region pages (and is not let into
+ * shared mappings at all); it then falls back to ->access, which reads
+ * the file page from the region.  Writes are refused: a forced write to
+ * a private mapping copies the page into the process first and never
+ * comes here.
  */
 static int daxfs_do_access(struct vm_area_struct *vma, unsigned long addr,
 			   void *buf, int len)
@@ -265,18 +267,28 @@ static const struct vm_operations_struct daxfs_vm_ops = {
 	.access		= daxfs_vma_access,
 };
 
+/*
+ * Shared mappings may get 2 MiB PMD entries (see daxfs_huge_fault), and
+ * get_user_pages() must then be kept away from them altogether: its slow
+ * path would take a special huge entry for a THP and look for a struct
+ * page that does not exist.  VM_IO does that (ptrace and /proc/PID/mem
+ * use ->access instead).  Private mappings keep page-sized entries and
+ * no VM_IO, so a debugger's forced write (a breakpoint) can still copy
+ * the page it writes to.
+ */
 int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	vm_flags_t set = VM_MIXEDMAP, clear = 0;
 
-	if (vma->vm_flags & VM_SHARED) {
+	/* MAP_SHARED (of a file open read-only: VM_SHARED is not set) */
+	if (vma->vm_flags & VM_MAYSHARE) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
 		clear = VM_MAYWRITE;
+		/* Like DAX: huge entries whatever THP's madvise policy says. */
+		if (DAXFS_PMD_MAPPINGS)
+			set |= VM_IO | VM_HUGEPAGE;
 	}
-	/* Like DAX: huge entries whatever THP's madvise policy says. */
-	if (DAXFS_PMD_MAPPINGS)
-		set |= VM_HUGEPAGE;
 	file_accessed(file);
 	daxfs_vm_flags_mod(vma, set, clear);
 	vma->vm_ops = &daxfs_vm_ops;

@@ -497,6 +497,58 @@ static void test_copied_checks(void)
 	ib_free(&b);
 }
 
+/* X5: stored POSIX ACLs must be what the kernel can decode. */
+static void test_acl_values(void)
+{
+	static const struct {
+		const char *what;
+		u32 version, len;
+		u16 tag, perm;
+		const char *why;
+	} cases[] = {
+		{ "a well-formed ACL", 2, 4 + 4 * 8, 0x20, 4, NULL },
+		{ "core: an unknown ACL version refused", 3, 4 + 4 * 8, 0x20, 4,
+		  "version" },
+		{ "core: an unknown ACL tag refused", 2, 4 + 4 * 8, 0x40, 4,
+		  "tag" },
+		{ "core: ACL permission bits past rwx refused", 2, 4 + 4 * 8,
+		  0x20, 8, "tag" },
+		{ "core: a partial ACL entry refused", 2, 4 + 4 * 8 - 3, 0x20, 4,
+		  "whole" },
+	};
+
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct daxfs_acl_entry e[4] = {
+			{ htole16(DAXFS_ACL_USER_OBJ), htole16(7), 0 },
+			{ htole16(DAXFS_ACL_USER), htole16(5), htole32(1234) },
+			{ htole16(DAXFS_ACL_GROUP_OBJ), htole16(5), 0 },
+			{ htole16(cases[c].tag), htole16(cases[c].perm), 0 },
+		};
+		u8 value[4 + sizeof(e)];
+		struct daxfs_image img;
+		struct ib b;
+		u32 f;
+		int ret;
+
+		memcpy(value, &(__le32){ htole32(cases[c].version) }, 4);
+		memcpy(value + 4, e, sizeof(e));
+		ib_init(&b);
+		f = ib_file(&b, 1, "f", "x", 1);
+		ib_xattr(&b, f, "system.posix_acl_access", value, cases[c].len);
+		ib_build(&b);
+		ret = open_validate(&img, &b, 0);
+		if (!cases[c].why)
+			tu_result(!ret, "core: a well-formed ACL validates",
+				  "ret %d: %s", ret, tu_first(&rep));
+		else
+			tu_result(ret == -EUCLEAN && tu_has(&rep, "ACL") &&
+				  tu_has(&rep, cases[c].why),
+				  cases[c].what, "ret %d: %s", ret,
+				  tu_first(&rep));
+		ib_free(&b);
+	}
+}
+
 /* A 20,000-entry directory: lookup of every name. */
 static void test_big_dir(void)
 {
@@ -800,6 +852,7 @@ int main(void)
 	test_changed_region();
 	test_copied_checks();
 	test_seek_yields();
+	test_acl_values();
 	test_big_dir();
 	test_deep_tree();
 	test_records();

@@ -53,5 +53,11 @@ if [ -n "$faults" ] && [ "$faults" -le "$most" ]; then
 else
 	fail "zerocopy: mmap of $pages pages took ${faults:-?} faults, want at most $most ($what)"
 fi
+# get_user_pages and ->access on those huge mappings (/proc/self/mem)
+if out=$("$H/filecheck" hugemem "$MNT/big" 2>&1); then
+	pass "zerocopy: /proc/self/mem on 2 MiB-mapped data, a forced write past 2 MiB"
+else
+	fail "zerocopy: hugemem: $out"
+fi
 expect "zerocopy: umount" umount "$MNT"
 dmesg_clean "zerocopy: kernel log clean"

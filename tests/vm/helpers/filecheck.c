@@ -18,6 +18,12 @@
  *   filecheck seekmap FILE [OFF]   the data ranges lseek(SEEK_DATA /
  *                                  SEEK_HOLE) reports from OFF on, one
  *                                  "START-END" per line, then "end"
+ *   filecheck hugemem FILE         /proc/self/mem on 4 MiB mappings of
+ *                                  FILE (2 MiB-aligned: where PMD entries
+ *                                  go): a shared one reads as read() does
+ *                                  at 0 and past 2 MiB, and so does a
+ *                                  private one, where a forced write
+ *                                  copies that page only
  *   filecheck faults FILE          map FILE read-only (shared), read one
  *                                  byte of every page in order and print
  *                                  "PAGES FAULTS": the minor faults that
@@ -277,6 +283,57 @@ static int seekmap(const char *path, off_t from)
 	return 0;
 }
 
+/* Compare @len bytes of mapping @p at @off with the file, via /proc/self/mem. */
+static void mem_check(int memfd, int fd, const unsigned char *p, off_t off,
+		      size_t len, const char *what)
+{
+	unsigned char *want = xmalloc(len), *got = xmalloc(len);
+
+	if (pread(fd, want, len, off) != (ssize_t)len)
+		die_errno("pread at %lld", (long long)off);
+	mem_read(memfd, p + off, got, len, what);
+	if (memcmp(want, got, len))
+		die("/proc/self/mem read of the %s mapping at %lld differs", what,
+		    (long long)off);
+	free(want);
+	free(got);
+}
+
+static int hugemem(const char *path)
+{
+	const size_t len = 4UL << 20, huge = 2UL << 20;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	unsigned char *q, *p, x, orig[2];
+
+	if (fd < 0 || memfd < 0)
+		die_errno("open %s", fd < 0 ? path : "/proc/self/mem");
+	if (lseek(fd, 0, SEEK_END) < (off_t)len)
+		die("%s: need a file of at least 4 MiB", path);
+	q = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED || q == MAP_FAILED)
+		die_errno("mmap %s", path);
+	mem_check(memfd, fd, q, 0, PAGE, "shared");	/* not touched yet */
+	(void)*(volatile unsigned char *)(q + huge);	/* a PMD entry, maybe */
+	mem_check(memfd, fd, q, huge + 5, 2 * PAGE, "shared");
+	(void)*(volatile unsigned char *)p;
+	(void)*(volatile unsigned char *)(p + huge);
+	mem_check(memfd, fd, p, huge + 5, 2 * PAGE, "private");
+	orig[0] = p[huge + 7];
+	orig[1] = p[huge + PAGE];
+	x = orig[0] ^ 0xcc;
+	if (pwrite(memfd, &x, 1, (off_t)(uintptr_t)(p + huge + 7)) != 1)
+		die_errno("/proc/self/mem write to the private mapping");
+	if (p[huge + 7] != x || p[huge + PAGE] != orig[1] || q[huge + 7] != orig[0])
+		die("forced write past 2 MiB did not land alone in its page");
+	munmap(p, len);
+	munmap(q, len);
+	close(memfd);
+	close(fd);
+	return 0;
+}
+
 static int faults(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -329,11 +386,14 @@ int main(int argc, char **argv)
 		return seekmap(argv[2], argc == 4 ? (off_t)parse_num(argv[3]) : 0);
 	if (argc == 3 && !strcmp(argv[1], "faults"))
 		return faults(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "hugemem"))
+		return hugemem(argv[2]);
 	fprintf(stderr, "usage: filecheck gen FILE SIZE SEED\n"
 		"       filecheck sum FILE read|mmap\n"
 		"       filecheck private FILE\n"
 		"       filecheck procmem FILE\n"
 		"       filecheck seekmap FILE [OFF]\n"
-		"       filecheck faults FILE\n");
+		"       filecheck faults FILE\n"
+		"       filecheck hugemem FILE\n");
 	return 1;
 }
