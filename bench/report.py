@@ -30,7 +30,7 @@ ROWS = [
     ("mmap-warm", "us/op", 1e3, "the same offsets, a new mapping (best of 2)"),
     ("fault-cold", "ms", 1e6, "fresh mapping of the big file, one byte read per 4 KiB page; pages dropped first"),
     ("fault-warm", "ms", 1e6, "the same, a new mapping (best of 2)"),
-    ("stat-cold", "ms", 1e6, "lstat() every file of the stat tree after drop_caches (tmpfs dentries never go cold)"),
+    ("stat-cold", "ms", 1e6, "fstatat() every file of the stat tree after drop_caches (tmpfs dentries never go cold)"),
     ("stat-warm", "ms", 1e6, "the same again (best of 2)"),
     ("lookup-cold", "us/op", 1e3, "fstatat() of random names in the big directory after drop_caches"),
     ("lookup-warm", "us/op", 1e3, "the same names again (best of 2)"),
