@@ -4,7 +4,9 @@
 #   make tools      mkdaxfs, daxfs-inspect
 #   make module     daxfs.ko against $(KDIR)
 #   make check      host tests (ASan/UBSan), fuzz smoke run, VM tests
+#   make check-long the soaks: long fuzzing, hostile images, live corruption
 #   make demo       build an image and mount it in a VM
+#   make bench      DAXFS vs tmpfs and EROFS, side by side in one VM
 #   make clean
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -30,7 +32,7 @@ LIB_OBJS := $(call obj,$(CORE_SRCS) $(COMMON_SRCS))
 TOOLS := $(BUILD)/mkdaxfs $(BUILD)/daxfs-inspect
 TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all tools module check host-tests san fuzz demo clean
+.PHONY: all tools module check check-long host-tests san fuzz demo clean
 .SECONDARY:
 all: tools module
 
@@ -74,6 +76,9 @@ endif
 
 check:
 	@bash tests/check.sh
+
+check-long:
+	@bash tests/check-long.sh
 
 demo:
 	@bash tests/vm/demo.sh
