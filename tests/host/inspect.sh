@@ -309,10 +309,14 @@ for i in $(seq 1 40); do
 	rm -rf "$T/fx"
 	for cmd in "check" "super" "inodes" "ls /" "ls /sub" "cat /random" \
 		   "extract $T/fx" "branches"; do
+		# A damaged size can make /random a valid sparse file of
+		# exabytes, which cat rightly spends forever writing out:
+		# only cat may run into the time limit.
 		# shellcheck disable=SC2086
-		"$INS" "$T/fuzz.img" $cmd >/dev/null 2>"$ERR"
+		timeout 60 "$INS" "$T/fuzz.img" $cmd >/dev/null 2>"$ERR"
 		rc=$?
 		checked=$((checked + 1))
+		[ "$rc" = 124 ] && [ "$cmd" = "cat /random" ] && rc=0
 		if [ "$rc" -gt 2 ] || grep -qE 'Sanitizer|runtime error' "$ERR"; then
 			crashes=$((crashes + 1))
 			cp "$T/fuzz.img" "/tmp/daxfs-inspect-crash.$i.img"
