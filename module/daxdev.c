@@ -7,9 +7,15 @@
  * mapped once through the kernel's DAX API (dax_direct_access), so reads
  * and mmap are the same loads and page frames as for phys=.  The mount
  * holds the DAX device for its life, as its holder: when the device is
- * about to go away its failure notification marks the region dead, and
- * every reader then gets -EIO (see daxfs_region_enter()).
+ * about to go away its failure notification marks the region dead, so
+ * every reader then gets -EIO (see daxfs_region_enter()), and takes the
+ * region's pages out of every process mapping them (a later touch is
+ * SIGBUS).  The DAX core does not wait for a notification in flight
+ * when the holder lets go (fs_put_dax), so one racing with unmount may
+ * find no holder: it then does nothing.
  */
+#define pr_fmt(fmt) "daxfs: " fmt
+
 #include <linux/blkdev.h>
 #include <linux/dax.h>
 #include <linux/fs_context.h>
@@ -23,22 +29,47 @@ static bool whole_device(u64 offset, u64 len)
 	return offset == 0 && len == U64_MAX;
 }
 
+/* Take every region page out of every process that has it mapped. */
+static void daxfs_zap_mappings(struct super_block *sb)
+{
+	struct inode *inode, *prev = NULL;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		if (!S_ISREG(inode->i_mode) || !igrab(inode))
+			continue;
+		spin_unlock(&sb->s_inode_list_lock);
+		iput(prev);
+		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
+		prev = inode;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(prev);
+}
+
 static int daxfs_notify_failure(struct dax_device *dax_dev, u64 offset,
 				u64 len, int mf_flags)
 {
 	struct super_block *sb = dax_holder(dax_dev);
-	struct daxfs_region *r = &DAXFS_SB(sb)->region;
+	struct daxfs_region *r;
 
-	if (!whole_device(offset, len)) {
-		/*
-		 * Poison in part of the device: reads of it are already
-		 * -EIO (machine-check-safe copies); let the kernel deal
-		 * with the processes that have the page mapped.
-		 */
+	/*
+	 * Poison in part of the device: reads of it are already -EIO
+	 * (machine-check-safe copies), and a process touching a mapped
+	 * poisoned page gets SIGBUS from the machine check.  The generic
+	 * handling cannot find the processes either (our pages have no
+	 * ->mapping), so there is nothing more to do.
+	 */
+	if (!sb || !whole_device(offset, len))
 		return -EOPNOTSUPP;
-	}
+	r = &DAXFS_SB(sb)->region;
+	down_write(&r->fault_lock);
 	WRITE_ONCE(r->dead, true);
-	pr_warn("daxfs: %pg: the DAX device is going away; its files now give EIO\n",
+	up_write(&r->fault_lock);
+	daxfs_zap_mappings(sb);
+	pr_warn("%pg: the DAX device is going away; its files now give EIO\n",
 		sb->s_bdev);
 	return 0;
 }
@@ -76,6 +107,7 @@ int daxfs_region_map_bdev(struct daxfs_region *r, struct super_block *sb,
 	if (avail < pages)
 		warnfc(fc, "%pg: only the first %ld of %llu pages are directly addressable",
 		       bdev, avail, pages);
+	init_rwsem(&r->fault_lock);
 	r->source = DAXFS_SOURCE_BDEV;
 	r->dax_dev = dax_dev;
 	r->dax_holder = sb;

@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
 #include <linux/pfn_t.h>
+#include <linux/rwsem.h>
 
 #include "daxfs_core.h"
 #include "daxfs_ioctl.h"
@@ -46,8 +47,12 @@ struct daxfs_region {
 	/*
 	 * Set (once, by the DAX device's failure notification) when the
 	 * device is going away; readers see it inside daxfs_region_enter().
+	 * Faults test it and insert their entries under @fault_lock held
+	 * for reading; the notification sets it with the lock held for
+	 * writing, then zaps every user mapping.
 	 */
 	bool dead;
+	struct rw_semaphore fault_lock;
 };
 
 /* Mount options, filled by parse_param (fs_context calls are serial). */
@@ -106,6 +111,8 @@ void daxfs_region_unmap(struct daxfs_region *r);
 pfn_t daxfs_region_pfn(const struct daxfs_region *r, u64 off);
 int daxfs_region_enter(struct daxfs_region *r);
 void daxfs_region_exit(struct daxfs_region *r, int idx);
+int daxfs_region_enter_fault(struct daxfs_region *r);
+void daxfs_region_exit_fault(struct daxfs_region *r, int idx);
 int daxfs_region_copy_to_iter(const struct daxfs_region *r, u64 off,
 			      size_t len, struct iov_iter *to, size_t *done);
 
@@ -135,7 +142,6 @@ struct inode *daxfs_iget(struct super_block *sb, u64 ino);
 int daxfs_getattr(daxfs_idmap_t *idmap, const struct path *path,
 		  struct kstat *stat, u32 request_mask, unsigned int flags);
 extern const struct inode_operations daxfs_file_inode_operations;
-extern const struct inode_operations daxfs_special_inode_operations;
 extern const struct inode_operations daxfs_symlink_inode_operations;
 
 /* dir.c */

@@ -121,6 +121,16 @@ static loff_t daxfs_seek_hole_data(struct file *file, loff_t offset,
 	return vfs_setpos(file, pos, inode->i_sb->s_maxbytes);
 }
 
+/*
+ * O_DIRECT asks to bypass the page cache, which reads here never use:
+ * accept it, as the kernel's DAX filesystems do.
+ */
+static int daxfs_open(struct inode *inode, struct file *file)
+{
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return generic_file_open(inode, file);
+}
+
 static loff_t daxfs_llseek(struct file *file, loff_t offset, int whence)
 {
 	if (whence == SEEK_DATA || whence == SEEK_HOLE)
@@ -133,7 +143,7 @@ const struct file_operations daxfs_file_operations = {
 	.read_iter	= daxfs_read_iter,
 	.mmap		= daxfs_mmap,
 	.get_unmapped_area = thp_get_unmapped_area,
-	.open		= generic_file_open,
+	.open		= daxfs_open,
 	.fsync		= noop_fsync,
 	.splice_read	= daxfs_splice_read,
 	.unlocked_ioctl	= daxfs_ioctl,

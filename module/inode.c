@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/kdev_t.h>
+#include <linux/posix_acl.h>
 
 #include "daxfs.h"
 
@@ -67,13 +68,8 @@ int daxfs_getattr(daxfs_idmap_t *idmap, const struct path *path,
 	return 0;
 }
 
+/* Regular files and device, fifo and socket nodes. */
 const struct inode_operations daxfs_file_inode_operations = {
-	.getattr	= daxfs_getattr,
-	.listxattr	= daxfs_listxattr,
-	DAXFS_GET_ACL_OP(daxfs_get_acl),
-};
-
-const struct inode_operations daxfs_special_inode_operations = {
 	.getattr	= daxfs_getattr,
 	.listxattr	= daxfs_listxattr,
 	DAXFS_GET_ACL_OP(daxfs_get_acl),
@@ -146,7 +142,7 @@ static int daxfs_set_ops(struct inode *inode)
 		fallthrough;
 	case S_IFIFO:
 	case S_IFSOCK:
-		inode->i_op = &daxfs_special_inode_operations;
+		inode->i_op = &daxfs_file_inode_operations;
 		init_special_inode(inode, inode->i_mode,
 				   MKDEV(info->rdev_major, info->rdev_minor));
 		return 0;
@@ -169,6 +165,9 @@ static int daxfs_init_inode(struct inode *inode)
 	set_nlink(inode, info->nlink);
 	inode->i_size = info->size;
 	daxfs_inode_times(inode, info);
+	/* No xattrs, no ACL: permission checks need not leave RCU walk. */
+	if (!info->xattr_count)
+		cache_no_acl(inode);
 	return daxfs_set_ops(inode);
 }
 

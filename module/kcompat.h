@@ -99,10 +99,8 @@ static inline void daxfs_vm_flags_mod(struct vm_area_struct *vma,
 
 /*
  * 6.12: huge PMD entries can be "special" (no struct page behind them),
- * so a region's pages can be mapped 2 MiB at a time; before, such an
- * entry was taken for a THP.  Even on 6.12 only get_user_pages-fast
- * checks the special bit: the slow path must be kept off such a VMA
- * (VM_IO, which is why only shared mappings get them; see mmap.c).
+ * so the pages of a pfn mapping can be mapped 2 MiB at a time; before,
+ * such an entry was taken for a THP.
  */
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 #define DAXFS_PMD_MAPPINGS	1

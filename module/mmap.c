@@ -3,9 +3,10 @@
  * daxfs.ko: mmap of regular files.  Faults map region pages straight
  * into the process; nothing goes through the page cache.
  *
- * The VMA is VM_MIXEDMAP and every entry is "special": region pages need
- * not have a struct page (a guest's NVDIMM range without a pmem driver),
- * and where they have one it is not ours to reference-count.  A read
+ * Every entry is "special": region pages need not have a struct page (a
+ * guest's NVDIMM range without a pmem driver), and where they have one it
+ * is not ours to reference-count.  Shared mappings are VM_PFNMAP, private
+ * ones VM_MIXEDMAP (see daxfs_mmap).  A read
  * fault maps the page and its neighbours in the same extent (fault-
  * around, DAXFS_FAULT_AROUND pages, naturally aligned); in a shared
  * mapping, on kernels with special huge entries (6.12), a 2 MiB-aligned,
@@ -79,7 +80,10 @@ static vm_fault_t daxfs_insert_run(struct vm_fault *vmf, unsigned long addr,
 		pfn_t pfn = hole ? pfn_to_pfn_t(my_zero_pfn(addr)) :
 			    daxfs_region_pfn(r, off + (i << PAGE_SHIFT));
 
-		ret = vmf_insert_mixed(vmf->vma, addr, pfn);
+		if (vmf->vma->vm_flags & VM_PFNMAP)
+			ret = vmf_insert_pfn(vmf->vma, addr, pfn_t_to_pfn(pfn));
+		else
+			ret = vmf_insert_mixed(vmf->vma, addr, pfn);
 	}
 	return ret;
 }
@@ -96,8 +100,8 @@ static void daxfs_map_around(struct vm_fault *vmf, u64 file_pages)
 	struct inode *inode = file_inode(vma->vm_file);
 	unsigned long win = DAXFS_FAULT_AROUND * PAGE_SIZE;
 	unsigned long addr = max(vmf->address & ~(win - 1), vma->vm_start);
-	unsigned long end = min3(ALIGN(vmf->address + 1, win), vma->vm_end,
-				 (vmf->address & PMD_MASK) + PMD_SIZE);
+	/* an aligned window never crosses a page table */
+	unsigned long end = min(ALIGN(vmf->address + 1, win), vma->vm_end);
 	u64 pgoff = vmf->pgoff - ((vmf->address - addr) >> PAGE_SHIFT);
 	u64 off, n;
 	int ret;
@@ -136,7 +140,7 @@ static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	if (vmf->cow_page)
 		return daxfs_fault_copy(vmf, r, off, hole);
-	ret = daxfs_insert_run(vmf, vmf->address & PAGE_MASK, off, 1, hole);
+	ret = daxfs_insert_run(vmf, vmf->address, off, 1, hole);
 	if (ret == VM_FAULT_NOPAGE)
 		daxfs_map_around(vmf, pages);
 	return ret;
@@ -148,12 +152,24 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 	int idx;
 
-	idx = daxfs_region_enter(r);
+	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;
 	ret = daxfs_do_fault(vmf);
-	daxfs_region_exit(r, idx);
+	daxfs_region_exit_fault(r, idx);
 	return ret;
+}
+
+/*
+ * Fault-around happens in ->fault, which may sleep (a page table may
+ * have to be allocated for the neighbours); ->map_pages runs under RCU.
+ * It exists so that faults under the per-VMA lock reach ->fault instead
+ * of being retried under mmap_lock (vmf_can_call_fault()).
+ */
+static vm_fault_t daxfs_map_pages(struct vm_fault *vmf, pgoff_t start,
+				  pgoff_t end)
+{
+	return 0;
 }
 
 #if DAXFS_PMD_MAPPINGS
@@ -192,15 +208,15 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf,
 	vm_fault_t ret;
 	int idx;
 
-	/* Shared mappings (VM_IO, see daxfs_mmap) of contiguous sources. */
-	if (!DAXFS_FAULT_IS_PMD(size) || !(vmf->vma->vm_flags & VM_IO) ||
+	/* Shared mappings (VM_PFNMAP, see daxfs_mmap) of contiguous sources. */
+	if (!DAXFS_FAULT_IS_PMD(size) || !(vmf->vma->vm_flags & VM_PFNMAP) ||
 	    r->source == DAXFS_SOURCE_DMABUF)
 		return VM_FAULT_FALLBACK;
-	idx = daxfs_region_enter(r);
+	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;
 	ret = daxfs_do_pmd_fault(vmf);
-	daxfs_region_exit(r, idx);
+	daxfs_region_exit_fault(r, idx);
 	return ret;
 }
 #endif
@@ -208,9 +224,9 @@ static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf,
 /*
  * ptrace() and /proc/PID/mem (a debugger reading the text of a program
  * run from the mount) reach a mapping through get_user_pages(), which
- * cannot follow the special entries of region pages (and is not let into
- * shared mappings at all); it then falls back to ->access, which reads
- * the file page from the region.  Writes are refused: a forced write to
+ * cannot follow the special entries of region pages (and does not enter
+ * pfn mappings at all); it then falls back to ->access, which reads the
+ * file page from the region.  Writes are refused: a forced write to
  * a private mapping copies the page into the process first and never
  * comes here.
  */
@@ -261,6 +277,7 @@ static int daxfs_vma_access(struct vm_area_struct *vma, unsigned long addr,
 
 static const struct vm_operations_struct daxfs_vm_ops = {
 	.fault		= daxfs_fault,
+	.map_pages	= daxfs_map_pages,
 #if DAXFS_PMD_MAPPINGS
 	.huge_fault	= daxfs_huge_fault,
 #endif
@@ -268,29 +285,24 @@ static const struct vm_operations_struct daxfs_vm_ops = {
 };
 
 /*
- * Shared mappings may get 2 MiB PMD entries (see daxfs_huge_fault), and
- * get_user_pages() must then be kept away from them altogether: its slow
- * path would take a special huge entry for a THP and look for a struct
- * page that does not exist.  VM_IO does that (ptrace and /proc/PID/mem
- * use ->access instead).  Private mappings keep page-sized entries and
- * no VM_IO, so a debugger's forced write (a breakpoint) can still copy
- * the page it writes to.
+ * Shared mappings are VM_PFNMAP | VM_IO: get_user_pages() and the page
+ * table walkers (pagemap, clear_refs, MADV_COLD) leave such a VMA alone,
+ * which they must, since its entries have no struct page behind them;
+ * ptrace and /proc/PID/mem use ->access.  Only these get 2 MiB entries
+ * (6.12, see daxfs_huge_fault; the THP sysfs policy does not apply to
+ * huge pfn mappings).  A file open read-only gives a MAP_SHARED mapping
+ * without VM_SHARED and VM_MAYWRITE, so it is no COW mapping.  Private
+ * mappings are VM_MIXEDMAP with 4 KiB special entries: COW needs that,
+ * and a debugger's forced write (a breakpoint) then copies its page.
  */
 int daxfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	vm_flags_t set = VM_MIXEDMAP, clear = 0;
+	vm_flags_t set = VM_MIXEDMAP;
 
-	/* MAP_SHARED (of a file open read-only: VM_SHARED is not set) */
-	if (vma->vm_flags & VM_MAYSHARE) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		clear = VM_MAYWRITE;
-		/* Like DAX: huge entries whatever THP's madvise policy says. */
-		if (DAXFS_PMD_MAPPINGS)
-			set |= VM_IO | VM_HUGEPAGE;
-	}
+	if (vma->vm_flags & VM_MAYSHARE)
+		set = VM_PFNMAP | VM_IO;
 	file_accessed(file);
-	daxfs_vm_flags_mod(vma, set, clear);
+	daxfs_vm_flags_mod(vma, set, 0);
 	vma->vm_ops = &daxfs_vm_ops;
 	return 0;
 }

@@ -113,8 +113,6 @@ int daxfs_region_map_phys(struct daxfs_region *r, phys_addr_t phys,
 	void *base;
 	int ret;
 
-	if (!size || phys + size - 1 < phys)
-		return invalfc(fc, "phys + size overflows");
 	ret = phys_allowed(phys, size, fc);
 	if (ret)
 		return ret;
@@ -124,6 +122,12 @@ int daxfs_region_map_phys(struct daxfs_region *r, phys_addr_t phys,
 		if (ret == -EBUSY)
 			errorfc(fc, "phys=%pa size=%llu: refused, the range is in use by a driver or by another mount of an overlapping range (see /proc/iomem)",
 				&phys, size);
+		return ret;
+	}
+	/* Again, now that memory hotplug cannot add RAM there. */
+	ret = phys_allowed(phys, size, fc);
+	if (ret) {
+		claim_put(claim);
 		return ret;
 	}
 	base = memremap(phys, size, MEMREMAP_WB);

@@ -54,9 +54,10 @@ pfn_t daxfs_region_pfn(const struct daxfs_region *r, u64 off)
  * Every access to region memory happens between daxfs_region_enter()
  * and daxfs_region_exit().  For a DAX device this is the DAX read lock:
  * when the device goes away, its failure notification sets @dead first
- * and the device then waits for every such section to end before the
- * memory is unmapped, so a reader either sees @dead (and fails with
- * -EIO) or finishes while the memory is still there.  Physical memory
+ * (and zaps the mappings processes have of it, see daxdev.c), and the
+ * device then waits for every such section to end before the memory is
+ * unmapped, so a reader either sees @dead (and fails with -EIO) or
+ * finishes while the memory is still there.  Physical memory
  * and dma-bufs stay mapped for the life of the mount.
  */
 int daxfs_region_enter(struct daxfs_region *r)
@@ -77,6 +78,32 @@ void daxfs_region_exit(struct daxfs_region *r, int idx)
 {
 	if (r->source == DAXFS_SOURCE_BDEV)
 		dax_read_unlock(idx);
+}
+
+/*
+ * The same for a fault, which also puts region pages into a process:
+ * the device's departure must not slip between the test of @dead and
+ * the insertion, or the entry would outlive the zap that follows it.
+ */
+int daxfs_region_enter_fault(struct daxfs_region *r)
+{
+	int idx;
+
+	if (r->source != DAXFS_SOURCE_BDEV)
+		return 0;
+	down_read(&r->fault_lock);
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		up_read(&r->fault_lock);
+	return idx;
+}
+
+void daxfs_region_exit_fault(struct daxfs_region *r, int idx)
+{
+	if (r->source != DAXFS_SOURCE_BDEV)
+		return;
+	daxfs_region_exit(r, idx);
+	up_read(&r->fault_lock);
 }
 
 /*

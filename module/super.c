@@ -68,7 +68,8 @@ static int daxfs_parse_num(const char *s, bool suffix, u64 *out)
 		if (shift)
 			buf[--len] = '\0';
 	}
-	if (!len || kstrtoull(buf, 0, &v))
+	/* decimal, or hex after 0x: never octal for a leading 0 */
+	if (!len || kstrtoull(buf, strncasecmp(buf, "0x", 2) ? 10 : 16, &v))
 		return -EINVAL;
 	if (shift && v > (U64_MAX >> shift))
 		return -EINVAL;
@@ -293,7 +294,8 @@ static int daxfs_reconfigure(struct fs_context *fc)
 	const struct daxfs_region *r = &sbi->region;
 	const struct daxfs_opts *o = fc_opts(fc);
 
-	if (!(fc->sb_flags & SB_RDONLY)) {
+	/* fspick() reconfigures with an empty mask: no change asked */
+	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY)) {
 		errorfc(fc, "this image has no writable branch: it stays read-only");
 		return -EROFS;
 	}
@@ -446,6 +448,10 @@ static void daxfs_kill_sb(struct super_block *sb)
 {
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
+	/* a failed fill_super: put_super does not run, and the DAX device
+	 * must go before the block device */
+	if (!sb->s_root && sbi)
+		daxfs_region_unmap(&sbi->region);
 	if (sb->s_bdev)
 		kill_block_super(sb);
 	else

@@ -87,7 +87,24 @@ devdir=$(readlink -f "/sys/block/$bdev/device")	# the nd pfn/namespace device
 drv=$(readlink -f "$devdir/driver" 2>/dev/null)
 if mount -t daxfs "$DEV" "$MNT" 2>"$W/err" && [ -n "$drv" ]; then
 	dmesg_mark
+	# a process with the big file mapped and touched, waiting
+	mkfifo "$W/go"
+	"$H/filecheck" holdmap "$MNT/big" <"$W/go" >"$W/hold" 2>&1 &
+	holder=$!
+	exec 9>"$W/go"
+	for _ in $(seq 1 60); do
+		grep -q mapped "$W/hold" && break
+		sleep 1
+	done
 	echo "${devdir##*/}" >"$drv/unbind"
+	echo go >&9
+	exec 9>&-
+	wait "$holder"
+	if grep -q sigbus "$W/hold"; then
+		pass "daxdev: a mapping made before the device went away gives SIGBUS"
+	else
+		fail "daxdev: mapping after the device went away: $(tr '\n' ' ' <"$W/hold")"
+	fi
 	if [ -e "/sys/block/$bdev" ]; then
 		fail "daxdev: setup: unbinding ${devdir##*/} left $bdev"
 	elif out=$(cat "$MNT/dir/sub/hello" 2>&1); then

@@ -21,9 +21,16 @@
  *   filecheck hugemem FILE         /proc/self/mem on 4 MiB mappings of
  *                                  FILE (2 MiB-aligned: where PMD entries
  *                                  go): a shared one reads as read() does
- *                                  at 0 and past 2 MiB, and so does a
- *                                  private one, where a forced write
- *                                  copies that page only
+ *                                  at 0 and past 2 MiB, also after the
+ *                                  page table walkers (pagemap,
+ *                                  clear_refs, MADV_COLD, MADV_PAGEOUT)
+ *                                  went over it, and so does a private
+ *                                  one, where a forced write copies that
+ *                                  page only
+ *   filecheck holdmap FILE         map FILE (shared), touch every page,
+ *                                  print "mapped", wait for a line on
+ *                                  stdin, then touch the first page again
+ *                                  and print "sigbus" or "read"
  *   filecheck faults FILE          map FILE read-only (shared), read one
  *                                  byte of every page in order and print
  *                                  "PAGES FAULTS": the minor faults that
@@ -35,6 +42,8 @@
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <setjmp.h>
+#include <signal.h>
 #include "common.h"
 
 #define CHUNK	(1UL << 20)
@@ -299,6 +308,33 @@ static void mem_check(int memfd, int fd, const unsigned char *p, off_t off,
 	free(got);
 }
 
+/*
+ * The kernel's page table walkers over a mapping: /proc/self/pagemap,
+ * /proc/self/clear_refs, MADV_COLD and MADV_PAGEOUT.  They must leave
+ * region pages (which may have no struct page) alone.
+ */
+static void page_walks(const void *p, size_t len)
+{
+	uint64_t ent[16];
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("open /proc/self/pagemap");
+	for (size_t off = 0; off < len; off += sizeof(ent) / 8 * PAGE)
+		if (pread(fd, ent, sizeof(ent),
+			  (off_t)(((uintptr_t)p + off) / PAGE * 8)) < 0)
+			die_errno("pread /proc/self/pagemap");
+	close(fd);
+	fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die_errno("/proc/self/clear_refs");
+	close(fd);
+	if (madvise((void *)p, len, MADV_COLD) && errno != EINVAL)
+		die_errno("madvise MADV_COLD");
+	if (madvise((void *)p, len, MADV_PAGEOUT) && errno != EINVAL)
+		die_errno("madvise MADV_PAGEOUT");
+}
+
 static int hugemem(const char *path)
 {
 	const size_t len = 4UL << 20, huge = 2UL << 20;
@@ -317,8 +353,11 @@ static int hugemem(const char *path)
 	mem_check(memfd, fd, q, 0, PAGE, "shared");	/* not touched yet */
 	(void)*(volatile unsigned char *)(q + huge);	/* a PMD entry, maybe */
 	mem_check(memfd, fd, q, huge + 5, 2 * PAGE, "shared");
+	page_walks(q, len);
+	mem_check(memfd, fd, q, huge + 5, 2 * PAGE, "shared");
 	(void)*(volatile unsigned char *)p;
 	(void)*(volatile unsigned char *)(p + huge);
+	page_walks(p, len);
 	mem_check(memfd, fd, p, huge + 5, 2 * PAGE, "private");
 	orig[0] = p[huge + 7];
 	orig[1] = p[huge + PAGE];
@@ -331,6 +370,45 @@ static int hugemem(const char *path)
 	munmap(q, len);
 	close(memfd);
 	close(fd);
+	return 0;
+}
+
+static sigjmp_buf holdmap_jmp;
+
+static void holdmap_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(holdmap_jmp, 1);
+}
+
+static int holdmap(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	volatile unsigned char *p;
+	char line[16];
+	off_t size;
+
+	if (fd < 0)
+		die_errno("open %s", path);
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0)
+		die("%s: empty", path);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die_errno("mmap %s", path);
+	for (off_t i = 0; i < size; i += PAGE)
+		(void)p[i];
+	printf("mapped\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		die("no go-ahead on stdin");
+	signal(SIGBUS, holdmap_bus);
+	if (sigsetjmp(holdmap_jmp, 1)) {
+		printf("sigbus\n");
+		return 0;
+	}
+	(void)p[0];
+	printf("read\n");
 	return 0;
 }
 
@@ -388,12 +466,15 @@ int main(int argc, char **argv)
 		return faults(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "hugemem"))
 		return hugemem(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "holdmap"))
+		return holdmap(argv[2]);
 	fprintf(stderr, "usage: filecheck gen FILE SIZE SEED\n"
 		"       filecheck sum FILE read|mmap\n"
 		"       filecheck private FILE\n"
 		"       filecheck procmem FILE\n"
 		"       filecheck seekmap FILE [OFF]\n"
 		"       filecheck faults FILE\n"
-		"       filecheck hugemem FILE\n");
+		"       filecheck hugemem FILE\n"
+		"       filecheck holdmap FILE\n");
 	return 1;
 }

@@ -91,12 +91,19 @@ settle() {
 	for s in /sys/kernel/slab/*/shrink; do echo 1 >"$s"; done 2>/dev/null
 	sleep 1
 }
-slab_snapshot() { settle; awk 'NR > 2 { print $1, $2 }' /proc/slabinfo >"$1"; }
-# kmalloc caches that grew by SLAB_TOL objects or more since $1
+slab_snapshot() {
+	settle
+	awk 'NR > 2 { print $1, $2 }' /proc/slabinfo >"$1"
+	slab_foreign | sed 's/^/foreign:/' >>"$1"
+}
+# kmalloc caches that grew by SLAB_TOL objects or more since $1, not
+# counting what the guest's 9p root holds (slab_foreign)
 slab_grown() {
 	awk -v tol="$SLAB_TOL" 'FNR == NR { b[$1] = $2; next }
-		$1 ~ /kmalloc/ && ($1 in b) && $2 - b[$1] >= tol {
-			printf "%s +%d ", $1, $2 - b[$1] }' "$1" "$2"
+		$1 ~ /^foreign:/ { f[substr($1, 9)] = $2 - b[$1]; next }
+		$1 ~ /kmalloc/ && ($1 in b) { d[$1] = $2 - b[$1] }
+		END { for (c in d) if (d[c] - f[c] >= tol)
+			printf "%s +%d ", c, d[c] - f[c] }' "$1" "$2"
 }
 inode_objs() { awk '$1 == "daxfs_inode_cache" { print $2 }' /proc/slabinfo; }
 
@@ -313,7 +320,7 @@ if [ -n "$leak" ]; then
 	nbad=$((nbad + 1))
 fi
 awk 'FNR == NR { b[$1] = $2; next }
-	$1 ~ /kmalloc/ && ($1 in b) { print $2 - b[$1], $1 }' \
+	$1 ~ /^kmalloc/ && ($1 in b) { print $2 - b[$1], $1 }' \
 	"$W/slab.before" "$W/slab.after" | sort -nr | head -n 3 |
 	awk '{ printf "%s%s %+d", (NR > 1 ? ", " : ""), $2, $1 }
 	     END { printf " (limit +%d)\n", tol }' tol="$SLAB_TOL" |
