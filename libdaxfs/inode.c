@@ -142,12 +142,13 @@ static int file_extent(const struct daxfs_image *img,
 
 /*
  * The number of extents whose pgoff is <= @pgoff, i.e. one past the
- * index of the last extent starting at or before @pgoff.  The probes
- * only steer the search; what it finds is read and checked again.
+ * index of the last extent starting at or before @pgoff, and that extent
+ * in @last (when there is one).  The probes only steer the search: the
+ * caller checks what it finds.
  */
 static int extents_before(const struct daxfs_image *img,
 			  const struct daxfs_inode_info *inode, u64 pgoff,
-			  u64 *pos)
+			  u64 *pos, struct daxfs_ext *last)
 {
 	u64 lo = 0, hi = inode->count;	/* search [lo, hi) */
 	struct daxfs_ext e;
@@ -159,10 +160,12 @@ static int extents_before(const struct daxfs_image *img,
 		ret = daxfs_read_extent(img, inode->data + mid, &e);
 		if (ret)
 			return ret;
-		if (e.pgoff <= pgoff)
+		if (e.pgoff <= pgoff) {
 			lo = mid + 1;
-		else
+			*last = e;	/* extent lo - 1 */
+		} else {
 			hi = mid;
+		}
 	}
 	*pos = lo;
 	return 0;
@@ -178,16 +181,14 @@ static int find_extent(const struct daxfs_image *img,
 		       u64 *idx, struct daxfs_ext *e, bool *covered)
 {
 	u64 pos;
-	int ret = extents_before(img, inode, pgoff, &pos);
+	int ret = extents_before(img, inode, pgoff, &pos, e);
 
 	if (ret)
 		return ret;
 	*covered = false;
 	if (pos) {
-		ret = file_extent(img, inode, pos - 1, e);
-		if (ret)
-			return ret;
-		if (e->pgoff > pgoff)
+		if (!daxfs_extent_ok(img, e, daxfs_pages(inode->size)) ||
+		    e->pgoff > pgoff)
 			return -EUCLEAN;
 		if (pgoff - e->pgoff < e->npages) {
 			*idx = pos - 1;
