@@ -148,3 +148,18 @@ slab_foreign() {
 			END { print c, n + 0 }' "$d/alloc_traces"
 	done
 }
+
+# slab_callers CACHE: "N<tab>CALL CHAIN" for each allocation site that
+# holds objects of CACHE (SLUB's traces, slub_debug=U): the allocating
+# function and the next frames of its stack, offsets dropped.  For
+# naming the holder when a leak check finds a cache grew.
+slab_callers() {
+	local f=/sys/kernel/debug/slab/$1/alloc_traces
+	[ -r "$f" ] || return 0
+	awk '
+	function flush() { if (key != "") n[key] += cnt; key = "" }
+	/^ *[0-9]+ / { flush(); cnt = $1; key = $2; depth = 0; next }
+	key != "" && depth < 6 && NF >= 1 && $1 !~ /^(age|pid|cpus)=/ {
+		fr = $1; sub(/\+0x.*/, "", fr); key = key " < " fr; depth++ }
+	END { flush(); for (k in n) printf "%d\t%s\n", n[k], k }' "$f"
+}
