@@ -136,16 +136,22 @@ release_pmem() {
 
 # slab_foreign: for each kmalloc cache, "CACHE N": the objects the guest's
 # own root filesystem (9p, overlay) holds, read from SLUB's allocation
-# traces (slub_debug=U, debugfs).  Their number moves with the host files
-# the guest happens to open, not with anything daxfs does, so the leak
-# checks subtract it.  Nothing without slub_debug.
+# traces (slub_debug=U, debugfs): traces whose caller is in one of those
+# modules (6.1 names the module) or whose stack passes through them
+# (6.12 prints the stack, without module names).  Their number moves
+# with the host files the guest happens to open, not with anything daxfs
+# does, so the leak checks subtract it.  Nothing without slub_debug.
 slab_foreign() {
 	local d
 	for d in /sys/kernel/debug/slab/kmalloc-*; do
 		[ -r "$d/alloc_traces" ] || continue
 		awk -v c="${d##*/}" '
-			/^ *[0-9]+ / && / \[(9pnet|9p|overlay)\]/ { n += $1 }
-			END { print c, n + 0 }' "$d/alloc_traces"
+			function flush() { if (mine) n += cnt; mine = 0 }
+			/^ *[0-9]+ / { flush(); cnt = $1
+				mine = / \[(9pnet|9p|9pnet_virtio|overlay)\]/ ||
+				       $2 ~ /^(p9_|v9fs_|ovl_)/; next }
+			$1 ~ /^(p9_|v9fs_|ovl_)/ { mine = 1 }
+			END { flush(); print c, n + 0 }' "$d/alloc_traces"
 	done
 }
 
