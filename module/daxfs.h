@@ -44,12 +44,14 @@ struct daxfs_region {
 	/* BDEV */
 	struct dax_device *dax_dev;
 	void *dax_holder;		/* the superblock, our holder token */
+	struct list_head bdev_node;	/* on daxdev.c's list, its lock */
 	/*
 	 * Set (once, by the DAX device's failure notification) when the
 	 * device is going away; readers see it inside daxfs_region_enter().
 	 * Faults test it and insert their entries under @fault_lock held
 	 * for reading; the notification sets it with the lock held for
-	 * writing, then zaps every user mapping.
+	 * writing, then zaps every user mapping.  Initialised with the
+	 * superblock info, before any source is mapped.
 	 */
 	bool dead;
 	struct rw_semaphore fault_lock;

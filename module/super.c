@@ -342,6 +342,8 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	strscpy(sbi->opts.branch, "main", sizeof(sbi->opts.branch));
+	init_rwsem(&sbi->region.fault_lock);
+	INIT_LIST_HEAD(&sbi->region.bdev_node);
 	fc->s_fs_info = sbi;
 	/* Read-only for now; a remount asking for rw fails in reconfigure. */
 	if (fc->purpose == FS_CONTEXT_FOR_MOUNT)

@@ -365,7 +365,10 @@ for spec in "${specs[@]}"; do
 			die "--nvdimm $file: cannot create or grow it"
 	fi
 	file=$(realpath "$file")
-	qnv+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$file,size=$size")
+	# align=2M: QEMU maps the file at a 2 MiB-aligned address, so that
+	# the host can back it with huge pages where the file has them (a
+	# huge-page tmpfs, bench/run.sh), as it does guest RAM
+	qnv+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$file,size=$size,align=2M")
 	if [ "$kind" = label ]; then
 		qnv+=(-device "nvdimm,id=nvdimm$i,memdev=nv$i,label-size=128K")
 		nv_env+=("VM_PMEM${npmem}_FILE=$file")
