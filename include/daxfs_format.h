@@ -24,7 +24,9 @@
  *   +----------------+ data_off (4 KiB aligned)
  *   | file data      | data_size bytes, every extent 4 KiB aligned
  *   +----------------+ delta_off (4 KiB aligned)
- *   | delta region   | delta_size bytes (branching images only)
+ *   | delta region   | delta_size bytes (branching images only): header
+ *   |                | and shared counters, page bitmap, group counts,
+ *   |                | then pages (log chunks and file data)
  *   +----------------+ total_size
  */
 #ifndef _DAXFS_FORMAT_H
@@ -34,7 +36,7 @@
 
 /* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
 #define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
-#define DAXFS_VERSION		2
+#define DAXFS_VERSION		3
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
 #define DAXFS_SUPER_SIZE	4096U
@@ -52,7 +54,11 @@
  * incompat bit it does not know, mounts read-only an image with an
  * unknown ro_compat bit, and ignores unknown compat bits.
  */
-#define DAXFS_FEAT_INCOMPAT_BRANCHES	(1ULL << 0) /* branch table + delta */
+/*
+ * Branch table + delta region with logs: a reader must replay main's log
+ * (and its branch's) to see the files as they are.
+ */
+#define DAXFS_FEAT_INCOMPAT_BRANCHES	(1ULL << 0)
 #define DAXFS_FEAT_INCOMPAT_SUPP	DAXFS_FEAT_INCOMPAT_BRANCHES
 #define DAXFS_FEAT_RO_COMPAT_SUPP	0ULL
 #define DAXFS_FEAT_COMPAT_SUPP		0ULL
@@ -225,6 +231,23 @@ struct daxfs_acl_entry {
 };
 
 /*
+ * ---- Mutable state: branch table and delta region ----
+ *
+ * Everything below may change while the image is in use, possibly by
+ * several kernels at once.  The rules:
+ *  - Words several writers may change (branch owner, bitmap words, the
+ *    mount table, the shared counters) change only by compare-and-swap or
+ *    atomic add on an aligned 64-bit little-endian word.
+ *  - Words only a branch's writer changes (log_tail, log_head) are
+ *    aligned 64-bit words written with one store, after everything they
+ *    publish is durable (store-release; readers load-acquire).
+ *  - Nothing that changes sits under a CRC: each CRC covers fields that
+ *    are written once, before they are published.
+ *  - Every value read from here is a hint until checked: readers bound
+ *    every offset, count and length before use.
+ */
+
+/*
  * Branch table.  Slot 0 is always "main".  A slot's mutable fields are
  * only ever changed with compare-and-swap or by the branch's single
  * writer (the holder of @owner), so several kernels can share a region.
@@ -240,99 +263,183 @@ enum daxfs_branch_state {
 	DAXFS_BRANCH_MERGED	= 3,	/* its changes now belong to parent */
 };
 
+/*
+ * @crc covers the fields written once when the slot is (re)used: @name,
+ * @parent, @log_id, @parent_gen, @fork_lsn, @create_time (see
+ * daxfs_branch_crc()).  @owner, @state, @nchildren, @log_head and
+ * @log_tail change afterwards and are not covered.
+ */
 struct daxfs_branch {
-	__le64	owner;			/* writer token, 0 = none (CAS) */
+	__le64	owner;			/* id of the writable mount, 0 = none (CAS) */
 	__le64	generation;		/* bumped each time the slot is reused */
 	__le32	state;			/* enum daxfs_branch_state */
 	__le32	parent;			/* slot index; DAXFS_BRANCH_NONE: main */
 	__le32	nchildren;		/* live children; >0 means frozen */
-	__le32	crc;			/* CRC32C of @parent and @name */
+	__le32	crc;			/* see above */
 	char	name[DAXFS_BRANCH_NAME_MAX + 1]; /* NUL padded */
-	__le64	log_head;		/* delta offset of first log chunk */
-	__le64	log_tail;		/* delta offset just past last record */
-	__le64	log_seq;		/* sequence number of the next record */
-	__le64	used_bytes;		/* delta bytes this branch holds */
-	__le64	next_ino;		/* next free inode number */
+	__le64	log_id;			/* nonzero; every chunk of the log has it */
+	__le64	log_head;		/* delta page of the log's first chunk */
+	__le64	log_tail;		/* LSN just past the last transaction */
+	__le64	parent_gen;		/* the parent slot's generation at fork */
+	__le64	fork_lsn;		/* the parent's log_tail at fork */
 	__le64	create_time;		/* seconds since the epoch */
 	__u8	reserved[16];
 };
 
 /*
- * Delta region header, at delta_off.  The region after it is divided
- * into DAXFS_BLOCK_SIZE pages; @bitmap_off locates one bit per page
- * (1 = in use), set and cleared with compare-and-swap on 64-bit words.
- * Pages hold log chunks and file data written in branches.
+ * Delta region, at delta_off:
+ *
+ *   page 0          struct daxfs_delta_super, then struct daxfs_shared
+ *   bitmap_off      one bit per delta page (1 = in use), 64-bit words
+ *   groups_off      __le64 free-page count per allocation group (hints)
+ *   first_page      delta page 0; pages run to delta_off + delta_size
+ *
+ * A "delta page number" (pgno) counts 4 KiB pages from first_page: page
+ * p lives at region offset delta_off + first_page + p * 4096.  Pages hold
+ * log chunks and file data written in branches.  An allocation group is
+ * @group_pages consecutive pages (the bits of one bitmap page).
  */
 #define DAXFS_DELTA_MAGIC	0x41544c4544534658ULL /* "XFSDELTA" */
+#define DAXFS_GROUP_PAGES	32768U	/* 4096 bytes of bitmap */
+#define DAXFS_MOUNT_SLOTS	64U
+#define DAXFS_NO_PAGE		0xffffffffffffffffULL
 
+/* Written once by mkdaxfs; @crc covers every field before it. */
 struct daxfs_delta_super {
 	__le64	magic;
 	__le64	size;			/* == super.delta_size */
 	__le64	page_count;		/* pages managed by the bitmap */
 	__le64	bitmap_off;		/* from delta_off */
-	__le64	first_page;		/* from delta_off, first data page */
-	__le64	free_pages;		/* hint, maintained with atomics */
+	__le64	groups_off;		/* from delta_off */
+	__le64	first_page;		/* from delta_off, 4 KiB aligned */
+	__le32	group_pages;		/* DAXFS_GROUP_PAGES */
+	__le32	group_count;		/* ceil(page_count / group_pages) */
+	__le64	first_ino;		/* first inode number not in the base */
+	__le32	mount_slots;		/* DAXFS_MOUNT_SLOTS */
 	__le32	crc;			/* CRC32C of the fields above */
-	__le32	pad;
-	__u8	reserved[72];
+	__u8	reserved[56];
 };
 
 /*
- * Log chunk: the first bytes of a delta page holding log records.  A
- * branch's log is a chain of chunks linked by @next.
+ * One mount using the region (in this kernel or another).  A mount
+ * claims a free slot by compare-and-swap of @id from 0 to a random
+ * nonzero token, bumps @heartbeat every DAXFS_HEARTBEAT_MS while it
+ * lives, and clears @id at unmount.  A slot whose heartbeat has not moved
+ * for DAXFS_LEASE_MS belongs to a mount that died: it may be taken over
+ * (compare-and-swap of @id), and the branch it owned with it.
+ */
+#define DAXFS_HEARTBEAT_MS	1000U
+#define DAXFS_LEASE_MS		5000U
+
+#define DAXFS_MOUNT_RW		(1U << 0)	/* writable mount of @branch */
+
+struct daxfs_mount_slot {
+	__le64	id;			/* 0 = free (CAS) */
+	__le64	heartbeat;		/* bumped by its mount */
+	__le64	seen_epoch;		/* the shared epoch it has caught up with */
+	__le32	branch;			/* the branch slot it shows */
+	__le32	flags;			/* DAXFS_MOUNT_* */
+};
+
+/*
+ * Shared counters, right after struct daxfs_delta_super in page 0.  No
+ * CRC: each word changes atomically.  @next_ino is the next inode number
+ * to hand out (atomic add; replay raises it past every number it finds,
+ * so a lost update is harmless); @epoch is bumped by every change of the
+ * branch table, so that other kernels notice.
+ */
+struct daxfs_shared {
+	__le64	next_ino;
+	__le64	epoch;
+	__le64	reserved[6];
+	struct daxfs_mount_slot mounts[DAXFS_MOUNT_SLOTS];
+};
+
+/*
+ * Logs.  A branch's log is a byte stream of records in a chain of log
+ * chunks, one delta page each: a header, then DAXFS_CHUNK_PAYLOAD bytes
+ * of the stream.  A position in the stream is an LSN (log sequence
+ * number: a byte count that only grows); a chunk's @lsn is the LSN of its
+ * first payload byte, and the next chunk's @lsn is this one's plus
+ * DAXFS_CHUNK_PAYLOAD.  Records may continue from one chunk into the
+ * next.  @next is written (and made durable) before the tail moves into
+ * the chunk it names, and is not covered by @crc; a reader follows it only
+ * while the tail is still ahead, and checks that the chunk it reaches has
+ * the branch's @log_id and the expected @lsn.
  */
 #define DAXFS_CHUNK_MAGIC	0x4b4e484353465844ULL /* "DXFSCHNK" */
-#define DAXFS_CHUNK_SIZE	(64U * 1024)
+#define DAXFS_CHUNK_HDR		64U
+#define DAXFS_CHUNK_PAYLOAD	(DAXFS_BLOCK_SIZE - DAXFS_CHUNK_HDR)
 
 struct daxfs_log_chunk {
 	__le64	magic;
-	__le64	next;			/* delta offset of next chunk, 0 = end */
-	__le32	branch;			/* owning slot */
-	__le32	crc;			/* CRC32C of this header */
-	__le64	generation;		/* owning slot's generation */
+	__le64	log_id;			/* the owning log's id */
+	__le64	lsn;			/* LSN of the first payload byte */
+	__le32	crc;			/* CRC32C of @magic, @log_id, @lsn */
+	__le32	pad;
+	__le64	next;			/* pgno of the next chunk, DAXFS_NO_PAGE */
+	__u8	reserved[24];
 };
 
 /*
- * Log record.  A record is published only after its bytes (and the data
- * pages it references) are durable: the writer stores the record, flushes
- * it, then advances the branch's @log_tail past it.  @crc is the CRC32C
- * of the whole record with @crc taken as zero; @len includes the header
- * and is a multiple of 8.  A reader stops at the first record that does
- * not verify; anything after the published tail is ignored.
+ * Log record.  @crc is the CRC32C of the whole record with @crc taken as
+ * zero; @len includes the header and is a multiple of DAXFS_REC_ALIGN;
+ * @lsn is the record's own position in the stream.  A transaction is a
+ * run of records whose last one has DAXFS_REC_TXN_END: the writer makes
+ * all of it (and the data pages it maps) durable, then moves the
+ * branch's log_tail past it with one store.  A reader never reads past
+ * the tail, so a transaction is all there or not there at all; a record
+ * before the tail that does not verify is damage, never "the end".
  */
 #define DAXFS_REC_MAGIC		0x44524543U /* "CERD" */
 #define DAXFS_REC_ALIGN		8U
-#define DAXFS_REC_MAX		(DAXFS_CHUNK_SIZE - sizeof(struct daxfs_log_chunk))
+#define DAXFS_REC_TXN_END	(1U << 0)
+#define DAXFS_REC_FLAGS		DAXFS_REC_TXN_END
+/* header + largest fixed part + a 255-byte name + the largest value */
+#define DAXFS_REC_MAX		(72U * 1024)
 
 enum daxfs_rec_type {
-	DAXFS_REC_INODE		= 1,	/* struct daxfs_rec_inode */
-	DAXFS_REC_DENTRY_ADD	= 2,	/* struct daxfs_rec_dentry + name */
-	DAXFS_REC_DENTRY_DEL	= 3,	/* struct daxfs_rec_dentry + name */
-	DAXFS_REC_WRITE		= 4,	/* struct daxfs_rec_write */
-	DAXFS_REC_TRUNCATE	= 5,	/* struct daxfs_rec_truncate */
-	DAXFS_REC_XATTR_SET	= 6,	/* struct daxfs_rec_xattr + name+value */
-	DAXFS_REC_XATTR_DEL	= 7,	/* struct daxfs_rec_xattr + name */
-	DAXFS_REC_RENAME	= 8,	/* struct daxfs_rec_rename + names */
-	DAXFS_REC_TYPE_MAX	= 8,
+	DAXFS_REC_INODE		= 1,	/* struct daxfs_rec_inode [+ target] */
+	DAXFS_REC_INODE_FREE	= 2,	/* struct daxfs_rec_free */
+	DAXFS_REC_DIRENT_ADD	= 3,	/* struct daxfs_rec_dirent + name */
+	DAXFS_REC_DIRENT_DEL	= 4,	/* struct daxfs_rec_dirent + name */
+	DAXFS_REC_MAP		= 5,	/* struct daxfs_rec_map */
+	DAXFS_REC_PUNCH		= 6,	/* struct daxfs_rec_map (pgno 0) */
+	DAXFS_REC_TRUNCATE	= 7,	/* struct daxfs_rec_truncate */
+	DAXFS_REC_XATTR_SET	= 8,	/* struct daxfs_rec_xattr + name + value */
+	DAXFS_REC_XATTR_DEL	= 9,	/* struct daxfs_rec_xattr + name */
+	DAXFS_REC_CHECKPOINT	= 10,	/* struct daxfs_rec_checkpoint */
+	DAXFS_REC_PAD		= 11,	/* struct daxfs_rec_pad + zeros */
+	DAXFS_REC_TYPE_MAX	= 11,
 };
 
 struct daxfs_rec_header {
 	__le32	magic;
 	__le16	type;			/* enum daxfs_rec_type */
-	__le16	flags;			/* none defined; must be 0 */
+	__le16	flags;			/* DAXFS_REC_* flags */
 	__le32	len;
 	__le32	crc;
-	__le64	seq;
-	__le64	ino;			/* inode the record changes */
+	__le64	lsn;			/* where this record starts */
+	__le64	ino;			/* the inode it changes (0: none) */
 };
 
-/* Full attributes of a new or changed inode (symlink target follows). */
+/*
+ * Every attribute of an inode changed or created in the branch (a
+ * symlink's target follows when @flags has DAXFS_RI_NEW).  An inode that
+ * is not in the base and not created by an earlier record is created by
+ * a record with DAXFS_RI_NEW, never otherwise.
+ */
+#define DAXFS_RI_NEW		(1U << 0)	/* created here */
+
 struct daxfs_rec_inode {
 	__le32	mode;
 	__le32	nlink;
 	__le32	uid;
 	__le32	gid;
-	__le64	size;
+	__le32	flags;			/* DAXFS_RI_* */
+	__le32	target_len;		/* symlink target bytes that follow */
+	__le64	size;			/* file size; for others as in the base */
+	__le64	parent;			/* directory: its parent; others 0 */
 	__le64	atime_sec;
 	__le64	mtime_sec;
 	__le64	ctime_sec;
@@ -341,42 +448,68 @@ struct daxfs_rec_inode {
 	__le32	ctime_nsec;
 	__le32	rdev_major;
 	__le32	rdev_minor;
-	__le32	target_len;		/* symlink target bytes that follow */
+	__le32	pad;
 };
 
-struct daxfs_rec_dentry {
-	__le64	child;			/* inode named */
+/* The inode is gone: no name refers to it and no one has it open. */
+struct daxfs_rec_free {
+	__le64	reserved;
+};
+
+/*
+ * DIRENT_ADD: header @ino is the directory; @name now refers to @child
+ * (replacing what it named before).  @cookie is the entry's readdir
+ * position, unique in the directory and never reused.
+ * DIRENT_DEL: @name no longer exists in the directory (@child, @cookie,
+ * @type are 0).
+ */
+struct daxfs_rec_dirent {
+	__le64	child;
+	__le64	cookie;
 	__le16	name_len;
 	__u8	type;			/* DAXFS_FT_* */
 	__u8	pad[5];
 };
 
-/* File pages [pgoff, pgoff + npages) now live at delta offset @off. */
-struct daxfs_rec_write {
+/*
+ * MAP: file pages [@pgoff, @pgoff + @npages) are now delta pages
+ * [@pgno, @pgno + @npages).  PUNCH: those file pages are now holes
+ * (@pgno is 0).
+ */
+struct daxfs_rec_map {
 	__le64	pgoff;
 	__le64	npages;
-	__le64	off;
-	__le64	size;			/* file size after the write */
+	__le64	pgno;
 };
 
+/* File pages from @pages on are gone (hidden in every layer below). */
 struct daxfs_rec_truncate {
-	__le64	size;
+	__le64	pages;
 };
 
+/* XATTR_SET: @name now has the @value_len bytes that follow it. */
 struct daxfs_rec_xattr {
-	__le32	value_len;
-	__u8	name_len;
+	__le32	value_len;		/* <= DAXFS_XATTR_VALUE_MAX; 0 for DEL */
+	__u8	name_len;		/* 1..DAXFS_XATTR_NAME_MAX */
 	__u8	pad[3];
 };
 
-/* Rename in one record: header @ino is the source directory. */
-struct daxfs_rec_rename {
-	__le64	new_dir;
-	__le64	child;			/* inode moved */
-	__le64	victim;			/* inode replaced, 0 = none */
-	__le32	flags;			/* RENAME_* */
-	__le16	old_len;
-	__le16	new_len;		/* old name then new name follow */
+/*
+ * First record of a checkpoint transaction, which restates the branch's
+ * whole state: what came before it in the log is superseded, and the
+ * log's head moves to the chunk the checkpoint starts (always at the
+ * start of a chunk's payload).
+ */
+struct daxfs_rec_checkpoint {
+	__le64	records;		/* records in the checkpoint after it */
+};
+
+/*
+ * Filler: zeros to the end of a chunk, so that the checkpoint after it
+ * starts a chunk.  Means nothing.
+ */
+struct daxfs_rec_pad {
+	__le64	reserved;
 };
 
 #define DAXFS_SIZE_CHECK(type, size) \
@@ -391,13 +524,17 @@ DAXFS_SIZE_CHECK(struct daxfs_acl_header, 4);
 DAXFS_SIZE_CHECK(struct daxfs_acl_entry, 8);
 DAXFS_SIZE_CHECK(struct daxfs_branch, 128);
 DAXFS_SIZE_CHECK(struct daxfs_delta_super, 128);
-DAXFS_SIZE_CHECK(struct daxfs_log_chunk, 32);
+DAXFS_SIZE_CHECK(struct daxfs_mount_slot, 32);
+DAXFS_SIZE_CHECK(struct daxfs_shared, 64 + 32 * DAXFS_MOUNT_SLOTS);
+DAXFS_SIZE_CHECK(struct daxfs_log_chunk, DAXFS_CHUNK_HDR);
 DAXFS_SIZE_CHECK(struct daxfs_rec_header, 32);
-DAXFS_SIZE_CHECK(struct daxfs_rec_inode, 72);
-DAXFS_SIZE_CHECK(struct daxfs_rec_dentry, 16);
-DAXFS_SIZE_CHECK(struct daxfs_rec_write, 32);
+DAXFS_SIZE_CHECK(struct daxfs_rec_inode, 88);
+DAXFS_SIZE_CHECK(struct daxfs_rec_free, 8);
+DAXFS_SIZE_CHECK(struct daxfs_rec_dirent, 24);
+DAXFS_SIZE_CHECK(struct daxfs_rec_map, 24);
 DAXFS_SIZE_CHECK(struct daxfs_rec_truncate, 8);
 DAXFS_SIZE_CHECK(struct daxfs_rec_xattr, 8);
-DAXFS_SIZE_CHECK(struct daxfs_rec_rename, 32);
+DAXFS_SIZE_CHECK(struct daxfs_rec_checkpoint, 8);
+DAXFS_SIZE_CHECK(struct daxfs_rec_pad, 8);
 
 #endif /* _DAXFS_FORMAT_H */

@@ -2,12 +2,40 @@
 /*
  * User-space half of daxfs_compat.h: the raw CRC32C primitive that the
  * kernel build takes from lib/crc32c (slicing-by-8 over a table built
- * once at first use, the reflected Castagnoli polynomial 0x82F63B78), and
- * the hook tests put behind daxfs_yield().
+ * once at first use, the reflected Castagnoli polynomial 0x82F63B78), the
+ * hooks tests put behind daxfs_yield() and the region stores, and the
+ * random tokens.
  */
+#include <stdio.h>
+
 #include "daxfs_compat.h"
 
 int (*daxfs_yield_hook)(void);
+void (*daxfs_store_hook)(void *dst, const void *src, size_t len);
+
+u64 daxfs_random64(void)
+{
+	static u64 state;
+	u64 v;
+
+	if (!state) {
+		FILE *f = fopen("/dev/urandom", "rb");
+
+		if (!f || fread(&state, sizeof(state), 1, f) != 1)
+			state = 0x9e3779b97f4a7c15ULL;
+		if (f)
+			fclose(f);
+		state |= 1;
+	}
+	do {
+		/* xorshift64*: not for secrets, only distinct tokens */
+		state ^= state >> 12;
+		state ^= state << 25;
+		state ^= state >> 27;
+		v = state * 0x2545f4914f6cdd1dULL;
+	} while (!v);
+	return v;
+}
 
 static u32 crc_table[8][256];
 

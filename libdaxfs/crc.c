@@ -31,5 +31,9 @@ u32 daxfs_branch_crc(const struct daxfs_branch *b)
 
 	crc = daxfs_crc32c_raw(crc, &b->parent, sizeof(b->parent));
 	crc = daxfs_crc32c_raw(crc, b->name, sizeof(b->name));
+	crc = daxfs_crc32c_raw(crc, &b->log_id, sizeof(b->log_id));
+	crc = daxfs_crc32c_raw(crc, &b->parent_gen, sizeof(b->parent_gen));
+	crc = daxfs_crc32c_raw(crc, &b->fork_lsn, sizeof(b->fork_lsn));
+	crc = daxfs_crc32c_raw(crc, &b->create_time, sizeof(b->create_time));
 	return ~crc;
 }

@@ -3,7 +3,8 @@
  * The only difference between the portable core built into daxfs.ko and
  * the same core built into the user-space tools: basic types, byte-order
  * helpers, allocation, the CRC32C primitive, the copy that every read of
- * region memory goes through, and the point where long loops yield.
+ * region memory goes through, the point where long loops yield, and the
+ * stores, flushes and atomic operations on shared words of the region.
  */
 #ifndef _DAXFS_COMPAT_H
 #define _DAXFS_COMPAT_H
@@ -20,6 +21,9 @@
 #include <linux/uaccess.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/random.h>
+#include <linux/libnvdimm.h>
+#include <linux/atomic.h>
 
 #define daxfs_zalloc(n)		kvzalloc((n), GFP_KERNEL)
 #define daxfs_free(p)		kvfree(p)
@@ -50,6 +54,73 @@ static inline int daxfs_yield(void)
 static inline u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len)
 {
 	return crc32c(crc, buf, len);
+}
+
+/* Small allocations (index nodes); NULL on failure. */
+#define daxfs_malloc(n)		kmalloc((n), GFP_KERNEL | __GFP_NOWARN)
+#define daxfs_mfree(p)		kfree(p)
+
+/*
+ * Stores into the region.  @persistent says that the region is persistent
+ * memory, whose stores must be written back from the CPU caches (and
+ * fenced) before anything that depends on them is published; on RAM and
+ * dma-bufs, stores are visible to every CPU at once and nothing more is
+ * needed.
+ */
+static inline void daxfs_region_copy_in(void *dst, const void *src,
+					size_t len, bool persistent)
+{
+	if (persistent)
+		memcpy_flushcache(dst, src, len);
+	else
+		memcpy(dst, src, len);
+}
+
+static inline void daxfs_region_flush(void *addr, size_t len, bool persistent)
+{
+	if (persistent)
+		arch_wb_cache_pmem(addr, len);
+}
+
+static inline void daxfs_region_fence(bool persistent)
+{
+	if (persistent)
+		pmem_wmb();
+	else
+		smp_wmb();
+}
+
+/*
+ * Shared 64-bit little-endian words (8-byte aligned): compare-and-swap,
+ * a load with acquire and a store with release semantics.  Values are in
+ * CPU byte order.
+ */
+static inline u64 daxfs_cas64(void *p, u64 old, u64 new)
+{
+	return le64_to_cpu((__force __le64)cmpxchg((u64 *)p,
+			(__force u64)cpu_to_le64(old),
+			(__force u64)cpu_to_le64(new)));
+}
+
+static inline u64 daxfs_load64_acquire(const void *p)
+{
+	return le64_to_cpu((__force __le64)smp_load_acquire((const u64 *)p));
+}
+
+static inline void daxfs_store64_release(void *p, u64 v)
+{
+	smp_store_release((u64 *)p, (__force u64)cpu_to_le64(v));
+}
+
+/* A random nonzero 64-bit token (mount ids, log ids). */
+static inline u64 daxfs_random64(void)
+{
+	u64 v;
+
+	do {
+		v = get_random_u64();
+	} while (!v);
+	return v;
 }
 
 #else /* user space */
@@ -106,6 +177,71 @@ static inline int daxfs_yield(void)
 
 /* Raw CRC32C: no pre- or post-inversion (libdaxfs/crc32c.c). */
 u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len);
+
+#define daxfs_malloc(n)		malloc(n)
+#define daxfs_mfree(p)		free(p)
+
+/*
+ * Stores into the region.  Tests hook every one (daxfs_store_hook sees
+ * each store before it happens: the crash tests record them and replay
+ * prefixes); user space needs no cache flushes: an image file is made
+ * durable by the tool's own msync/fsync.
+ */
+extern void (*daxfs_store_hook)(void *dst, const void *src, size_t len);
+
+static inline void daxfs_region_copy_in(void *dst, const void *src,
+					size_t len, bool persistent)
+{
+	(void)persistent;
+	if (daxfs_store_hook)
+		daxfs_store_hook(dst, src, len);
+	memcpy(dst, src, len);
+}
+
+static inline void daxfs_region_flush(void *addr, size_t len, bool persistent)
+{
+	(void)addr;
+	(void)len;
+	(void)persistent;
+}
+
+static inline void daxfs_region_fence(bool persistent)
+{
+	(void)persistent;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline u64 daxfs_cas64(void *p, u64 old, u64 new)
+{
+	u64 o = htole64(old), n = htole64(new);
+
+	if (daxfs_store_hook) {
+		u64 cur = __atomic_load_n((u64 *)p, __ATOMIC_SEQ_CST);
+
+		if (cur == o)
+			daxfs_store_hook(p, &n, sizeof(n));
+	}
+	__atomic_compare_exchange_n((u64 *)p, &o, n, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	return le64toh(o);
+}
+
+static inline u64 daxfs_load64_acquire(const void *p)
+{
+	return le64toh(__atomic_load_n((const u64 *)p, __ATOMIC_ACQUIRE));
+}
+
+static inline void daxfs_store64_release(void *p, u64 v)
+{
+	u64 le = htole64(v);
+
+	if (daxfs_store_hook)
+		daxfs_store_hook(p, &le, sizeof(le));
+	__atomic_store_n((u64 *)p, le, __ATOMIC_RELEASE);
+}
+
+/* A random nonzero 64-bit token (libdaxfs/compat_user.c). */
+u64 daxfs_random64(void);
 
 #endif /* __KERNEL__ */
 

@@ -51,6 +51,28 @@ struct daxfs_image {
 	u64 delta_size;
 	s64 build_time;
 	u8 uuid[16];
+	/*
+	 * The delta region, decoded by daxfs_delta_open() from one checked
+	 * copy of its header (all offsets from the start of the region).
+	 * Zero without branches.
+	 */
+	struct {
+		u64 page_count;		/* delta pages */
+		u64 bitmap_off;
+		u64 groups_off;
+		u64 pages_off;		/* where delta page 0 starts */
+		u64 shared_off;		/* struct daxfs_shared */
+		u32 group_pages;
+		u32 group_count;
+		u64 first_ino;		/* first inode number after the base */
+	} delta;
+	/*
+	 * Writable access to the region (the same memory as @base), or NULL
+	 * when this user only reads.  @persistent: stores must be written
+	 * back from the CPU caches before what depends on them is published.
+	 */
+	u8 *wbase;
+	bool persistent;
 };
 
 /* A base inode, decoded. */
@@ -104,7 +126,10 @@ typedef void (*daxfs_report_fn)(void *ctx, const char *msg);
 u32 daxfs_crc32c(const void *buf, size_t len);
 /* CRC of the superblock block (DAXFS_SUPER_SIZE bytes), @crc as zero. */
 u32 daxfs_super_crc(const void *super_block);
-/* CRC of a branch slot: @parent (4 bytes, LE) then @name (32 bytes). */
+/*
+ * CRC of a branch slot's fields written once: @parent, @name, @log_id,
+ * @parent_gen, @fork_lsn, @create_time, in that order, as stored.
+ */
 u32 daxfs_branch_crc(const struct daxfs_branch *b);
 
 /* ---- names.c ---- */
@@ -204,32 +229,548 @@ int daxfs_xattr_lookup(const struct daxfs_image *img,
 int daxfs_xattr_value(const struct daxfs_image *img,
 		      const struct daxfs_xattr_info *x, void *buf, u32 size);
 
-/* ---- record.c ---- */
-/* A decoded log record; @payload points into the record. */
+/* ---- tree.c: intrusive AVL tree (the in-memory indexes) ---- */
+struct daxfs_tnode {
+	struct daxfs_tnode *left, *right, *parent;
+	int height;
+};
+
+struct daxfs_tree {
+	struct daxfs_tnode *root;
+	u64 count;
+};
+
+/* <0, 0, >0 as @key orders before, equal to, after @node. */
+typedef int (*daxfs_tcmp_fn)(const void *key, const struct daxfs_tnode *node);
+
+struct daxfs_tnode *daxfs_tree_find(const struct daxfs_tree *t,
+				    const void *key, daxfs_tcmp_fn cmp);
+/* The first node >= @key / the last node <= @key, or NULL. */
+struct daxfs_tnode *daxfs_tree_ceil(const struct daxfs_tree *t,
+				    const void *key, daxfs_tcmp_fn cmp);
+struct daxfs_tnode *daxfs_tree_floor(const struct daxfs_tree *t,
+				     const void *key, daxfs_tcmp_fn cmp);
+/* Insert @node under @key; returns the node already there, or NULL. */
+struct daxfs_tnode *daxfs_tree_insert(struct daxfs_tree *t,
+				      struct daxfs_tnode *node,
+				      const void *key, daxfs_tcmp_fn cmp);
+void daxfs_tree_erase(struct daxfs_tree *t, struct daxfs_tnode *n);
+struct daxfs_tnode *daxfs_tree_first(const struct daxfs_tree *t);
+struct daxfs_tnode *daxfs_tree_last(const struct daxfs_tree *t);
+struct daxfs_tnode *daxfs_tree_next(const struct daxfs_tnode *n);
+struct daxfs_tnode *daxfs_tree_prev(const struct daxfs_tnode *n);
+/* Remove any node (leaves first), for tearing a tree down; NULL if empty. */
+struct daxfs_tnode *daxfs_tree_pop(struct daxfs_tree *t);
+
+#define daxfs_tree_entry(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* ---- record.c: log records ---- */
+/* A decoded log record; @payload points into the record's bytes. */
 struct daxfs_rec_view {
 	u16 type;
+	u16 flags;
 	u32 len;
-	u64 seq;
+	u64 lsn;
 	u64 ino;
-	const u8 *payload;
+	const u8 *payload;		/* the type's fixed part, then the tail */
 	u32 payload_len;
 };
 
 /*
- * Encode a record of @type into @buf (capacity @cap): header, then
- * @fixed (@fixed_len bytes, the type's struct), then @tail (names,
- * values), zero padding to DAXFS_REC_ALIGN, CRC last.  Returns the record
- * length or -ENOSPC / -EINVAL.
+ * Encode a record of @type into @buf (capacity @cap): header (with @lsn
+ * and @flags), then @fixed (@fixed_len bytes, the type's struct), then
+ * the @ntail pieces of @tail (names, values) back to back, zero padding
+ * to DAXFS_REC_ALIGN, CRC last.  Returns the record length or -ENOSPC
+ * (@cap too small) / -EINVAL (not a valid record).
  */
-int daxfs_rec_encode(void *buf, u32 cap, u16 type, u64 seq, u64 ino,
-		     const void *fixed, u32 fixed_len,
-		     const void *tail, u32 tail_len);
+struct daxfs_rec_piece {
+	const void *p;
+	u32 len;
+};
+int daxfs_rec_encode(void *buf, u32 cap, u16 type, u16 flags, u64 lsn,
+		     u64 ino, const void *fixed, u32 fixed_len,
+		     const struct daxfs_rec_piece *tail, u32 ntail);
+/* Set @lsn and @flags of an encoded record and compute its CRC again. */
+void daxfs_rec_seal(void *rec, u64 lsn, u16 flags);
 /*
  * Decode and verify the record at @buf with @avail readable bytes: magic,
- * length, alignment, CRC, known type, and that the type's fixed part and
- * the names/values it announces fit in the record.  0 or -EUCLEAN.
- * @buf must be a private copy (the record is read more than once).
+ * length, alignment, CRC, known type and flags, and that the names and
+ * values the fixed part announces fit in the record and are valid
+ * (names: daxfs_name_valid / daxfs_xattr_name_valid; lengths in range).
+ * 0 or -EUCLEAN.  @buf must be a private copy.
  */
 int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out);
+/* The fixed part's size for @type, 0 for an unknown type. */
+u32 daxfs_rec_fixed_size(u16 type);
+
+/* ---- format.c: making the delta region and main's slot ---- */
+struct daxfs_delta_layout {
+	u64 bitmap_off;			/* from the start of the delta region */
+	u64 groups_off;
+	u64 first_page;
+	u64 page_count;
+	u32 group_count;
+};
+
+/* Where the areas of a delta region of @size bytes go. */
+void daxfs_delta_layout(u64 size, struct daxfs_delta_layout *d);
+/*
+ * Write a fresh delta region of @size bytes at @area (a plain buffer or
+ * mapping, not yet in use): header, shared counters (the next inode
+ * @first_ino), bitmap, group counts, and main's first log chunk (delta
+ * page 0, log @log_id).  Writes the first first_page + 4 KiB bytes;
+ * the pages after need no particular contents.  -EINVAL when @size
+ * holds no page or @log_id is 0.
+ */
+int daxfs_delta_format(void *area, u64 size, u64 first_ino, u64 log_id);
+/* Slot 0: a live "main" whose log is that chunk, empty. */
+void daxfs_main_slot(struct daxfs_branch *b, u64 log_id, u64 create_time);
+
+/* ---- delta.c: the delta region's geometry and shared words ---- */
+/*
+ * Copy the delta region's header once, check it (magic, CRC, geometry
+ * inside delta_size, areas in order, page size) and decode it into
+ * @img->delta.  -EUCLEAN / -EIO with one line to @report.
+ */
+int daxfs_delta_open(struct daxfs_image *img, daxfs_report_fn report,
+		     void *ctx);
+/* Region offset of delta page @pgno (< page_count). */
+static inline u64 daxfs_page_off(const struct daxfs_image *img, u64 pgno)
+{
+	return img->delta.pages_off + (pgno << DAXFS_BLOCK_SHIFT);
+}
+/* Branch slot @i, copied out of the region (i < branch_count). */
+int daxfs_branch_read(const struct daxfs_image *img, u32 i,
+		      struct daxfs_branch *out);
+/* Region offset of slot @i's field at @field_off. */
+static inline u64 daxfs_branch_word(const struct daxfs_image *img, u32 i,
+				    size_t field_off)
+{
+	return img->branch_off + (u64)i * sizeof(struct daxfs_branch) +
+	       field_off;
+}
+/* Region offset of mount slot @i's field at @field_off. */
+static inline u64 daxfs_mount_word(const struct daxfs_image *img, u32 i,
+				   size_t field_off)
+{
+	return img->delta.shared_off +
+	       offsetof(struct daxfs_shared, mounts) +
+	       (u64)i * sizeof(struct daxfs_mount_slot) + field_off;
+}
+/* Shared words by region offset (8-byte aligned, inside the image). */
+u64 daxfs_word_load(const struct daxfs_image *img, u64 off);
+u64 daxfs_word_cas(const struct daxfs_image *img, u64 off, u64 old, u64 new);
+void daxfs_word_store(const struct daxfs_image *img, u64 off, u64 v);
+/* Atomic add; returns the new value. */
+u64 daxfs_word_add(const struct daxfs_image *img, u64 off, s64 delta);
+/* Store @len bytes at region offset @off and (on persistent memory)
+ * write them back from the CPU caches; daxfs_fence() orders them. */
+void daxfs_region_write(const struct daxfs_image *img, u64 off,
+			const void *src, u64 len);
+void daxfs_region_zero(const struct daxfs_image *img, u64 off, u64 len);
+void daxfs_persist(const struct daxfs_image *img, u64 off, u64 len);
+void daxfs_fence(const struct daxfs_image *img);
+/* A new inode number from the shared counter. */
+u64 daxfs_ino_next(const struct daxfs_image *img);
+/* Raise the shared counter above @ino (replay found it in use). */
+void daxfs_ino_seen(const struct daxfs_image *img, u64 ino);
+
+/*
+ * Mounts using the region (struct daxfs_mount_slot).  Claiming takes a
+ * free slot; a slot whose heartbeat stopped for a lease must be found
+ * dead by the caller (it alone can wait) and taken with
+ * daxfs_mount_take().  -EBUSY when every slot is in use.
+ */
+int daxfs_mount_claim(const struct daxfs_image *img, u64 id, u32 branch,
+		      u32 flags, u32 *slot);
+int daxfs_mount_take(const struct daxfs_image *img, u32 slot, u64 old_id,
+		     u64 id, u32 branch, u32 flags);
+void daxfs_mount_beat(const struct daxfs_image *img, u32 slot);
+void daxfs_mount_release(const struct daxfs_image *img, u32 slot, u64 id);
+/* The slot holding @id, or -ENOENT. */
+int daxfs_mount_find(const struct daxfs_image *img, u64 id, u32 *slot);
+
+/* ---- alloc.c: delta page allocator ---- */
+/*
+ * One bit per delta page in the region (1 = in use), changed only by
+ * compare-and-swap of 64-bit words, so mounts in several kernels can
+ * allocate at once; a free-page count per allocation group (a hint)
+ * lets a search skip full groups.  A search starts at the caller's
+ * cursor (per CPU in the kernel) and takes the first free bits it finds,
+ * so no allocation scans the whole bitmap and no two CPUs fight over one
+ * word or counter unless the region is nearly full.
+ */
+struct daxfs_alloc {
+	const struct daxfs_image *img;
+	u64 words;			/* bitmap words */
+	u64 reserve;			/* pages only DAXFS_ALLOC_RESERVE may take */
+};
+
+/*
+ * Allocations that may dip into the reserve: those of transactions that
+ * free space (unlink, truncate, ...), which must work on a full region.
+ */
+#define DAXFS_ALLOC_RESERVE	(1U << 0)
+
+int daxfs_alloc_init(struct daxfs_alloc *a, const struct daxfs_image *img);
+/*
+ * Take up to @want (>= 1) free pages in a row, starting the search at
+ * *@cursor (a page number; updated past what was taken).  *@pgno and
+ * *@got say what was taken.  The bitmap word is durable before this
+ * returns.  -ENOSPC when no page is free, or when only the reserve is
+ * left and @flags lacks DAXFS_ALLOC_RESERVE; -EUCLEAN when the bitmap
+ * is damaged (a word claims pages past the end of the region).
+ */
+int daxfs_alloc_get(struct daxfs_alloc *a, u64 *cursor, u64 want,
+		    unsigned int flags, u64 *pgno, u64 *got);
+/*
+ * Give @n pages from @pgno back.  -EUCLEAN (and nothing changed for the
+ * offending word) when one was not in use: a double free.
+ */
+int daxfs_alloc_put(struct daxfs_alloc *a, u64 pgno, u64 n);
+/* Free pages, from the group counts (a hint; exact when quiescent). */
+u64 daxfs_alloc_free(const struct daxfs_alloc *a);
+/* Is page @pgno marked in use? */
+bool daxfs_alloc_test(const struct daxfs_alloc *a, u64 pgno);
+/*
+ * Make the region's bitmap and group counts exactly @used (a bitmap of
+ * page_count bits in memory, 1 = in use): for recovery by the only
+ * mount of the region.  *@leaked / *@lost get the pages that were marked
+ * but not in use, and in use but not marked.
+ */
+int daxfs_alloc_rebuild(struct daxfs_alloc *a, const u64 *used,
+			u64 *leaked, u64 *lost);
+
+/* ---- layer.c: one branch's changes, in memory ---- */
+/* Effective attributes of an inode. */
+struct daxfs_attr {
+	u32 mode;
+	u32 nlink;
+	u32 uid;
+	u32 gid;
+	u64 size;
+	u64 parent;			/* directories: the parent's number */
+	s64 atime_sec;
+	s64 mtime_sec;
+	s64 ctime_sec;
+	u32 atime_nsec;
+	u32 mtime_nsec;
+	u32 ctime_nsec;
+	u32 rdev_major;
+	u32 rdev_minor;
+};
+
+/*
+ * A layer: the state of one branch's log, as replayed (and kept current
+ * by every commit).  A view stacks layers on the base image: main's at
+ * the bottom, then each descendant's down to the branch the view shows.
+ * Each layer holds only what its own log changed: attributes, extents
+ * of file pages (delta pages or punched holes), a truncation point that
+ * hides the layers below, xattrs (set or deleted), and directory
+ * entries (added or deleted: a whiteout).  The nodes are private to
+ * layer.c and view.c.
+ */
+struct daxfs_lnode;
+
+struct daxfs_layer {
+	struct daxfs_tree inodes;	/* struct daxfs_lnode by number */
+	u64 max_ino;			/* highest inode number created */
+	u64 records;			/* records applied since the checkpoint */
+	u64 owned_pages;		/* data pages its extents hold */
+	u64 entries;			/* directory entries it holds */
+};
+
+void daxfs_layer_init(struct daxfs_layer *l);
+/*
+ * Call @fn with every run of delta pages the layer's extents hold (file
+ * data), in inode then page order; stops at, and returns, the first
+ * nonzero value @fn returns.  For fsck: which pages are in use.
+ */
+typedef int (*daxfs_pages_fn)(void *ctx, u64 ino, u64 pgoff, u64 pgno,
+			      u64 npages);
+int daxfs_layer_pages(const struct daxfs_layer *l, daxfs_pages_fn fn,
+		      void *ctx);
+/* Free every node (the delta pages are not touched). */
+void daxfs_layer_clear(struct daxfs_layer *l);
+
+#define DAXFS_VIEW_MAX	64		/* layers in a view: nesting depth */
+
+/*
+ * What a mount sees: the base image, then @depth layers, the last one on
+ * top.  Queries go from the top down: the first layer that knows the
+ * answer wins.  A view holds pointers only; the layers' owner keeps them
+ * alive.  All queries and changes of one view are serialised by the
+ * caller (the module: a read/write semaphore per mount).
+ */
+struct daxfs_view {
+	const struct daxfs_image *img;
+	struct daxfs_layer *layer[DAXFS_VIEW_MAX];
+	u32 depth;
+};
+
+/* Called with the pages a change stops using (the writer frees them). */
+typedef void (*daxfs_free_fn)(void *ctx, u64 pgno, u64 npages);
+
+/*
+ * Apply one verified record to layer @level of @v (the layers below it
+ * and the base are what it changes).  Checks that the record makes sense
+ * there (the inode exists and has the right type, a deleted name exists,
+ * a new inode is new, cookies grow, page numbers are inside the delta
+ * region, ...) before changing anything: -EUCLEAN if not, -ENOMEM.
+ * Pages the record stops using in this layer go to @fr (may be NULL).
+ * A CHECKPOINT record empties the layer.
+ */
+int daxfs_layer_apply(struct daxfs_view *v, u32 level,
+		      const struct daxfs_rec_view *rec, daxfs_free_fn fr,
+		      void *ctx);
+
+/* ---- view.c: queries through the layers ---- */
+/* An inode as a view sees it. */
+struct daxfs_vinode {
+	u64 ino;
+	struct daxfs_attr attr;		/* effective attributes */
+	bool in_base;			/* @base is the base inode */
+	bool changed;			/* some layer changed it */
+	struct daxfs_inode_info base;
+	u64 blocks;			/* pages with data (st_blocks / 8) */
+};
+
+/* The inode @ino: -ENOENT when it does not exist (never made, or freed). */
+int daxfs_view_inode(const struct daxfs_view *v, u64 ino,
+		     struct daxfs_vinode *out);
+/* Look @name up in directory @dir: -ENOENT when absent. */
+int daxfs_view_lookup(const struct daxfs_view *v,
+		      const struct daxfs_vinode *dir, const u8 *name, u32 len,
+		      struct daxfs_dirent_info *out);
+/*
+ * Readdir: the first entry of @dir at position >= @pos (positions 0 and
+ * 1 are "." and ".."; base entries have 2 + their index; entries added
+ * in a layer have their cookie), in *@out, its position in *@at.
+ * -ENOENT past the last.  Positions never change while an entry exists.
+ */
+int daxfs_view_readdir(const struct daxfs_view *v,
+		       const struct daxfs_vinode *dir, u64 pos,
+		       struct daxfs_dirent_info *out, u64 *at);
+/* 1 when @dir has no entries, 0 when it has, or an error. */
+int daxfs_view_dir_empty(const struct daxfs_view *v,
+			 const struct daxfs_vinode *dir);
+/* The cookie a new entry of @dir gets (above every one used). */
+u64 daxfs_view_next_cookie(const struct daxfs_view *v,
+			   const struct daxfs_vinode *dir);
+
+/* Where a file page is. */
+struct daxfs_fmap {
+	u64 off;			/* region offset of the page (data) */
+	u64 npages;			/* pages from there on, same kind */
+	u64 pgno;			/* delta page, when @level >= 0 */
+	int level;			/* layer owning it; -1: the base */
+	bool hole;			/* reads as zeros (@off, @pgno unused) */
+};
+/*
+ * Map file page @pgoff of @inode (whose size @inode->attr.size bounds
+ * it): -EINVAL past the end of the file, -EUCLEAN / -EIO.
+ */
+int daxfs_view_map(const struct daxfs_view *v,
+		   const struct daxfs_vinode *inode, u64 pgoff,
+		   struct daxfs_fmap *out);
+/* SEEK_DATA / SEEK_HOLE in pages, as daxfs_file_seek(). */
+int daxfs_view_seek(const struct daxfs_view *v,
+		    const struct daxfs_vinode *inode, u64 pgoff, bool data,
+		    u64 *out);
+/* A symlink's target into @buf (NUL-terminated): its length or error. */
+int daxfs_view_symlink(const struct daxfs_view *v,
+		       const struct daxfs_vinode *inode, char *buf, u32 size);
+/* The value of xattr @name: its length, -ENODATA, -ERANGE (@size short). */
+int daxfs_view_xattr_get(const struct daxfs_view *v,
+			 const struct daxfs_vinode *inode, const u8 *name,
+			 u32 len, void *buf, u32 size);
+/*
+ * Call @fn with the full name of each of @inode's xattrs (any order, each
+ * once); stops at, and returns, the first nonzero value @fn returns.
+ */
+typedef int (*daxfs_name_fn)(void *ctx, const char *name, u32 len);
+int daxfs_view_xattr_names(const struct daxfs_view *v,
+			   const struct daxfs_vinode *inode, daxfs_name_fn fn,
+			   void *ctx);
+
+/* ---- txn.c: a transaction being built ---- */
+/*
+ * The records of one operation, encoded in memory (their LSNs and CRCs
+ * are set when they are written to the log).  Adding records never fails
+ * partially: an error sticks (@err) and the commit refuses the lot.
+ */
+struct daxfs_txn {
+	u8 *buf;
+	u32 len;
+	u32 cap;
+	u32 nrec;
+	int err;
+	unsigned int alloc_flags;	/* DAXFS_ALLOC_RESERVE: frees space */
+};
+
+void daxfs_txn_init(struct daxfs_txn *t);
+void daxfs_txn_release(struct daxfs_txn *t);
+/* Every attribute of @ino; @flags DAXFS_RI_NEW for a new inode (with
+ * its symlink @target, or NULL). */
+int daxfs_txn_inode(struct daxfs_txn *t, u64 ino, const struct daxfs_attr *a,
+		    u32 flags, const char *target, u32 target_len);
+int daxfs_txn_free(struct daxfs_txn *t, u64 ino);
+int daxfs_txn_dirent_add(struct daxfs_txn *t, u64 dir, const u8 *name,
+			 u32 len, u64 child, u64 cookie, u8 type);
+int daxfs_txn_dirent_del(struct daxfs_txn *t, u64 dir, const u8 *name,
+			 u32 len);
+int daxfs_txn_map(struct daxfs_txn *t, u64 ino, u64 pgoff, u64 npages,
+		  u64 pgno);
+int daxfs_txn_punch(struct daxfs_txn *t, u64 ino, u64 pgoff, u64 npages);
+int daxfs_txn_truncate(struct daxfs_txn *t, u64 ino, u64 pages);
+int daxfs_txn_xattr_set(struct daxfs_txn *t, u64 ino, const u8 *name,
+			u32 len, const void *value, u32 value_len);
+int daxfs_txn_xattr_del(struct daxfs_txn *t, u64 ino, const u8 *name,
+			u32 len);
+/* Walk the records of @t: *@pos starts at 0; 1 while there is one. */
+int daxfs_txn_next(const struct daxfs_txn *t, u32 *pos,
+		   struct daxfs_rec_view *rec);
+
+/* ---- log.c: reading, replaying and writing a branch's log ---- */
+/* A log's extent, from a checked copy of its branch slot. */
+struct daxfs_log_span {
+	u32 slot;
+	u64 log_id;
+	u64 head;			/* pgno of the first chunk */
+	u64 tail;			/* LSN past the last transaction */
+};
+
+int daxfs_log_span(const struct daxfs_image *img, u32 slot,
+		   struct daxfs_log_span *out);
+/*
+ * Call @fn with the page of every chunk of the log, from the head to the
+ * chunk holding the tail (checking each as a reader does); stops at, and
+ * returns, the first nonzero value @fn returns.  -EUCLEAN when the chain
+ * is damaged.
+ */
+typedef int (*daxfs_chunk_fn)(void *ctx, u64 pgno, u64 lsn);
+int daxfs_log_chunks(const struct daxfs_image *img,
+		     const struct daxfs_log_span *span, daxfs_chunk_fn fn,
+		     void *ctx);
+
+/*
+ * Reading a log from its head to its tail, record by record: each chunk
+ * header and each record is copied out of the region, then checked (the
+ * chunk's id and LSN, the record's CRC, that its LSN is where it was
+ * read, that a transaction ends exactly at the tail).
+ */
+struct daxfs_log_reader {
+	const struct daxfs_image *img;
+	struct daxfs_log_span span;
+	u64 lsn;			/* next record */
+	u64 chunk;			/* pgno of the chunk holding @lsn */
+	u64 chunk_lsn;			/* its first payload LSN */
+	u64 next;			/* its next link */
+	u64 chunks;			/* chunks visited */
+	bool in_txn;			/* inside a transaction */
+	u8 *buf;			/* DAXFS_REC_MAX bytes */
+};
+
+int daxfs_log_reader_init(struct daxfs_log_reader *r,
+			  const struct daxfs_image *img,
+			  const struct daxfs_log_span *span);
+void daxfs_log_reader_release(struct daxfs_log_reader *r);
+/*
+ * The next record in @rec (its bytes stay valid until the next call):
+ * 1, 0 at the tail, -EUCLEAN (damage: one line to @report), -EIO, -EINTR.
+ */
+int daxfs_log_next(struct daxfs_log_reader *r, struct daxfs_rec_view *rec,
+		   daxfs_report_fn report, void *ctx);
+
+/* What a replay found. */
+struct daxfs_replay_info {
+	u64 records;
+	u64 txns;
+	u64 chunks;
+	u64 tail_chunk;			/* pgno of the chunk holding the tail */
+	u64 tail_chunk_lsn;
+	u64 good_lsn;			/* end of the last whole transaction */
+	u64 ckpt_chunk;			/* a checkpoint's chunk past the head, */
+	u64 ckpt_lsn;			/* or DAXFS_NO_PAGE */
+	bool damaged;			/* stopped early (recovery only) */
+};
+
+#define DAXFS_REPLAY_RECOVER	(1U << 0)	/* keep what precedes damage */
+
+/*
+ * Replay the log of branch slot @slot into layer @level of @v (which
+ * must be empty): every record verified and applied, whole transactions
+ * only.  With DAXFS_REPLAY_RECOVER, damage ends the replay after the
+ * last whole transaction (info->damaged) instead of failing it.
+ * Raises the shared inode counter past every number found.  -EUCLEAN
+ * with one line to @report, -EIO, -ENOMEM, -EINTR.
+ */
+int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
+		 struct daxfs_replay_info *info, daxfs_report_fn report,
+		 void *ctx);
+
+/*
+ * Writing a branch's log (its single writer: the mount holding the
+ * branch).  A commit stages the transaction's records at the tail
+ * (allocating and linking chunks as it goes; nothing is visible yet),
+ * applies them to the top layer, then publishes: one store of the new
+ * tail.  The caller serialises commits and holds its index lock across
+ * apply and publish.
+ */
+struct daxfs_writer {
+	struct daxfs_view *view;	/* its top layer is the branch's */
+	struct daxfs_alloc *alloc;
+	u64 cursor;			/* allocation cursor for chunks */
+	u32 slot;
+	u64 log_id;
+	u64 head;			/* pgno of the first chunk */
+	u64 head_lsn;
+	u64 tail;			/* published LSN */
+	u64 pos;			/* staged up to here */
+	u64 chunk;			/* pgno of the chunk holding @pos */
+	u64 chunk_lsn;
+	u64 tail_chunk;			/* pgno of the chunk holding @tail */
+	u64 tail_chunk_lsn;
+	u64 nstaged;			/* chunks the staged txn linked */
+	u64 compact_at;			/* compact when the tail passes this */
+	u64 compact_min;		/* log bytes always allowed (4 MiB) */
+	u64 ckpt_bytes;			/* size of the last checkpoint */
+	bool broken;			/* an apply failed: refuse commits */
+};
+
+/*
+ * Set the writer up after daxfs_replay() of the same slot into the top
+ * layer of @v: positions it at the tail, unlinks and frees any chunks
+ * linked past the tail by an interrupted commit, and moves the head to
+ * a checkpoint replay found past it (freeing the chunks before it).
+ */
+int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
+		      struct daxfs_alloc *alloc, u32 slot,
+		      const struct daxfs_replay_info *info);
+/* Stage @t at the tail: -ENOSPC (nothing staged), -EINVAL (@t->err...). */
+int daxfs_log_stage(struct daxfs_writer *w, struct daxfs_txn *t);
+/* Forget what daxfs_log_stage() staged (its chunks are freed). */
+void daxfs_log_unstage(struct daxfs_writer *w);
+/* Apply @t to the top layer (after staging it); -EUCLEAN is a bug and
+ * breaks the writer (the staged txn is dropped). */
+int daxfs_txn_apply(struct daxfs_writer *w, const struct daxfs_txn *t,
+		    daxfs_free_fn fr, void *ctx);
+/* Make the staged transaction durable and visible. */
+void daxfs_log_publish(struct daxfs_writer *w);
+/* All of the above in order (for single-threaded users). */
+int daxfs_commit(struct daxfs_writer *w, struct daxfs_txn *t,
+		 daxfs_free_fn fr, void *ctx);
+/* The log has grown past its compaction point. */
+bool daxfs_log_should_compact(const struct daxfs_writer *w);
+/*
+ * Rewrite the log as one checkpoint transaction restating the top
+ * layer, move the head to it and free the chunks before it.  Needs the
+ * layer stable (the caller's index lock, held for reading at least).
+ * -ENOSPC leaves the log as it was.
+ */
+int daxfs_log_compact(struct daxfs_writer *w);
+/* Bytes between head and tail. */
+u64 daxfs_log_bytes(const struct daxfs_writer *w);
 
 #endif /* _DAXFS_CORE_H */

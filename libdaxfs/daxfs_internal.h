@@ -37,6 +37,17 @@ static inline bool daxfs_mul_ok(u64 a, u64 b, u64 *res)
 	return true;
 }
 
+/* Are the @n bytes at @p all zero? */
+static inline bool daxfs_all_zero(const void *p, size_t n)
+{
+	const u8 *b = p;
+
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}
+
 static inline u64 daxfs_pages(u64 bytes)
 {
 	return (bytes >> DAXFS_BLOCK_SHIFT) +
@@ -134,5 +145,94 @@ int daxfs_inode_check(const struct daxfs_image *img,
 /* inode.c: an extent lies inside a file of @file_pages and the data area. */
 bool daxfs_extent_ok(const struct daxfs_image *img, const struct daxfs_ext *e,
 		     u64 file_pages);
+
+/* ---- the nodes of a layer (layer.c builds them, view.c reads them) ---- */
+
+/* A run of file pages in one layer: delta pages, or a punched hole. */
+struct daxfs_lext {
+	struct daxfs_tnode node;	/* by pgoff */
+	u64 pgoff;
+	u64 npages;
+	u64 pgno;			/* DAXFS_NO_PAGE: a hole */
+};
+
+/* A name in a directory of one layer: an entry, or a whiteout. */
+struct daxfs_lname {
+	struct daxfs_tnode by_name;
+	struct daxfs_tnode by_cookie;	/* entries only */
+	u64 child;			/* 0: a whiteout */
+	u64 cookie;
+	u8 type;
+	u16 len;
+	u8 name[];			/* @len bytes, no NUL */
+};
+
+/* An xattr of one layer: a value, or a deletion. */
+struct daxfs_lxattr {
+	struct daxfs_tnode node;	/* by name */
+	u32 value_len;
+	bool deleted;
+	u8 name_len;
+	u8 bytes[];			/* name, then value */
+};
+
+#define DAXFS_LN_ATTR	(1U << 0)	/* @attr holds its attributes */
+#define DAXFS_LN_NEW	(1U << 1)	/* made here: nothing below */
+#define DAXFS_LN_FREED	(1U << 2)	/* gone: hides everything below */
+
+/* What one layer knows of one inode. */
+struct daxfs_lnode {
+	struct daxfs_tnode node;	/* in layer->inodes, by number */
+	u64 ino;
+	u32 flags;			/* DAXFS_LN_* */
+	u32 target_len;
+	char *target;			/* a symlink made here */
+	struct daxfs_attr attr;
+	u64 trunc;			/* pages >= this hidden below */
+	struct daxfs_tree exts;		/* struct daxfs_lext */
+	u64 owned;			/* delta pages in @exts */
+	struct daxfs_tree xattrs;	/* struct daxfs_lxattr */
+	struct daxfs_tree names;	/* struct daxfs_lname, by name */
+	struct daxfs_tree cookies;	/* entries, by cookie */
+	u64 next_cookie;		/* above every cookie here; 0: none */
+};
+
+/* Inode numbers and readdir cookies a layer accepts. */
+#define DAXFS_INO_MAX		(1ULL << 48)
+#define DAXFS_COOKIE_MAX	(1ULL << 62)
+/* Largest file page + 1 a layer accepts (files stay below 2^63 bytes). */
+#define DAXFS_FILE_PAGES_MAX	(DAXFS_FILE_SIZE_MAX >> DAXFS_BLOCK_SHIFT)
+
+/* layer.c: the lnode of @ino in @l, or NULL. */
+struct daxfs_lnode *daxfs_lnode_find(const struct daxfs_layer *l, u64 ino);
+/* layer.c: tree comparators, for view.c */
+int daxfs_lext_cmp(const void *key, const struct daxfs_tnode *n);
+int daxfs_lname_cmp(const void *key, const struct daxfs_tnode *n);
+int daxfs_lcookie_cmp(const void *key, const struct daxfs_tnode *n);
+int daxfs_lxattr_cmp(const void *key, const struct daxfs_tnode *n);
+/* A name key for the name comparators. */
+struct daxfs_name_key {
+	const u8 *name;
+	u32 len;
+};
+
+/*
+ * view.c: the queries of daxfs_core.h restricted to the base and layers
+ * [0, @top) of @v: what layer @top's records are applied to.
+ */
+int daxfs_view_inode_at(const struct daxfs_view *v, u32 top, u64 ino,
+			struct daxfs_vinode *out);
+int daxfs_view_lookup_at(const struct daxfs_view *v, u32 top,
+			 const struct daxfs_vinode *dir, const u8 *name,
+			 u32 len, struct daxfs_dirent_info *out);
+u64 daxfs_view_next_cookie_at(const struct daxfs_view *v, u32 top,
+			      const struct daxfs_vinode *dir);
+int daxfs_view_xattr_at(const struct daxfs_view *v, u32 top,
+			const struct daxfs_vinode *inode, const u8 *name,
+			u32 len, void *buf, u32 size);
+
+/* txn.c: an INODE record's fixed part. */
+void daxfs_rec_inode_fill(struct daxfs_rec_inode *r, const struct daxfs_attr *a,
+			  u32 flags, u32 target_len);
 
 #endif /* _DAXFS_INTERNAL_H */

@@ -96,18 +96,22 @@
  *      branch's parent is live; following the parents of live branches
  *      reaches slot 0 without a cycle.
  *   B6 names are unique among live branches.
- *   The mutable fields (owner, generation, nchildren, log pointers,
- *   used_bytes, next_ino) change under concurrent writers and are not
- *   checked here.
+ *   B7 a live slot has a nonzero log_id.
+ *   The mutable fields (owner, nchildren, log_head, log_tail) change
+ *   under concurrent writers and are not checked here: a replay checks
+ *   the log they lead to.
  *
- * Delta region header (DAXFS_FEAT_INCOMPAT_BRANCHES only)
+ * Delta region header (DAXFS_FEAT_INCOMPAT_BRANCHES only): the checks
+ * of daxfs_delta_open() (delta.c)
  *   H1 magic == DAXFS_DELTA_MAGIC; crc == CRC32C of the fields before it.
- *   H2 size == delta_size.
- *   H3 first_page 4 KiB aligned, after the header, inside the region;
- *      page_count == (delta_size - first_page) / 4096.
- *   H4 bitmap_off 8-byte aligned, after the header; the bitmap
- *      (page_count bits rounded up to 64-bit words) ends at or before
- *      first_page.
+ *   H2 size == delta_size, group_pages == DAXFS_GROUP_PAGES,
+ *      mount_slots == DAXFS_MOUNT_SLOTS, reserved bytes zero.
+ *   H3 bitmap_off == 4096 (after the header page), the bitmap
+ *      (page_count bits in 64-bit words) ends before groups_off, the
+ *      group counts (8 bytes each, group_count of them) end before
+ *      first_page, first_page is 4 KiB aligned and page_count pages
+ *      from it end inside the region.
+ *   H4 first_ino == inode_count + 1.
  */
 #include "daxfs_internal.h"
 
@@ -987,6 +991,9 @@ static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 	if (le32_to_cpu(b->crc) != daxfs_branch_crc(b) &&
 	    BAD(v, "branch %u: bad checksum", i))
 		return -EUCLEAN;
+	if (state == DAXFS_BRANCH_LIVE && !b->log_id &&
+	    BAD(v, "branch %u: live branch without a log id", i))
+		return -EUCLEAN;
 	if (i == 0)
 		return 0;
 	if (parent >= t->count || parent == i)
@@ -1148,40 +1155,19 @@ static int check_branches(struct vstate *v)
 	return ret;
 }
 
+/* H1-H5: the delta header, by the same checks a mount makes. */
 static int check_delta(struct vstate *v)
 {
-	const struct daxfs_image *img = v->img;
-	struct daxfs_delta_super h;
-	u64 size, pages, bitmap_off, first, bytes;
-	int ret;
+	struct daxfs_image copy = *v->img;
+	int ret = daxfs_delta_open(&copy, v->report, v->ctx);
 
-	ret = daxfs_image_read(img, img->delta_off, &h, sizeof(h));
-	if (ret)
-		return fatal(v, ret == -EUCLEAN ? -EIO : ret);
-	if (le64_to_cpu(h.magic) != DAXFS_DELTA_MAGIC)
-		return BAD(v, "delta region: bad magic") ? -EUCLEAN : 0;
-	if (le32_to_cpu(h.crc) !=
-	    daxfs_crc32c(&h, offsetof(struct daxfs_delta_super, crc)))
-		return BAD(v, "delta region: bad header checksum") ?
-		       -EUCLEAN : 0;
-	size = le64_to_cpu(h.size);
-	pages = le64_to_cpu(h.page_count);
-	bitmap_off = le64_to_cpu(h.bitmap_off);
-	first = le64_to_cpu(h.first_page);
-	if (size != img->delta_size)
-		return BAD(v, "delta region: size %u != delta_size %u", size,
-			   img->delta_size) ? -EUCLEAN : 0;
-	if ((first & (DAXFS_BLOCK_SIZE - 1)) || first < sizeof(h) ||
-	    first > size ||
-	    pages != (size - first) >> DAXFS_BLOCK_SHIFT)
-		return BAD(v, "delta region: first_page %u or page_count %u wrong",
-			   first, pages) ? -EUCLEAN : 0;
-	bytes = (pages + 63) / 64 * 8;
-	if ((bitmap_off & 7) || bitmap_off < sizeof(h) ||
-	    !daxfs_range_ok(bitmap_off, bytes, first))
-		return BAD(v, "delta region: bitmap at %u outside the header area",
-			   bitmap_off) ? -EUCLEAN : 0;
-	return 0;
+	if (ret == -EUCLEAN) {
+		v->problems++;
+		if (!(v->flags & DAXFS_VALIDATE_ALL))
+			v->stop = true;
+		return v->stop ? -EUCLEAN : 0;
+	}
+	return ret ? fatal(v, ret) : 0;
 }
 
 /* ---- entry point ---- */

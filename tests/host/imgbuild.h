@@ -466,33 +466,36 @@ static void ib_put_inode(struct ib *b, u32 ino, const u32 *nlink,
 	}
 }
 
-static void ib_put_branches(struct ib *b)
+/*
+ * Slot 0 is main with an empty log (delta page 0); other slots get their
+ * name, parent, state and a log id of their own, but no log: tests of
+ * the branch table only.
+ */
+static void ib_put_branches(struct ib *b, u64 log_id)
 {
 	for (u32 i = 0; i < b->nbr; i++) {
 		struct daxfs_branch *br = ib_branch_at(b->img, i);
 
+		if (!i) {
+			daxfs_main_slot(br, log_id, 1700000000);
+			continue;
+		}
 		br->state = htole32(b->br[i].state);
 		br->parent = htole32(b->br[i].parent);
 		memcpy(br->name, b->br[i].name, sizeof(br->name));
-		br->next_ino = htole64(b->nin + 1);
+		br->log_id = htole64(log_id + i);
 		ib_fix_branch(b->img, i);
 	}
 }
 
-static void ib_put_delta(struct ib *b)
+static void ib_put_delta(struct ib *b, u64 log_id)
 {
-	struct daxfs_delta_super *d = ib_delta(b->img);
-	u64 pages0 = b->delta_size / 4096;
-	u64 first = ib_align(sizeof(*d) + (pages0 + 63) / 64 * 8, 4096);
-	u64 pages = (b->delta_size - first) / 4096;
-
-	d->magic = htole64(DAXFS_DELTA_MAGIC);
-	d->size = htole64(b->delta_size);
-	d->page_count = htole64(pages);
-	d->bitmap_off = htole64(sizeof(*d));
-	d->first_page = htole64(first);
-	d->free_pages = htole64(pages);
-	ib_fix_delta(b->img);
+	if (daxfs_delta_format(ib_delta(b->img), b->delta_size, b->nin + 1,
+			       log_id)) {
+		fprintf(stderr, "imgbuild: delta region of %llu bytes\n",
+			(unsigned long long)b->delta_size);
+		exit(2);
+	}
 }
 
 /* Lay the tree out into b->img (b->size bytes). */
@@ -581,8 +584,8 @@ IB_FN void ib_build(struct ib *b)
 	for (u32 ino = 1; ino <= b->nin; ino++)
 		ib_put_inode(b, ino, nlink, &p);
 	if (b->branches) {
-		ib_put_branches(b);
-		ib_put_delta(b);
+		ib_put_branches(b, 0x10c1d);
+		ib_put_delta(b, 0x10c1d);
 	}
 	ib_fix_all(b->img);
 	free(nlink);

@@ -170,19 +170,6 @@ static void build_strtab(struct mk_layout *l, struct mk_tree *t)
 
 /* ---- offsets ---- */
 
-/* Delta region geometry for @size bytes (see struct daxfs_delta_super). */
-void delta_geometry(u64 size, u64 *bitmap_off, u64 *first_page,
-		    u64 *page_count)
-{
-	u64 pages = size / DAXFS_BLOCK_SIZE;
-	u64 bitmap = ROUND_UP(pages, 64) / 8;
-
-	*bitmap_off = sizeof(struct daxfs_delta_super);
-	*first_page = ROUND_UP(*bitmap_off + bitmap, DAXFS_BLOCK_SIZE);
-	*page_count = size > *first_page ?
-		      (size - *first_page) / DAXFS_BLOCK_SIZE : 0;
-}
-
 static void too_small(u64 needed, u64 given)
 {
 	char h[32];

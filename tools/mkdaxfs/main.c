@@ -241,8 +241,12 @@ int main(int argc, char **argv)
 	progress_done();
 	layout_image(&lay, &tree, &opt);
 	written = lay.data_off + lay.data_size;
-	if (opt.branching)
-		written = lay.delta_off + DAXFS_BLOCK_SIZE;
+	if (opt.branching) {
+		struct daxfs_delta_layout d;
+
+		daxfs_delta_layout(lay.delta_size, &d);
+		written = lay.delta_off + d.first_page + DAXFS_BLOCK_SIZE;
+	}
 	target_open(&tg, &opt, lay.total_size, written);
 	write_image(&tg, &lay, &tree, &opt);
 	self_check(&tg);

@@ -157,9 +157,9 @@ struct mk_target {
 	char *tmp_path;			/* file target: temp file beside it */
 };
 
-/* Delta region: default size, and the least that holds one log chunk. */
+/* Delta region: default size, and the least mkdaxfs makes (256 KiB). */
 #define MK_DELTA_DEFAULT	(64ULL << 20)
-#define MK_DELTA_MIN		(DAXFS_BLOCK_SIZE + DAXFS_CHUNK_SIZE)
+#define MK_DELTA_MIN		(64ULL * DAXFS_BLOCK_SIZE)
 
 /* scan.c */
 int open_noatime(int dfd, const char *name, int flags);
@@ -168,8 +168,6 @@ char *node_path(const struct mk_tree *t, const struct mk_node *n,
 		const char *child);
 
 /* layout.c */
-void delta_geometry(u64 size, u64 *bitmap_off, u64 *first_page,
-		    u64 *page_count);
 void layout_image(struct mk_layout *l, struct mk_tree *t,
 		  const struct mk_options *opt);
 

@@ -254,38 +254,26 @@ static u32 write_meta(struct writer *w)
 
 /* ---- branch table and delta region ---- */
 
-static void write_branches(struct writer *w, u64 create_time)
+/* The log's id: nonzero, and a function of the content (same tree, same image). */
+static u64 make_log_id(u32 meta_crc, u32 data_crc)
+{
+	u64 id = ((u64)meta_crc << 32 | data_crc) ^ 0x6c6f672d6d61696eULL;
+
+	return id ? id : 1;
+}
+
+/* Slot 0, "main", and the delta region with main's empty log. */
+static void write_delta(struct writer *w, u64 create_time, u64 log_id)
 {
 	const struct mk_layout *l = w->l;
 	struct daxfs_branch b;
 
-	memset(&b, 0, sizeof(b));
-	b.state = cpu_to_le32(DAXFS_BRANCH_LIVE);
-	b.parent = cpu_to_le32(DAXFS_BRANCH_NONE);
-	memcpy(b.name, "main", 4);
-	b.crc = cpu_to_le32(daxfs_branch_crc(&b));
-	b.next_ino = cpu_to_le64(w->t->nodes + 1);
-	b.create_time = cpu_to_le64(create_time);
+	daxfs_main_slot(&b, log_id, create_time);
 	memcpy(w->map + l->branch_off, &b, sizeof(b));
-}
-
-static void write_delta(struct writer *w)
-{
-	const struct mk_layout *l = w->l;
-	struct daxfs_delta_super ds;
-	u64 bitmap_off, first_page, page_count;
-
-	delta_geometry(l->delta_size, &bitmap_off, &first_page, &page_count);
-	memset(&ds, 0, sizeof(ds));
-	ds.magic = cpu_to_le64(DAXFS_DELTA_MAGIC);
-	ds.size = cpu_to_le64(l->delta_size);
-	ds.page_count = cpu_to_le64(page_count);
-	ds.bitmap_off = cpu_to_le64(bitmap_off);
-	ds.first_page = cpu_to_le64(first_page);
-	ds.free_pages = cpu_to_le64(page_count);
-	ds.crc = cpu_to_le32(daxfs_crc32c(&ds,
-				offsetof(struct daxfs_delta_super, crc)));
-	memcpy(w->map + l->delta_off, &ds, sizeof(ds));
+	if (daxfs_delta_format(w->map + l->delta_off, l->delta_size,
+			       w->t->nodes + 1, log_id))
+		die("internal error: delta region of %llu bytes",
+		    (unsigned long long)l->delta_size);
 }
 
 /* ---- superblock ---- */
@@ -372,8 +360,9 @@ void write_image(struct mk_target *tg, const struct mk_layout *l,
 	progress_done();
 	meta_crc = write_meta(&w);
 	if (opt->branching) {
-		write_branches(&w, build_time);
-		write_delta(&w);
+		u64 log_id = make_log_id(meta_crc, ~w.data_crc);
+
+		write_delta(&w, build_time, log_id);
 	}
 	write_super(&w, meta_crc, ~w.data_crc, build_time, opt->branching);
 }

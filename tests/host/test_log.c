@@ -1,0 +1,795 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Unit and model tests of the write side of the portable core: the AVL
+ * tree, the page allocator, records and transactions, layers and views,
+ * the log (stage, publish, replay, compaction) and the crash behaviour
+ * of every store the writer makes.  Operations go through tests/host/
+ * fsdrv.h, the same sequence of core calls the module makes.
+ *
+ * Prints one "PASS: log: ..." or "FAIL: log: ...: why" line per check.
+ * Environment: LOG_SEED (random tests), LOG_OPS (ops per random run).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "imgbuild.h"
+#include "fsdrv.h"
+
+static u64 rng_state;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static u64 rndn(u64 n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/* ---- the tree ---- */
+
+struct tnum {
+	struct daxfs_tnode node;
+	u64 key;
+};
+
+static int tnum_cmp(const void *key, const struct daxfs_tnode *n)
+{
+	u64 a = *(const u64 *)key,
+	    b = daxfs_tree_entry(n, struct tnum, node)->key;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Heights and parent links right, balanced, in order; its node count. */
+static int tree_ok(const struct daxfs_tnode *n, const struct daxfs_tnode *p,
+		   u64 *count)
+{
+	int l, r;
+
+	if (!n)
+		return 0;
+	if (n->parent != p)
+		return -1000;
+	l = tree_ok(n->left, n, count);
+	r = tree_ok(n->right, n, count);
+	if (l < 0 || r < 0 || l - r > 1 || r - l > 1 ||
+	    n->height != (l > r ? l : r) + 1)
+		return -1000;
+	(*count)++;
+	return n->height;
+}
+
+static void test_tree(void)
+{
+	enum { N = 20000 };
+	static struct tnum nodes[N];
+	static u8 in[N];
+	struct daxfs_tree t = { 0 };
+	struct daxfs_tnode *n;
+	u64 count, prev, key;
+	int bad = 0, i;
+
+	for (i = 0; i < 200000 && !bad; i++) {
+		u64 k = rndn(N);
+
+		if (in[k]) {
+			daxfs_tree_erase(&t, &nodes[k].node);
+			in[k] = 0;
+		} else {
+			nodes[k].key = k;
+			if (daxfs_tree_insert(&t, &nodes[k].node, &k, tnum_cmp))
+				bad = 1;
+			in[k] = 1;
+		}
+		if (!(i % 20000)) {
+			count = 0;
+			if (tree_ok(t.root, NULL, &count) < 0 ||
+			    count != t.count)
+				bad = 2;
+		}
+	}
+	count = 0;
+	if (tree_ok(t.root, NULL, &count) < 0 || count != t.count)
+		bad = 3;
+	prev = 0;
+	count = 0;
+	for (n = daxfs_tree_first(&t); n && !bad; n = daxfs_tree_next(n)) {
+		key = daxfs_tree_entry(n, struct tnum, node)->key;
+		if ((count && key <= prev) || !in[key])
+			bad = 4;
+		prev = key;
+		count++;
+	}
+	if (count != t.count)
+		bad = 5;
+	for (key = 0; key < N && !bad; key += 7) {
+		struct daxfs_tnode *c = daxfs_tree_ceil(&t, &key, tnum_cmp);
+		struct daxfs_tnode *f = daxfs_tree_floor(&t, &key, tnum_cmp);
+		u64 j;
+
+		for (j = key; j < N && !in[j]; j++)
+			;
+		if ((j < N) != !!c ||
+		    (c && daxfs_tree_entry(c, struct tnum, node)->key != j))
+			bad = 6;
+		for (j = key + 1; j-- > 0 && !in[j];)
+			;
+		if (f && daxfs_tree_entry(f, struct tnum, node)->key != j)
+			bad = 7;
+	}
+	tu_result(!bad, "log: AVL tree: 200000 random inserts/erases stay balanced, ordered, findable",
+		  "check %d failed", bad);
+	while ((n = daxfs_tree_pop(&t)))
+		;
+	tu_result(!t.root && !t.count, "log: AVL tree: pop empties it", "left");
+}
+
+/* ---- images ---- */
+
+struct img {
+	u8 *map;
+	u64 size;
+	u32 dir, file, big, sub, link, victim;
+};
+
+/* A base tree with files, a directory and xattrs, and a delta region. */
+static void make_img(struct img *m, u64 delta)
+{
+	static u8 bigdata[3 * 4096 + 100];
+	struct ib b;
+
+	for (u32 i = 0; i < sizeof(bigdata); i++)
+		bigdata[i] = (u8)(i * 13 + 1);
+	ib_init(&b);
+	m->dir = ib_dir(&b, 1, "dir");
+	m->sub = ib_dir(&b, m->dir, "sub");
+	m->file = ib_file(&b, 1, "file", "base file contents\n", 19);
+	m->big = ib_file(&b, m->dir, "big", bigdata, sizeof(bigdata));
+	m->victim = ib_file(&b, m->sub, "victim", "v", 1);
+	m->link = ib_symlink(&b, 1, "link", "dir/big");
+	ib_xattr(&b, m->file, "user.base", "bv", 2);
+	for (int i = 0; i < 40; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "e%02d", i);
+		ib_file(&b, m->dir, name, name, 3);
+	}
+	ib_branching(&b, 256, delta);
+	ib_build(&b);
+	m->size = b.size;
+	m->map = b.img;
+	b.img = NULL;
+	ib_free(&b);
+}
+
+static void test_alloc(void)
+{
+	struct img m;
+	struct fsd f;
+	u64 pages, got, pgno, cursor = 0, taken = 0, freed_ok = 1;
+	u64 *list;
+	int ret;
+
+	make_img(&m, 2 << 20);
+	ret = fsd_open(&f, m.map, m.size, true, 0);
+	tu_result(!ret, "log: open an empty branching image", "%d: %s", ret,
+		  tu_first(&f.rep));
+	if (ret)
+		return;
+	pages = f.img.delta.page_count;
+	tu_result(daxfs_alloc_free(&f.alloc) == pages - 1,
+		  "log: alloc: every page but main's chunk is free",
+		  "%llu of %llu", (unsigned long long)daxfs_alloc_free(&f.alloc),
+		  (unsigned long long)pages);
+	list = calloc(pages, sizeof(*list));
+	while (!(ret = daxfs_alloc_get(&f.alloc, &cursor, 1 + rndn(80),
+				       DAXFS_ALLOC_RESERVE, &pgno, &got))) {
+		for (u64 i = 0; i < got; i++)
+			list[taken++] = pgno + i;
+		if (taken > pages)
+			break;
+	}
+	tu_result(ret == -ENOSPC && taken == pages - 1 &&
+		  daxfs_alloc_free(&f.alloc) == 0,
+		  "log: alloc: takes every free page once, then ENOSPC",
+		  "ret %d, took %llu of %llu", ret, (unsigned long long)taken,
+		  (unsigned long long)pages - 1);
+	for (u64 i = 0; i < taken; i++)
+		for (u64 j = i + 1; j < taken && j < i + 200; j++)
+			if (list[i] == list[j])
+				freed_ok = 0;
+	for (u64 i = 0; i < taken; i += 2)
+		if (daxfs_alloc_put(&f.alloc, list[i], 1))
+			freed_ok = 0;
+	tu_result(freed_ok && daxfs_alloc_free(&f.alloc) == (taken + 1) / 2,
+		  "log: alloc: pages given back are free again",
+		  "free %llu", (unsigned long long)daxfs_alloc_free(&f.alloc));
+	tu_result(daxfs_alloc_put(&f.alloc, list[0], 1) == -EUCLEAN,
+		  "log: alloc: a double free is refused", "accepted");
+	{
+		u64 words = (pages + 63) / 64, leaked, lost;
+		u64 *used = calloc(words, 8);
+
+		used[0] = 1;	/* main's chunk only */
+		ret = daxfs_alloc_rebuild(&f.alloc, used, &leaked, &lost);
+		tu_result(!ret && leaked == taken - (taken + 1) / 2 && !lost &&
+			  daxfs_alloc_free(&f.alloc) == pages - 1,
+			  "log: alloc: rebuild from the pages in use",
+			  "ret %d leaked %llu lost %llu", ret,
+			  (unsigned long long)leaked, (unsigned long long)lost);
+		free(used);
+	}
+	free(list);
+	fsd_close(&f);
+	free(m.map);
+}
+
+/* ---- a dump of everything a view shows, for comparisons ---- */
+
+struct dump {
+	char *buf;
+	size_t len, cap;
+};
+
+static void dprintf_(struct dump *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void dprintf_(struct dump *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(d->buf + d->len, d->cap - d->len, fmt, ap);
+		va_end(ap);
+		if ((size_t)n < d->cap - d->len)
+			break;
+		d->cap = d->cap * 2 + 4096;
+		d->buf = realloc(d->buf, d->cap);
+	}
+	d->len += (size_t)n;
+}
+
+static int xattr_name(void *ctx, const char *name, u32 len)
+{
+	struct dump *d = ctx;
+
+	dprintf_(d, " x:%.*s", (int)len, name);
+	return 0;
+}
+
+struct name_ent {
+	char name[DAXFS_NAME_MAX + 1];
+	u64 ino;
+	u64 pos;
+};
+
+static int ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct name_ent *)a)->name,
+		      ((const struct name_ent *)b)->name);
+}
+
+/*
+ * Dump the tree under @ino: per entry its name, type, mode, nlink, size,
+ * a CRC of its content (files), target (symlinks), xattrs (names sorted
+ * and values), inode numbers hidden but hard links shown.  Returns 0, or
+ * -1 on an inconsistency (a readdir position going backwards, a lookup
+ * that disagrees with readdir).
+ */
+static int dump_fail(const char *path, const char *why, u64 a, u64 b)
+{
+	if (getenv("LOG_DEBUG"))
+		fprintf(stderr, "dump: %s: %s (%llu, %llu)\n", path, why,
+			(unsigned long long)a, (unsigned long long)b);
+	return -1;
+}
+
+static int dump_dir(struct fsd *f, struct dump *d, u64 ino, const char *path,
+		    int depth)
+{
+	struct daxfs_vinode dir;
+	struct daxfs_dirent_info de;
+	struct name_ent *ents = NULL;
+	size_t n = 0, cap = 0;
+	u64 pos = 2, at, last = 1;
+	int ret = 0;
+
+	if (fsd_inode(f, ino, &dir) || depth > 64)
+		return dump_fail(path, "no such directory", ino, depth);
+	while (!(ret = daxfs_view_readdir(&f->view, &dir, pos, &de, &at))) {
+		if (at < pos || at <= last)
+			return dump_fail(path, "readdir went back", at, pos);
+		last = at;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ents = realloc(ents, cap * sizeof(*ents));
+		}
+		strcpy(ents[n].name, de.name);
+		ents[n].ino = de.ino;
+		ents[n].pos = at;
+		n++;
+		pos = at + 1;
+	}
+	if (ret != -ENOENT)
+		return dump_fail(path, "readdir failed", (u64)-ret, pos);
+	ret = 0;
+	if (n)
+		qsort(ents, n, sizeof(*ents), ent_cmp);
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct daxfs_vinode vi;
+		char sub[4096];
+		u64 lk;
+
+		if (fsd_lookup(f, ino, ents[i].name, &lk) || lk != ents[i].ino ||
+		    fsd_inode(f, ents[i].ino, &vi))
+			return dump_fail(ents[i].name, "lookup disagrees", lk,
+					 ents[i].ino);
+		snprintf(sub, sizeof(sub), "%s/%s", path, ents[i].name);
+		dprintf_(d, "%s mode %o nlink %u size %llu uid %u", sub,
+			 vi.attr.mode, vi.attr.nlink,
+			 (unsigned long long)vi.attr.size, vi.attr.uid);
+		if ((vi.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFREG) {
+			u8 *buf = malloc(vi.attr.size + 1);
+			int r = fsd_read(f, vi.ino, 0, buf, vi.attr.size);
+
+			if (r < 0 || (u64)r != vi.attr.size)
+				ret = dump_fail(ents[i].name, "read", (u64)r,
+						vi.attr.size);
+			dprintf_(d, " crc %08x", daxfs_crc32c(buf, vi.attr.size));
+			free(buf);
+			if (vi.attr.nlink > 1)
+				dprintf_(d, " ino %llu",
+					 (unsigned long long)vi.ino);
+		} else if ((vi.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK) {
+			char t[DAXFS_SYMLINK_MAX + 1];
+
+			if (daxfs_view_symlink(&f->view, &vi, t, sizeof(t)) < 0)
+				ret = dump_fail(ents[i].name, "symlink", 0, 0);
+			dprintf_(d, " -> %s", t);
+		}
+		{
+			struct dump names = { 0 };
+
+			daxfs_view_xattr_names(&f->view, &vi, xattr_name, &names);
+			if (names.len)
+				dprintf_(d, "%s", names.buf);
+			free(names.buf);
+		}
+		dprintf_(d, "\n");
+		if ((vi.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFDIR) {
+			if (vi.attr.parent != ino)
+				ret = dump_fail(ents[i].name, "parent", vi.attr.parent,
+						ino);
+			if (!ret)
+				ret = dump_dir(f, d, vi.ino, sub, depth + 1);
+		}
+	}
+	free(ents);
+	return ret;
+}
+
+static char *dump_all(struct fsd *f)
+{
+	struct dump d = { 0 };
+
+	dprintf_(&d, "/\n");
+	if (dump_dir(f, &d, DAXFS_ROOT_INO, "", 0)) {
+		free(d.buf);
+		return NULL;
+	}
+	return d.buf;
+}
+
+/* Remount: replay the log into a fresh layer; the dumps must agree. */
+static int remount(struct fsd *f, const char *what)
+{
+	char *before = dump_all(f), *after;
+	u8 *map = f->map;
+	u64 size = f->size;
+	s64 now = f->now;
+	int ret, same;
+
+	fsd_close(f);
+	ret = fsd_open(f, map, size, true, 0);
+	f->now = now;
+	if (ret) {
+		tu_result(0, what, "remount failed %d: %s", ret,
+			  tu_first(&f->rep));
+		free(before);
+		return ret;
+	}
+	after = dump_all(f);
+	same = before && after && !strcmp(before, after);
+	if (!same) {
+		FILE *o = fopen("/tmp/daxfs-test-before.txt", "w");
+		FILE *n = fopen("/tmp/daxfs-test-after.txt", "w");
+
+		if (o) {
+			fputs(before ? before : "(bad)\n", o);
+			fclose(o);
+		}
+		if (n) {
+			fputs(after ? after : "(bad)\n", n);
+			fclose(n);
+		}
+	}
+	tu_result(same, what, "the tree differs after the replay "
+		  "(/tmp/daxfs-test-before.txt vs -after.txt)");
+	free(before);
+	free(after);
+	return same ? 0 : -1;
+}
+
+/* ---- operations, one by one ---- */
+
+static void test_ops(void)
+{
+	u8 buf[20000], want[20000];
+	struct daxfs_vinode vi;
+	u64 a, d2, l, free0;
+	struct img m;
+	struct fsd f;
+	int ret, ok;
+
+	make_img(&m, 8 << 20);
+	if (fsd_open(&f, m.map, m.size, true, 0))
+		return;
+	free0 = daxfs_alloc_free(&f.alloc);
+	ret = fsd_create(&f, 1, "new", DAXFS_S_IFREG | 0644, NULL, &a);
+	ok = !ret && !fsd_write(&f, a, 0, "hello", 5) &&
+	     fsd_read(&f, a, 0, buf, sizeof(buf)) == 5 &&
+	     !memcmp(buf, "hello", 5);
+	tu_result(ok, "log: create and write a new file", "ret %d", ret);
+	ok = !fsd_write(&f, a, 5, " world", 6) &&
+	     fsd_read(&f, a, 0, buf, sizeof(buf)) == 11 &&
+	     !memcmp(buf, "hello world", 11);
+	tu_result(ok, "log: append in place", "got %.11s", buf);
+	ok = !fsd_write(&f, a, 6, "W", 1) &&
+	     fsd_read(&f, a, 0, buf, sizeof(buf)) == 11 &&
+	     !memcmp(buf, "hello World", 11);
+	tu_result(ok, "log: overwrite (copy-on-write)", "got %.11s", buf);
+	ok = !fsd_write(&f, a, 10000, "far", 3) &&
+	     fsd_read(&f, a, 0, buf, sizeof(buf)) == 10003;
+	memset(want, 0, sizeof(want));
+	memcpy(want, "hello World", 11);
+	memcpy(want + 10000, "far", 3);
+	tu_result(ok && !memcmp(buf, want, 10003),
+		  "log: a write past EOF leaves a hole of zeros", "mismatch");
+	ok = !fsd_truncate(&f, a, 3) && !fsd_truncate(&f, a, 9000) &&
+	     fsd_read(&f, a, 0, buf, sizeof(buf)) == 9000;
+	memset(want, 0, sizeof(want));
+	memcpy(want, "hel", 3);
+	tu_result(ok && !memcmp(buf, want, 9000),
+		  "log: shrink then extend: old bytes do not come back",
+		  "mismatch");
+	/* the base file: overwrite part, truncate into it, extend */
+	ok = !fsd_write(&f, m.file, 5, "FILE", 4) &&
+	     fsd_read(&f, m.file, 0, buf, sizeof(buf)) == 19 &&
+	     !memcmp(buf, "base FILE contents\n", 19);
+	tu_result(ok, "log: overwrite a base file", "got %.19s", buf);
+	ok = !fsd_truncate(&f, m.big, 4096 + 10) &&
+	     !fsd_truncate(&f, m.big, 3 * 4096) &&
+	     fsd_read(&f, m.big, 0, buf, sizeof(buf)) == 3 * 4096;
+	for (u32 i = 0; i < 3 * 4096; i++)
+		want[i] = i < 4106 ? (u8)(i * 13 + 1) : 0;
+	tu_result(ok && !memcmp(buf, want, 3 * 4096),
+		  "log: truncate a base file into a page, extend: zeros after",
+		  "mismatch");
+	ok = !fsd_punch(&f, m.big, 100, 9000) &&
+	     fsd_read(&f, m.big, 0, buf, sizeof(buf)) == 3 * 4096;
+	memset(want + 100, 0, 9000);
+	tu_result(ok && !memcmp(buf, want, 3 * 4096),
+		  "log: punch a hole across pages", "mismatch");
+	fsd_inode(&f, m.big, &vi);
+	{
+		u64 out = 0;
+
+		ret = daxfs_view_seek(&f.view, &vi, 0, false, &out);
+		tu_result(!ret && out == 1, "log: SEEK_HOLE finds the punched page",
+			  "ret %d out %llu", ret, (unsigned long long)out);
+		ret = daxfs_view_seek(&f.view, &vi, 1, true, &out);
+		tu_result(ret == -ENXIO, "log: SEEK_DATA: no data after the hole",
+			  "ret %d out %llu", ret, (unsigned long long)out);
+	}
+	/* names */
+	ok = !fsd_create(&f, 1, "d2", DAXFS_S_IFDIR | 0755, NULL, &d2) &&
+	     !fsd_rename(&f, 1, "new", d2, "moved", 0) &&
+	     fsd_lookup(&f, 1, "new", &l) == -ENOENT &&
+	     !fsd_lookup(&f, d2, "moved", &l) && l == a;
+	tu_result(ok, "log: rename a new file into a new directory", "failed");
+	ok = !fsd_rename(&f, 1, "file", d2, "was-base", 0) &&
+	     fsd_lookup(&f, 1, "file", &l) == -ENOENT &&
+	     !fsd_lookup(&f, d2, "was-base", &l) && l == m.file &&
+	     fsd_getxattr(&f, l, "user.base", buf, sizeof(buf)) == 2;
+	tu_result(ok, "log: rename a base file (whiteout + entry)", "failed");
+	ok = !fsd_link(&f, m.file, m.dir, "hard") &&
+	     !fsd_inode(&f, m.file, &vi) && vi.attr.nlink == 2;
+	tu_result(ok, "log: hard link a base file across directories",
+		  "nlink %u", vi.attr.nlink);
+	ok = fsd_remove(&f, 1, "dir", true) == -ENOTEMPTY &&
+	     !fsd_remove(&f, m.sub, "victim", false) &&
+	     !fsd_remove(&f, m.dir, "sub", true);
+	tu_result(ok, "log: rmdir refuses a full directory, takes an emptied one",
+		  "failed");
+	ok = !fsd_create(&f, m.dir, "e05", DAXFS_S_IFREG, NULL, &l) == 0 &&
+	     !fsd_remove(&f, m.dir, "e05", false) &&
+	     !fsd_create(&f, m.dir, "e05", DAXFS_S_IFLNK | 0777, "target", &l);
+	tu_result(ok, "log: delete a base name and make it again", "failed");
+	ok = !fsd_setxattr(&f, m.file, "user.new", "nv", 2) &&
+	     !fsd_rmxattr(&f, m.file, "user.base") &&
+	     fsd_getxattr(&f, m.file, "user.base", buf, 10) == -ENODATA &&
+	     fsd_getxattr(&f, m.file, "user.new", buf, 10) == 2;
+	tu_result(ok, "log: set and delete xattrs on a base file", "failed");
+	{
+		static u8 big[DAXFS_XATTR_VALUE_MAX];
+		char name[DAXFS_XATTR_NAME_MAX + 1];
+
+		memset(name, 'n', sizeof(name) - 1);
+		memcpy(name, "user.", 5);
+		name[DAXFS_XATTR_NAME_MAX] = 0;
+		for (u32 i = 0; i < sizeof(big); i++)
+			big[i] = (u8)i;
+		ret = fsd_setxattr(&f, a, name, big, sizeof(big));
+		memset(buf, 0, sizeof(buf));
+		tu_result(!ret && fsd_getxattr(&f, a, name, NULL, 0) ==
+			  (int)sizeof(big),
+			  "log: the largest xattr (255-byte name, 64 KiB value) fits",
+			  "ret %d", ret);
+	}
+	remount(&f, "log: every operation reads back the same after a replay");
+	ok = !fsd_remove(&f, d2, "moved", false);
+	tu_result(ok, "log: unlink the last link of a file", "failed");
+	fsd_truncate(&f, m.file, 0);
+	remount(&f, "log: ... and after more changes");
+	{
+		/* what the delta holds now: the log, and big's 2 data pages */
+		u64 used = free0 - daxfs_alloc_free(&f.alloc);
+		u64 log = daxfs_log_bytes(&f.w) / DAXFS_CHUNK_PAYLOAD + 2;
+
+		tu_result(used <= log + 2,
+			  "log: deleting and truncating gives pages back",
+			  "%llu pages in use, the log takes %llu",
+			  (unsigned long long)used, (unsigned long long)log);
+	}
+	fsd_close(&f);
+	free(m.map);
+}
+
+/* ---- compaction ---- */
+
+static void test_compaction(void)
+{
+	u8 page[4096];
+	struct img m;
+	struct fsd f;
+	u64 a, free0, rewrites = 60000, i;
+	int ret = 0;
+
+	make_img(&m, 16 << 20);
+	if (fsd_open(&f, m.map, m.size, true, 0))
+		return;
+	fsd_create(&f, 1, "hot", DAXFS_S_IFREG | 0644, NULL, &a);
+	free0 = daxfs_alloc_free(&f.alloc);
+	for (i = 0; i < rewrites && !ret; i++) {
+		memset(page, (int)i, sizeof(page));
+		ret = fsd_write(&f, a, 0, page, sizeof(page));
+	}
+	tu_result(!ret, "log: rewrite one page 60000 times", "ret %d at %llu",
+		  ret, (unsigned long long)i);
+	tu_result(daxfs_log_bytes(&f.w) < (10 << 20),
+		  "log: compaction keeps the log small",
+		  "log holds %llu bytes",
+		  (unsigned long long)daxfs_log_bytes(&f.w));
+	tu_result(free0 - daxfs_alloc_free(&f.alloc) < 3000,
+		  "log: compaction gives the old log's pages back",
+		  "%llu pages in use",
+		  (unsigned long long)(free0 - daxfs_alloc_free(&f.alloc)));
+	remount(&f, "log: the compacted log replays to the same tree");
+	/* at most DAXFS_COMPACT_MIN of records (4 MiB, ~176 bytes each) */
+	tu_result(f.info.records < 30000, "log: replay after compaction is short",
+		  "%llu records", (unsigned long long)f.info.records);
+	fsd_close(&f);
+	free(m.map);
+}
+
+/* ---- full region ---- */
+
+static void test_enospc(void)
+{
+	static u8 chunk[64 * 1024];
+	struct img m;
+	struct fsd f;
+	u64 a, b, free1;
+	int ret = 0, i;
+	char name[32];
+
+	make_img(&m, 1 << 20);
+	if (fsd_open(&f, m.map, m.size, true, 0))
+		return;
+	memset(chunk, 'k', sizeof(chunk));
+	fsd_create(&f, 1, "keep", DAXFS_S_IFREG | 0644, NULL, &a);
+	fsd_write(&f, a, 0, chunk, 8192);
+	fsd_create(&f, 1, "fill", DAXFS_S_IFREG | 0644, NULL, &b);
+	for (i = 0; i < 1000 && !ret; i++)
+		ret = fsd_write(&f, b, (u64)i * sizeof(chunk), chunk,
+				sizeof(chunk));
+	tu_result(ret == -ENOSPC, "log: a full region says ENOSPC", "ret %d",
+		  ret);
+	for (i = 0, ret = 0; i < 100000 && !ret; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		ret = fsd_create(&f, 1, name, DAXFS_S_IFREG, NULL, NULL);
+	}
+	tu_result(ret == -ENOSPC, "log: even metadata runs out, cleanly",
+		  "ret %d", ret);
+	remount(&f, "log: nothing written before ENOSPC is lost");
+	free1 = daxfs_alloc_free(&f.alloc);
+	ret = fsd_remove(&f, 1, "fill", false);
+	tu_result(!ret && daxfs_alloc_free(&f.alloc) > free1 + 100,
+		  "log: deleting on a full region works and frees space at once",
+		  "ret %d free %llu -> %llu", ret, (unsigned long long)free1,
+		  (unsigned long long)daxfs_alloc_free(&f.alloc));
+	ret = fsd_write(&f, a, 8192, chunk, 4096);
+	tu_result(!ret, "log: writing works again", "ret %d", ret);
+	remount(&f, "log: the tree after ENOSPC and delete replays");
+	fsd_close(&f);
+	free(m.map);
+}
+
+/* ---- random operations against replays ---- */
+
+#define NNAMES 24
+
+static const char *pick_name(char *buf)
+{
+	sprintf(buf, "n%llu", (unsigned long long)rndn(NNAMES));
+	return buf;
+}
+
+/* A random directory: the root, base ones, or ones made in the run. */
+static u64 pick_dir(struct fsd *f, const u64 *dirs, u32 ndirs)
+{
+	struct daxfs_vinode vi;
+
+	for (int tries = 0; tries < 8; tries++) {
+		u64 d = dirs[rndn(ndirs)];
+
+		if (!fsd_inode(f, d, &vi) &&
+		    (vi.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFDIR)
+			return d;
+	}
+	return DAXFS_ROOT_INO;
+}
+
+static int random_op(struct fsd *f, u64 *dirs, u32 *ndirs)
+{
+	static u8 data[3 * 4096 + 7];
+	char n1[16], n2[16];
+	u64 dir = pick_dir(f, dirs, *ndirs), ino, d2;
+	u32 op = (u32)rndn(100);
+	int ret;
+
+	for (u32 i = 0; i < sizeof(data); i++)
+		data[i] = (u8)rnd();
+	pick_name(n1);
+	if (op < 18)
+		return fsd_create(f, dir, n1, DAXFS_S_IFREG | 0644, NULL, NULL);
+	if (op < 24) {
+		ret = fsd_create(f, dir, n1, DAXFS_S_IFDIR | 0755, NULL, &ino);
+		if (!ret && *ndirs < 256)
+			dirs[(*ndirs)++] = ino;
+		return ret;
+	}
+	if (op < 27)
+		return fsd_create(f, dir, n1, DAXFS_S_IFLNK | 0777, "some/target",
+				  NULL);
+	if (op < 35)
+		return fsd_remove(f, dir, n1, false);
+	if (op < 38)
+		return fsd_remove(f, dir, n1, true);
+	if (op < 48) {
+		d2 = pick_dir(f, dirs, *ndirs);
+		return fsd_rename(f, dir, n1, d2, pick_name(n2),
+				  (int)rndn(3));
+	}
+	if (op < 52) {
+		if (fsd_lookup(f, dir, n1, &ino))
+			return -ENOENT;
+		return fsd_link(f, ino, pick_dir(f, dirs, *ndirs),
+				pick_name(n2));
+	}
+	if (fsd_lookup(f, dir, n1, &ino))
+		return -ENOENT;
+	if (op < 75)
+		return fsd_write(f, ino, rndn(5 * 4096), data,
+				 1 + rndn(sizeof(data) - 1));
+	if (op < 82)
+		return fsd_truncate(f, ino, rndn(6 * 4096));
+	if (op < 87)
+		return fsd_punch(f, ino, rndn(5 * 4096), rndn(3 * 4096));
+	if (op < 94)
+		return fsd_setxattr(f, ino, rndn(2) ? "user.a" : "user.b",
+				    data, (u32)rndn(300));
+	return fsd_rmxattr(f, ino, rndn(2) ? "user.a" : "user.b");
+}
+
+static void test_random(u64 seed, u32 ops, u64 compact_min)
+{
+	u64 dirs[256];
+	u32 ndirs = 0;
+	struct img m;
+	struct fsd f;
+	char what[128];
+	int bad = 0;
+
+	rng_state = seed;
+	make_img(&m, 32 << 20);
+	if (fsd_open(&f, m.map, m.size, true, 0))
+		return;
+	f.w.compact_min = compact_min;
+	f.w.compact_at = compact_min;
+	dirs[ndirs++] = DAXFS_ROOT_INO;
+	dirs[ndirs++] = m.dir;
+	dirs[ndirs++] = m.sub;
+	for (u32 i = 1; i <= ops && !bad; i++) {
+		int ret = random_op(&f, dirs, &ndirs);
+
+		if (ret && ret != -ENOENT && ret != -EEXIST &&
+		    ret != -ENOTEMPTY && ret != -EISDIR && ret != -ENOTDIR &&
+		    ret != -EINVAL && ret != -EPERM && ret != -ENODATA) {
+			tu_result(0, "log: random operations",
+				  "seed %llu op %u: error %d: %s",
+				  (unsigned long long)seed, i, ret,
+				  tu_first(&f.rep));
+			bad = 1;
+		}
+		if (!bad && !(i % (ops / 8))) {
+			snprintf(what, sizeof(what),
+				 "log: random ops (seed %llu, compaction every %llu KiB): replay after op %u",
+				 (unsigned long long)seed,
+				 (unsigned long long)compact_min >> 10, i);
+			bad = remount(&f, what) != 0;
+			f.w.compact_min = compact_min;
+			f.w.compact_at = f.w.tail + compact_min;
+		}
+	}
+	if (!bad && compact_min < (1 << 20))
+		tu_result(f.w.head_lsn > 0, "log: random ops: the log was compacted",
+			  "head never moved");
+	if (!bad) {
+		struct daxfs_image copy = f.img;
+
+		copy.wbase = NULL;
+		bad = daxfs_validate(&copy, 0, tu_collect, &f.rep) != 0;
+		tu_result(!bad, "log: the base still validates after the run",
+			  "%s", tu_first(&f.rep));
+	}
+	fsd_close(&f);
+	free(m.map);
+}
+
+int main(void)
+{
+	const char *s = getenv("LOG_SEED"), *o = getenv("LOG_OPS");
+	u64 seed = s ? strtoull(s, NULL, 0) : (u64)time(NULL);
+	u32 ops = o ? (u32)strtoul(o, NULL, 0) : 4000;
+
+	rng_state = seed | 1;
+	printf("log: seed %llu (LOG_SEED=%llu repeats it)\n",
+	       (unsigned long long)seed, (unsigned long long)seed);
+	test_tree();
+	test_alloc();
+	test_ops();
+	test_compaction();
+	test_enospc();
+	for (int i = 0; i < 4; i++)
+		test_random(seed + (u64)i * 7919, ops,
+			    i & 1 ? 4 << 20 : 8 << 10);
+	return tu_failed ? 1 : 0;
+}
