@@ -106,7 +106,7 @@ static int take_word(struct daxfs_alloc *a, u64 w, u64 want, u64 *pgno,
 			return 0;
 		if (free & beyond_end(a, w))
 			return -EUCLEAN;
-		b = (u32)__builtin_ctzll(free);
+		b = (u32)daxfs_ffs64(free);
 		n = run_from(free, b, want);
 		mask = (n == 64 ? ~0ULL : ((1ULL << n) - 1)) << b;
 		seen = daxfs_word_cas(a->img, off, v, v | mask);
@@ -223,11 +223,11 @@ int daxfs_alloc_rebuild(struct daxfs_alloc *a, const u64 *used,
 		ret = daxfs_step(w);
 		if (ret)
 			return ret;
-		*leaked += (u64)__builtin_popcountll(have & ~want);
-		*lost += (u64)__builtin_popcountll(want & ~have);
+		*leaked += daxfs_popcount64(have & ~want);
+		*lost += daxfs_popcount64(want & ~have);
 		if (have != want)
 			daxfs_word_store(a->img, bit_off(a, w), want);
-		nfree += 64 - (u64)__builtin_popcountll(want);
+		nfree += 64 - daxfs_popcount64(want);
 		if (w % wpg == wpg - 1 || w == a->words - 1) {
 			g = w / wpg;
 			daxfs_word_store(a->img, group_off(a, g), nfree);

@@ -24,6 +24,7 @@
 #include <linux/random.h>
 #include <linux/libnvdimm.h>
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 
 #define daxfs_zalloc(n)		kvzalloc((n), GFP_KERNEL)
 #define daxfs_free(p)		kvfree(p)
@@ -55,6 +56,10 @@ static inline u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len)
 {
 	return crc32c(crc, buf, len);
 }
+
+/* Bits set in @v; the lowest set bit of nonzero @v. */
+#define daxfs_popcount64(v)	hweight64(v)
+#define daxfs_ffs64(v)		__ffs64(v)
 
 /* Small allocations (index nodes); NULL on failure. */
 #define daxfs_malloc(n)		kmalloc((n), GFP_KERNEL | __GFP_NOWARN)
@@ -180,6 +185,9 @@ u32 daxfs_crc32c_raw(u32 crc, const void *buf, size_t len);
 
 #define daxfs_malloc(n)		malloc(n)
 #define daxfs_mfree(p)		free(p)
+
+#define daxfs_popcount64(v)	((u64)__builtin_popcountll(v))
+#define daxfs_ffs64(v)		((u32)__builtin_ctzll(v))
 
 /*
  * Stores into the region.  Tests hook every one (daxfs_store_hook sees

@@ -491,6 +491,14 @@ typedef int (*daxfs_pages_fn)(void *ctx, u64 ino, u64 pgoff, u64 pgno,
 			      u64 npages);
 int daxfs_layer_pages(const struct daxfs_layer *l, daxfs_pages_fn fn,
 		      void *ctx);
+/*
+ * Call @fn with the number of every inode the layer left with no link
+ * and not freed (open when the log ended: gone now); stops at, and
+ * returns, the first nonzero value @fn returns.
+ */
+typedef int (*daxfs_ino_fn)(void *ctx, u64 ino);
+int daxfs_layer_orphans(const struct daxfs_layer *l, daxfs_ino_fn fn,
+			void *ctx);
 /* Free every node (the delta pages are not touched). */
 void daxfs_layer_clear(struct daxfs_layer *l);
 

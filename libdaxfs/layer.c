@@ -99,6 +99,26 @@ int daxfs_layer_pages(const struct daxfs_layer *l, daxfs_pages_fn fn,
 	return 0;
 }
 
+int daxfs_layer_orphans(const struct daxfs_layer *l, daxfs_ino_fn fn,
+			void *ctx)
+{
+	struct daxfs_tnode *n;
+	int ret;
+
+	for (n = daxfs_tree_first(&l->inodes); n; n = daxfs_tree_next(n)) {
+		const struct daxfs_lnode *ln =
+			daxfs_tree_entry(n, struct daxfs_lnode, node);
+
+		if ((ln->flags & (DAXFS_LN_ATTR | DAXFS_LN_FREED)) !=
+		    DAXFS_LN_ATTR || ln->attr.nlink)
+			continue;
+		ret = fn(ctx, ln->ino);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* ---- building and tearing down ---- */
 
 void daxfs_layer_init(struct daxfs_layer *l)

@@ -157,6 +157,7 @@ int daxfs_region_map_bdev(struct daxfs_region *r, struct super_block *sb,
 		warnfc(fc, "%pg: only the first %ld of %llu pages are directly addressable",
 		       bdev, avail, pages);
 	r->source = DAXFS_SOURCE_BDEV;
+	r->persistent = true;	/* a DAX block device is persistent memory */
 	r->dax_dev = dax_dev;
 	r->base = kaddr;
 	r->size = (u64)avail << PAGE_SHIFT;

@@ -3,7 +3,7 @@
  * daxfs.ko private definitions.
  *
  * Locking: nothing here changes after the mount is set up, except where
- * a field says otherwise.  The fs_context fields are written only by the
+ * a field says otherwise (the delta region's state: struct daxfs_delta).  The fs_context fields are written only by the
  * (serialised) fs_context calls; the region and image are written only
  * by fill_super, before the superblock is visible; a daxfs_vnode's
  * fields are written only while the inode is I_NEW.  Everything is read
@@ -18,6 +18,9 @@
 #include <linux/iosys-map.h>
 #include <linux/pfn_t.h>
 #include <linux/rwsem.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/percpu.h>
 
 #include "daxfs_core.h"
 #include "daxfs_ioctl.h"
@@ -31,6 +34,7 @@ struct daxfs_claim;
  */
 struct daxfs_region {
 	unsigned int source;		/* DAXFS_SOURCE_*, 0 when unmapped */
+	bool persistent;		/* stores must be written back (pmem) */
 	u64 size;			/* bytes mapped at @base */
 	void *base;			/* kernel mapping of the region */
 	/* PHYS and BDEV: the region is physically contiguous */
@@ -65,26 +69,70 @@ struct daxfs_opts {
 	bool has_size;
 	bool has_branch;
 	bool novalidate;
+	bool recovery;			/* read-only, up to a damaged log */
 	struct dma_buf *dmabuf;		/* reference owned by the options */
 	char branch[DAXFS_BRANCH_NAME_MAX + 1];
 };
 
-/* Per-superblock state; fixed once fill_super returns. */
+/*
+ * The delta region of a branching image, as this mount uses it: the
+ * view of its branch (main, for now) and, when the mount is writable,
+ * the branch's writer.
+ *
+ * Locking:
+ *  - @index_lock protects @layer and @view: every query through the view
+ *    holds it for reading, every change (a commit's apply, a replay)
+ *    for writing.  Nothing sleeps on user memory while holding it.
+ *  - @log_lock serialises commits: stage, apply, publish, free, compact.
+ *    Taken before @index_lock; inode locks (i_rwsem, invalidate_lock)
+ *    are taken before either.
+ *  - @writer, @writable change only under @log_lock (remount holds it).
+ *  - @alloc is lock-free (compare-and-swap in the region); @cursor is a
+ *    per-CPU hint.
+ *  - @mount_id and @mount_slot are fixed while mounted; @heartbeat runs
+ *    from mount to unmount.
+ */
+struct daxfs_delta {
+	struct super_block *sb;
+	struct daxfs_alloc alloc;
+	struct daxfs_layer layer;	/* main's changes */
+	struct daxfs_view view;		/* base + @layer */
+	struct rw_semaphore index_lock;
+	struct mutex log_lock;
+	struct daxfs_writer writer;
+	struct daxfs_replay_info replay;
+	bool writable;			/* holds the branch, @writer is open */
+	bool broken;			/* the index failed: everything is EIO */
+	bool recovered;			/* mounted read-only up to damage */
+	u64 __percpu *cursor;		/* data page allocation hint */
+	u64 mount_id;
+	u32 mount_slot;
+	struct delayed_work heartbeat;
+};
+
+/* Per-superblock state; fixed once fill_super returns, except @delta. */
 struct daxfs_sb_info {
 	struct daxfs_opts opts;
 	struct daxfs_region region;
 	struct daxfs_image img;		/* geometry from the checked super */
 	bool validated;			/* full validator ran and passed */
+	struct daxfs_delta *delta;	/* branching images only */
 };
 
 /*
- * In-memory inode: the decoded base inode, written only while I_NEW.  A
- * symlink's target is copied into inode->i_link then too (so path walks
- * follow it without leaving RCU mode) and freed with the inode, after a
- * grace period.
+ * In-memory inode: the inode as the view showed it at iget (@vi: its
+ * base part never changes; the attributes are kept equal to the VFS
+ * inode's by every commit, under the inode's lock).  A symlink's target
+ * is copied into inode->i_link then too (so path walks follow it without
+ * leaving RCU mode) and freed with the inode, after a grace period.
+ * @logged: the inode exists in the log or the base (a new inode that
+ * failed to commit does not, and leaves nothing to free at eviction).
  */
 struct daxfs_vnode {
-	struct daxfs_inode_info info;
+	struct daxfs_vinode vi;
+	bool logged;
+	bool mmap_dirty;		/* written through a shared mapping */
+	struct mutex cow_lock;		/* faults moving a page to the delta */
 	struct inode vfs_inode;
 };
 
@@ -108,6 +156,11 @@ static inline struct daxfs_region *daxfs_region(struct inode *inode)
 	return &DAXFS_SB(inode->i_sb)->region;
 }
 
+static inline struct daxfs_delta *daxfs_delta(struct inode *inode)
+{
+	return DAXFS_SB(inode->i_sb)->delta;
+}
+
 /* region.c: the mapping shared by all sources */
 void daxfs_region_unmap(struct daxfs_region *r);
 pfn_t daxfs_region_pfn(const struct daxfs_region *r, u64 off);
@@ -117,6 +170,9 @@ int daxfs_region_enter_fault(struct daxfs_region *r);
 void daxfs_region_exit_fault(struct daxfs_region *r, int idx);
 int daxfs_region_copy_to_iter(const struct daxfs_region *r, u64 off,
 			      size_t len, struct iov_iter *to, size_t *done);
+size_t daxfs_region_copy_from_iter(const struct daxfs_region *r, u64 off,
+				   size_t len, struct iov_iter *from);
+bool daxfs_region_persistent(const struct daxfs_region *r);
 
 /* phys.c: physical memory (phys=) */
 int daxfs_region_map_phys(struct daxfs_region *r, phys_addr_t phys,
@@ -135,23 +191,60 @@ int daxfs_region_map_bdev(struct daxfs_region *r, struct super_block *sb,
 			  struct fs_context *fc);
 void daxfs_region_unmap_bdev(struct daxfs_region *r);
 
+/* delta.c: the delta region of a mount (replay, claims, recovery) */
+int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
+		      bool rw, bool recovery);
+void daxfs_delta_unmount(struct super_block *sb);
+int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
+			bool rw);
+u64 daxfs_delta_free_pages(struct daxfs_delta *d);
+
+/* txn.c: committing a transaction */
+int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t);
+int daxfs_alloc_pages(struct super_block *sb, u64 want, unsigned int flags,
+		      u64 *pgno, u64 *got);
+void daxfs_free_pages(struct super_block *sb, u64 pgno, u64 npages);
+void daxfs_view_lock(struct super_block *sb);
+void daxfs_view_unlock(struct super_block *sb);
+int daxfs_writable(struct super_block *sb);
+
 /* inode.c */
 int __init daxfs_inode_cache_init(void);
 void daxfs_inode_cache_exit(void);
 struct inode *daxfs_alloc_inode(struct super_block *sb);
 void daxfs_free_inode(struct inode *inode);
+void daxfs_evict_inode(struct inode *inode);
 struct inode *daxfs_iget(struct super_block *sb, u64 ino);
+struct inode *daxfs_new_inode(daxfs_idmap_t *idmap, struct inode *dir,
+			      umode_t mode, dev_t rdev);
+void daxfs_attr_from_inode(struct inode *inode, struct daxfs_attr *a);
+int daxfs_txn_attrs(struct daxfs_txn *t, struct inode *inode);
 int daxfs_getattr(daxfs_idmap_t *idmap, const struct path *path,
 		  struct kstat *stat, u32 request_mask, unsigned int flags);
+int daxfs_setattr(daxfs_idmap_t *idmap, struct dentry *dentry,
+		  struct iattr *attr);
 extern const struct inode_operations daxfs_file_inode_operations;
+extern const struct inode_operations daxfs_special_inode_operations;
 extern const struct inode_operations daxfs_symlink_inode_operations;
 
-/* dir.c */
+/* dir.c, namei.c */
+#define DAXFS_LINK_MAX	(1U << 31)
+struct dentry *daxfs_lookup_op(struct inode *dir, struct dentry *dentry,
+			       unsigned int flags);
 extern const struct inode_operations daxfs_dir_inode_operations;
 extern const struct file_operations daxfs_dir_operations;
+int daxfs_dir_query(struct inode *dir, struct daxfs_vinode *vi);
 
-/* file.c */
+/* file.c, write.c */
 extern const struct file_operations daxfs_file_operations;
+ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
+int daxfs_truncate(struct inode *inode, loff_t size);
+long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len);
+int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int daxfs_map_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m);
+int daxfs_own_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m);
+int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
+		    u32 to, loff_t old_size);
 
 /* mmap.c */
 int daxfs_mmap(struct file *file, struct vm_area_struct *vma);
@@ -159,9 +252,19 @@ int daxfs_mmap(struct file *file, struct vm_area_struct *vma);
 /* xattr.c */
 extern const struct xattr_handler *daxfs_xattr_handlers[];
 ssize_t daxfs_listxattr(struct dentry *dentry, char *buf, size_t size);
+int daxfs_txn_xattr(struct daxfs_txn *t, struct inode *inode,
+		    const char *name, const void *value, size_t size);
+int daxfs_init_security(struct daxfs_txn *t, struct inode *inode,
+			struct inode *dir, const struct qstr *qstr);
+int daxfs_xattr_raw_get(struct inode *inode, const char *name, void *buf,
+			size_t size);
 
 /* acl.c */
 struct posix_acl *daxfs_get_acl(struct inode *inode, int type, bool rcu);
+int daxfs_set_acl_op(daxfs_idmap_t *idmap, struct daxfs_acl_target target,
+		     struct posix_acl *acl, int type);
+int daxfs_txn_acls(struct daxfs_txn *t, struct inode *inode,
+		   struct posix_acl *acl, struct posix_acl *default_acl);
 
 /* ioctl.c */
 long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

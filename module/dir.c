@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daxfs.ko: directories.  Entries are sorted by name in the region, so
- * lookup is the core's binary search, and readdir positions are entry
- * indexes: pos 0 is ".", 1 is "..", pos i + 2 is entry i, which makes
- * seekdir/telldir O(1) and stable.
+ * daxfs.ko: directories, read side.  A name is looked up through the
+ * view: the branch's changes first (a hash-free ordered index per
+ * directory), then the base's sorted entries (binary search).  Readdir
+ * positions are stable across changes: base entries keep 2 + their
+ * index, entries a branch added keep the cookie they got when added, so
+ * telldir/seekdir work while the directory changes.
  */
 #include <linux/fs.h>
 #include <linux/sched.h>
@@ -11,11 +13,25 @@
 
 #include "daxfs.h"
 
+/* The view of @sb: its branch's, or the base alone. */
+static const struct daxfs_view *daxfs_sb_view(struct super_block *sb,
+					      struct daxfs_view *base)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+
+	if (sbi->delta)
+		return &sbi->delta->view;
+	memset(base, 0, sizeof(*base));
+	base->img = &sbi->img;
+	return base;
+}
+
 static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 				   unsigned int flags)
 {
 	struct daxfs_region *r = daxfs_region(dir);
 	struct daxfs_dirent_info de;
+	struct daxfs_view base;
 	struct inode *inode;
 	int idx, ret;
 
@@ -24,8 +40,11 @@ static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 	idx = daxfs_region_enter(r);
 	if (idx < 0)
 		return ERR_PTR(idx);
-	ret = daxfs_dir_lookup(daxfs_img(dir), &DAXFS_I(dir)->info,
-			       dentry->d_name.name, dentry->d_name.len, &de);
+	daxfs_view_lock(dir->i_sb);
+	ret = daxfs_view_lookup(daxfs_sb_view(dir->i_sb, &base),
+				&DAXFS_I(dir)->vi, dentry->d_name.name,
+				dentry->d_name.len, &de);
+	daxfs_view_unlock(dir->i_sb);
 	daxfs_region_exit(r, idx);
 	if (ret == -ENOENT)
 		return d_splice_alias(NULL, dentry);
@@ -41,25 +60,40 @@ static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 	return d_splice_alias(inode, dentry);
 }
 
-static int daxfs_readdir_entries(struct inode *dir, struct dir_context *ctx)
+/* One entry at position >= ctx->pos, copied out under the view lock. */
+static int daxfs_readdir_one(struct inode *dir, struct dir_context *ctx,
+			     struct daxfs_dirent_info *de, u64 *at)
 {
-	u64 count = DAXFS_I(dir)->info.count;
-	struct daxfs_dirent_info de;
+	struct daxfs_view base;
 	int ret;
 
-	while (ctx->pos >= 2 && ctx->pos - 2 < count) {
-		ret = daxfs_dir_entry(daxfs_img(dir), &DAXFS_I(dir)->info,
-				      ctx->pos - 2, &de);
+	daxfs_view_lock(dir->i_sb);
+	ret = daxfs_view_readdir(daxfs_sb_view(dir->i_sb, &base),
+				 &DAXFS_I(dir)->vi, ctx->pos, de, at);
+	daxfs_view_unlock(dir->i_sb);
+	return ret;
+}
+
+static int daxfs_readdir_entries(struct inode *dir, struct dir_context *ctx)
+{
+	struct daxfs_dirent_info de;
+	u64 at;
+	int ret;
+
+	for (;;) {
+		ret = daxfs_readdir_one(dir, ctx, &de, &at);
+		if (ret == -ENOENT)
+			return 0;
 		if (ret)
 			return ret;
+		ctx->pos = at;
 		if (!dir_emit(ctx, de.name, de.name_len, de.ino, de.type))
 			return 0;
-		ctx->pos++;
+		ctx->pos = at + 1;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
 	}
-	return 0;
 }
 
 static int daxfs_readdir(struct file *file, struct dir_context *ctx)
@@ -78,18 +112,25 @@ static int daxfs_readdir(struct file *file, struct dir_context *ctx)
 	return ret;
 }
 
-const struct inode_operations daxfs_dir_inode_operations = {
-	.lookup		= daxfs_lookup,
-	.getattr	= daxfs_getattr,
-	.listxattr	= daxfs_listxattr,
-	DAXFS_GET_ACL_OP(daxfs_get_acl),
-};
+/* Readdir positions are cookies up to 2^62: any position is valid. */
+static loff_t daxfs_dir_llseek(struct file *file, loff_t offset, int whence)
+{
+	return generic_file_llseek_size(file, offset, whence,
+					(1LL << 62), (1LL << 62));
+}
 
 const struct file_operations daxfs_dir_operations = {
-	.llseek		= generic_file_llseek,
+	.llseek		= daxfs_dir_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= daxfs_readdir,
 	.fsync		= noop_fsync,
 	.unlocked_ioctl	= daxfs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
+
+/* dir.c keeps lookup; namei.c the operations that change names. */
+struct dentry *daxfs_lookup_op(struct inode *dir, struct dentry *dentry,
+			       unsigned int flags)
+{
+	return daxfs_lookup(dir, dentry, flags);
+}

@@ -47,6 +47,57 @@ static inline void daxfs_set_times(struct inode *inode, struct timespec64 a,
 #endif
 }
 
+static inline struct timespec64 daxfs_get_atime(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return inode_get_atime(inode);
+#else
+	return inode->i_atime;
+#endif
+}
+
+static inline struct timespec64 daxfs_get_mtime(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return inode_get_mtime(inode);
+#else
+	return inode->i_mtime;
+#endif
+}
+
+/* mtime and ctime now (a change of the inode's data or directory). */
+static inline void daxfs_touch_mc(struct inode *inode)
+{
+	struct timespec64 now = inode_set_ctime_current(inode);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	inode_set_mtime_to_ts(inode, now);
+#else
+	inode->i_mtime = now;
+#endif
+}
+
+/*
+ * 6.3: ->set_acl takes the dentry; before, the inode.  posix_acl_chmod()
+ * follows the same change.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define daxfs_acl_target	dentry *
+#define daxfs_acl_inode(t)	d_inode(t)
+#define daxfs_acl_arg(dentry)	(dentry)
+#else
+#define daxfs_acl_target	inode *
+#define daxfs_acl_inode(t)	(t)
+#define daxfs_acl_arg(dentry)	d_inode(dentry)
+#endif
+
+/* 6.6: ->update_time no longer takes the time. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define DAXFS_UPDATE_TIME_ARGS	struct inode *inode, int flags
+#else
+#define DAXFS_UPDATE_TIME_ARGS	struct inode *inode, struct timespec64 *time, int flags
+#endif
+
 /* 6.3: vm_flags may only be changed through helpers. */
 static inline void daxfs_vm_flags_mod(struct vm_area_struct *vma,
 				      vm_flags_t set, vm_flags_t clear)

@@ -18,13 +18,23 @@
  * the user address into a new anonymous page; a first-touch write fault
  * (do_cow_fault) wants a struct page to copy from, which we give it as a
  * temporary copy of the region page.  Only the written page is copied.
- * Writable shared mappings are refused: the image is read-only.
+ *
+ * MAP_SHARED writable (a writable branch): a page is mapped writable
+ * only once it is a delta page of the mount's own branch; a write to any
+ * other page (the base's, a frozen branch's, a hole) first moves that
+ * page into the branch (a copy, committed), then maps the copy: the
+ * stores of every process and every read() meet in that one page.  Read
+ * faults map pages read-only, so the first store to each comes back
+ * through ->pfn_mkwrite.  A write() that moves a page takes it out of
+ * every mapping first (write.c), so no process keeps storing to a page
+ * that has left the file.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/pfn_t.h>
+#include <linux/pagemap.h>
 
 #include "daxfs.h"
 
@@ -34,6 +44,80 @@
 static u64 daxfs_file_pages(struct inode *inode)
 {
 	return DIV_ROUND_UP_ULL((u64)i_size_read(inode), PAGE_SIZE);
+}
+
+/*
+ * Map file page @pgoff: 0 (data at *@off, *@n pages from it), 1 (a hole
+ * of *@n pages), or -errno.  *@own: a delta page of the mount's branch.
+ */
+static int daxfs_fault_map(struct inode *inode, u64 pgoff, u64 *off, u64 *n,
+			   bool *own)
+{
+	struct daxfs_fmap m;
+	int ret;
+
+	*own = false;
+	if (!daxfs_delta(inode))
+		return daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->vi.base,
+				      pgoff, off, n);
+	ret = daxfs_map_page(inode, pgoff, &m);
+	if (ret)
+		return ret;
+	*off = m.off;
+	*n = m.npages;
+	*own = !m.hole &&
+	       m.level == (int)daxfs_delta(inode)->view.depth - 1;
+	return m.hole;
+}
+
+/*
+ * A store is coming to file page @pgoff of a shared mapping: make it a
+ * delta page of the branch (a copy of what it holds, committed), and
+ * take the old page out of every mapping.  *@off: where it is now.
+ */
+static vm_fault_t daxfs_fault_own(struct vm_fault *vmf, u64 *off)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	struct daxfs_txn t;
+	u64 n, pgno, got;
+	bool own;
+	int ret;
+
+	if (daxfs_writable(inode->i_sb))
+		return VM_FAULT_SIGBUS;
+	mutex_lock(&vn->cow_lock);
+	ret = daxfs_fault_map(inode, vmf->pgoff, off, &n, &own);
+	if (ret < 0 || own)
+		goto out;
+	ret = daxfs_alloc_pages(inode->i_sb, 1, 0, &pgno, &got);
+	if (!ret)
+		ret = daxfs_fill_page(inode, vmf->pgoff, pgno, 0, PAGE_SIZE,
+				      i_size_read(inode));
+	if (!ret) {
+		daxfs_txn_init(&t);
+		daxfs_txn_map(&t, inode->i_ino, vmf->pgoff, 1, pgno);
+		ret = daxfs_commit_txn(inode->i_sb, &t);
+		daxfs_txn_release(&t);
+		if (ret)
+			daxfs_free_pages(inode->i_sb, pgno, 1);
+	} else if (ret != -ENOSPC) {
+		daxfs_free_pages(inode->i_sb, pgno, 1);
+	}
+	if (!ret) {
+		*off = daxfs_page_off(daxfs_img(inode), pgno);
+		unmap_mapping_range(inode->i_mapping, vmf->pgoff << PAGE_SHIFT,
+				    PAGE_SIZE, 0);
+		inode->i_blocks += PAGE_SIZE >> 9;
+	}
+out:
+	mutex_unlock(&vn->cow_lock);
+	if (ret == -ENOMEM)
+		return VM_FAULT_OOM;
+	if (ret < 0)
+		return VM_FAULT_SIGBUS;	/* ENOSPC too: no page to write to */
+	WRITE_ONCE(vn->mmap_dirty, true);
+	return 0;
 }
 
 /*
@@ -104,11 +188,11 @@ static void daxfs_map_around(struct vm_fault *vmf, u64 file_pages)
 	unsigned long end = min(ALIGN(vmf->address + 1, win), vma->vm_end);
 	u64 pgoff = vmf->pgoff - ((vmf->address - addr) >> PAGE_SHIFT);
 	u64 off, n;
+	bool own;
 	int ret;
 
 	while (addr < end && pgoff < file_pages) {
-		ret = daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->info,
-				     pgoff, &off, &n);
+		ret = daxfs_fault_map(inode, pgoff, &off, &n, &own);
 		if (ret < 0)
 			return;
 		n = min_t(u64, n, (end - addr) >> PAGE_SHIFT);
@@ -120,6 +204,21 @@ static void daxfs_map_around(struct vm_fault *vmf, u64 file_pages)
 	}
 }
 
+/* A store to a shared mapping: the page, owned, mapped writable. */
+static vm_fault_t daxfs_write_fault(struct vm_fault *vmf)
+{
+	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
+	vm_fault_t ret;
+	u64 off;
+
+	ret = daxfs_fault_own(vmf, &off);
+	if (ret)
+		return ret;
+	return vmf_insert_pfn_prot(vmf->vma, vmf->address,
+				   pfn_t_to_pfn(daxfs_region_pfn(r, off)),
+				   vm_get_page_prot(vmf->vma->vm_flags));
+}
+
 static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
@@ -128,12 +227,15 @@ static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
 	const struct daxfs_image *img = daxfs_img(inode);
 	vm_fault_t ret;
 	u64 off, n;
+	bool own;
 	int hole;
 
 	if (vmf->pgoff >= pages)
 		return VM_FAULT_SIGBUS;
-	hole = daxfs_file_map(img, &DAXFS_I(inode)->info, vmf->pgoff, &off,
-			      &n);
+	if ((vmf->flags & FAULT_FLAG_WRITE) &&
+	    (vmf->vma->vm_flags & VM_SHARED))
+		return daxfs_write_fault(vmf);
+	hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
 	if (hole < 0)
 		return VM_FAULT_SIGBUS;
 	if (!hole && (off > img->size || img->size - off < PAGE_SIZE))
@@ -146,16 +248,63 @@ static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * Faults hold invalidate_lock shared: the page map does not change under
+ * them (write, truncate and hole punch hold it exclusively).
+ */
 static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 {
-	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_region *r = daxfs_region(inode);
+	bool locked = daxfs_delta(inode);
 	vm_fault_t ret;
 	int idx;
 
 	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;
+	if (locked)
+		filemap_invalidate_lock_shared(inode->i_mapping);
 	ret = daxfs_do_fault(vmf);
+	if (locked)
+		filemap_invalidate_unlock_shared(inode->i_mapping);
+	daxfs_region_exit_fault(r, idx);
+	return ret;
+}
+
+/*
+ * The first store to a page mapped read-only in a shared mapping.  A page
+ * of the branch's own just becomes writable; any other is first moved
+ * into the branch, and the fault is retried to map the copy.
+ */
+static vm_fault_t daxfs_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_region *r = daxfs_region(inode);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	u64 off, n;
+	bool own;
+	int idx, hole;
+
+	idx = daxfs_region_enter_fault(r);
+	if (idx < 0)
+		return VM_FAULT_SIGBUS;
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (vmf->pgoff >= daxfs_file_pages(inode))
+		goto out;
+	hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
+	if (hole < 0)
+		goto out;
+	if (own) {
+		WRITE_ONCE(DAXFS_I(inode)->mmap_dirty, true);
+		ret = 0;
+		goto out;
+	}
+	ret = daxfs_fault_own(vmf, &off);
+	if (!ret)
+		ret = VM_FAULT_NOPAGE;	/* the old page is unmapped: again */
+out:
+	filemap_invalidate_unlock_shared(inode->i_mapping);
 	daxfs_region_exit_fault(r, idx);
 	return ret;
 }
@@ -191,8 +340,9 @@ static vm_fault_t daxfs_do_pmd_fault(struct vm_fault *vmf)
 	    pgoff & (PTRS_PER_PMD - 1) ||
 	    pgoff + PTRS_PER_PMD > daxfs_file_pages(inode))
 		return VM_FAULT_FALLBACK;
-	if (daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->info, pgoff,
-			   &off, &n) || n < PTRS_PER_PMD ||
+	bool own;
+
+	if (daxfs_fault_map(inode, pgoff, &off, &n, &own) || n < PTRS_PER_PMD ||
 	    off > r->size || r->size - off < PMD_SIZE)
 		return VM_FAULT_FALLBACK;
 	pfn = daxfs_region_pfn(r, off);
@@ -204,18 +354,27 @@ static vm_fault_t daxfs_do_pmd_fault(struct vm_fault *vmf)
 static vm_fault_t daxfs_huge_fault(struct vm_fault *vmf,
 				   daxfs_huge_fault_arg_t size)
 {
-	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_region *r = daxfs_region(inode);
 	vm_fault_t ret;
 	int idx;
 
-	/* Shared mappings (VM_PFNMAP, see daxfs_mmap) of contiguous sources. */
+	/*
+	 * Read-only shared mappings (VM_PFNMAP, see daxfs_mmap) of
+	 * contiguous sources: a writable one takes pages one by one.
+	 */
 	if (!DAXFS_FAULT_IS_PMD(size) || !(vmf->vma->vm_flags & VM_PFNMAP) ||
+	    (vmf->vma->vm_flags & VM_WRITE) ||
 	    r->source == DAXFS_SOURCE_DMABUF)
 		return VM_FAULT_FALLBACK;
 	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;
+	if (daxfs_delta(inode))
+		filemap_invalidate_lock_shared(inode->i_mapping);
 	ret = daxfs_do_pmd_fault(vmf);
+	if (daxfs_delta(inode))
+		filemap_invalidate_unlock_shared(inode->i_mapping);
 	daxfs_region_exit_fault(r, idx);
 	return ret;
 }
@@ -238,13 +397,13 @@ static int daxfs_do_access(struct vm_area_struct *vma, unsigned long addr,
 	u64 pos = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
 	u64 inpage = pos & (PAGE_SIZE - 1);
 	u64 off, npages;
+	bool own;
 	int ret;
 
 	if (pos >= i_size_read(inode))
 		return 0;
 	len = min_t(u64, len, PAGE_SIZE - inpage);
-	ret = daxfs_file_map(daxfs_img(inode), &DAXFS_I(inode)->info,
-			     pos >> PAGE_SHIFT, &off, &npages);
+	ret = daxfs_fault_map(inode, pos >> PAGE_SHIFT, &off, &npages, &own);
 	if (ret < 0)
 		return 0;
 	if (ret == 1) {
@@ -278,6 +437,7 @@ static int daxfs_vma_access(struct vm_area_struct *vma, unsigned long addr,
 static const struct vm_operations_struct daxfs_vm_ops = {
 	.fault		= daxfs_fault,
 	.map_pages	= daxfs_map_pages,
+	.pfn_mkwrite	= daxfs_pfn_mkwrite,
 #if DAXFS_PMD_MAPPINGS
 	.huge_fault	= daxfs_huge_fault,
 #endif

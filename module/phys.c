@@ -138,6 +138,10 @@ int daxfs_region_map_phys(struct daxfs_region *r, phys_addr_t phys,
 		return -ENOMEM;
 	}
 	r->source = DAXFS_SOURCE_PHYS;
+	/* persistent memory (an NVDIMM, PMEM, CXL pmem) needs write-backs */
+	r->persistent = region_intersects(phys, size, IORESOURCE_MEM,
+					  IORES_DESC_PERSISTENT_MEMORY) !=
+			REGION_DISJOINT;
 	r->phys = phys;
 	r->pfn = PHYS_PFN(phys);
 	r->size = size;

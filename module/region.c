@@ -13,6 +13,7 @@
 #include <linux/vmalloc.h>
 #include <linux/uio.h>
 #include <linux/dax.h>
+#include <linux/libnvdimm.h>
 
 #include "daxfs.h"
 
@@ -125,4 +126,24 @@ int daxfs_region_copy_to_iter(const struct daxfs_region *r, u64 off,
 	if (copy_mc_to_kernel(&probe, src + *done, 1))
 		return -EIO;
 	return -EFAULT;
+}
+
+/*
+ * Copy @len bytes from @from into the region at @off (inside it), made
+ * durable on persistent memory (non-temporal stores, written back).
+ * Returns the bytes copied: short when the caller's buffer faulted.
+ */
+size_t daxfs_region_copy_from_iter(const struct daxfs_region *r, u64 off,
+				   size_t len, struct iov_iter *from)
+{
+	void *dst = (u8 *)r->base + off;
+
+	if (r->persistent)
+		return _copy_from_iter_flushcache(dst, len, from);
+	return copy_from_iter(dst, len, from);
+}
+
+bool daxfs_region_persistent(const struct daxfs_region *r)
+{
+	return r->persistent;
 }

@@ -27,6 +27,7 @@ enum daxfs_param {
 	Opt_size,
 	Opt_branch,
 	Opt_novalidate,
+	Opt_recovery,
 };
 
 static const struct fs_parameter_spec daxfs_param_specs[] = {
@@ -34,6 +35,7 @@ static const struct fs_parameter_spec daxfs_param_specs[] = {
 	fsparam_string("size", Opt_size),
 	fsparam_string("branch", Opt_branch),
 	fsparam_flag("novalidate", Opt_novalidate),
+	fsparam_flag("recovery", Opt_recovery),
 	{}
 };
 
@@ -137,6 +139,9 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case Opt_novalidate:
 		o->novalidate = true;
 		break;
+	case Opt_recovery:
+		o->recovery = true;
+		break;
 	}
 	return 0;
 }
@@ -237,6 +242,12 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	ret = daxfs_map(sb, fc);
 	if (ret)
 		return ret;
+	/* the name kernel messages give the mount */
+	if (sbi->region.source == DAXFS_SOURCE_PHYS)
+		snprintf(sb->s_id, sizeof(sb->s_id), "phys=0x%llx",
+			 (u64)sbi->region.phys);
+	else if (sbi->region.source == DAXFS_SOURCE_DMABUF)
+		strscpy(sb->s_id, "dmabuf", sizeof(sb->s_id));
 	ret = daxfs_open_image(sb, &rep);
 	if (ret)
 		return ret;
@@ -244,7 +255,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = DAXFS_SUPER_MAGIC;
 	sb->s_op = &daxfs_super_ops;
 	sb->s_xattr = daxfs_xattr_handlers;
-	sb->s_flags |= SB_RDONLY | SB_NOSEC | SB_POSIXACL;
+	sb->s_flags |= SB_NOSEC | SB_POSIXACL;
 	sb->s_blocksize = DAXFS_BLOCK_SIZE;
 	sb->s_blocksize_bits = DAXFS_BLOCK_SHIFT;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -253,6 +264,19 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_time_max = S64_MAX;
 	BUILD_BUG_ON(sizeof(sb->s_uuid) != sizeof(sbi->img.uuid));
 	memcpy(&sb->s_uuid, sbi->img.uuid, sizeof(sb->s_uuid));
+
+	if (sbi->img.feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES) {
+		bool rw = !(fc->sb_flags & SB_RDONLY) && !sbi->opts.recovery;
+
+		ret = daxfs_delta_mount(sb, fc, rw, sbi->opts.recovery);
+		if (ret)
+			return ret;
+		if (!rw)
+			sb->s_flags |= SB_RDONLY;
+	} else {
+		/* no delta region: nothing could be written */
+		sb->s_flags |= SB_RDONLY;
+	}
 
 	root = daxfs_iget(sb, sbi->img.root_ino);
 	if (IS_ERR(root)) {
@@ -290,15 +314,12 @@ static int daxfs_get_tree(struct fs_context *fc)
  */
 static int daxfs_reconfigure(struct fs_context *fc)
 {
-	struct daxfs_sb_info *sbi = DAXFS_SB(fc->root->d_sb);
+	struct super_block *sb = fc->root->d_sb;
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
 	const struct daxfs_region *r = &sbi->region;
 	const struct daxfs_opts *o = fc_opts(fc);
+	bool want_rw;
 
-	/* fspick() reconfigures with an empty mask: no change asked */
-	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY)) {
-		errorfc(fc, "this image has no writable branch: it stays read-only");
-		return -EROFS;
-	}
 	if (o->dmabuf)
 		return invalfc(fc, "dmabuf cannot be changed by remount");
 	if ((o->has_phys && (r->source != DAXFS_SOURCE_PHYS ||
@@ -310,7 +331,25 @@ static int daxfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "branch= cannot be changed by remount");
 	if (o->novalidate && !sbi->opts.novalidate)
 		return invalfc(fc, "novalidate: the image was validated at mount; it cannot be undone by remount");
-	return 0;
+	if (o->recovery != sbi->opts.recovery && o->recovery)
+		return invalfc(fc, "recovery is a mount option, not a remount one");
+	/* fspick() reconfigures with an empty mask: no change asked */
+	if (!(fc->sb_flags_mask & SB_RDONLY))
+		return 0;
+	want_rw = !(fc->sb_flags & SB_RDONLY);
+	if (want_rw == !sb_rdonly(sb))
+		return 0;
+	if (!sbi->delta) {
+		if (!want_rw)
+			return 0;
+		errorfc(fc, "this image has no delta region (made without mkdaxfs -b): it stays read-only");
+		return -EROFS;
+	}
+	if (want_rw && sbi->opts.recovery) {
+		errorfc(fc, "a recovery mount stays read-only");
+		return -EROFS;
+	}
+	return daxfs_delta_remount(sb, fc, want_rw);
 }
 
 static void daxfs_free_sbi(struct daxfs_sb_info *sbi)
@@ -345,53 +384,42 @@ static int daxfs_init_fs_context(struct fs_context *fc)
 	init_rwsem(&sbi->region.fault_lock);
 	INIT_LIST_HEAD(&sbi->region.bdev_node);
 	fc->s_fs_info = sbi;
-	/* Read-only for now; a remount asking for rw fails in reconfigure. */
-	if (fc->purpose == FS_CONTEXT_FOR_MOUNT)
-		fc->sb_flags |= SB_RDONLY;
 	fc->ops = &daxfs_context_ops;
 	return 0;
 }
 
-/* Free delta pages, from a copy of the delta header, bounds-checked. */
-static u64 daxfs_free_delta_pages(struct daxfs_sb_info *sbi)
-{
-	const struct daxfs_image *img = &sbi->img;
-	struct daxfs_delta_super ds;
-	u64 pages, free;
-	int idx, ret;
-
-	if (img->delta_size < sizeof(ds))
-		return 0;
-	idx = daxfs_region_enter(&sbi->region);
-	if (idx < 0)
-		return 0;
-	ret = daxfs_image_read(img, img->delta_off, &ds, sizeof(ds));
-	daxfs_region_exit(&sbi->region, idx);
-	if (ret || le64_to_cpu(ds.magic) != DAXFS_DELTA_MAGIC)
-		return 0;
-	pages = le64_to_cpu(ds.page_count);
-	free = le64_to_cpu(ds.free_pages);
-	pages = min_t(u64, pages, img->delta_size >> DAXFS_BLOCK_SHIFT);
-	return min(free, pages);
-}
-
+/*
+ * statfs: blocks are the image's pages, free ones the delta pages not in
+ * use (available: less the reserve kept for deletions), files the inode
+ * numbers used so far.
+ */
 static int daxfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	struct daxfs_delta *d = sbi->delta;
 	u64 id = 0;
+	int idx;
 
 	memcpy(&id, &sb->s_uuid, sizeof(id));
 	buf->f_type = DAXFS_SUPER_MAGIC;
 	buf->f_bsize = DAXFS_BLOCK_SIZE;
 	buf->f_frsize = DAXFS_BLOCK_SIZE;
 	buf->f_blocks = sbi->img.total_size >> DAXFS_BLOCK_SHIFT;
-	buf->f_bfree = daxfs_free_delta_pages(sbi);
-	buf->f_bavail = buf->f_bfree;
 	buf->f_files = sbi->img.inode_count;
-	buf->f_ffree = 0;
 	buf->f_namelen = DAXFS_NAME_MAX;
 	buf->f_fsid = u64_to_fsid(id);
+	if (!d)
+		return 0;
+	idx = daxfs_region_enter(&sbi->region);
+	if (idx < 0)
+		return idx;
+	buf->f_bfree = daxfs_alloc_free(&d->alloc);
+	buf->f_bavail = daxfs_delta_free_pages(d);
+	buf->f_files = daxfs_word_load(&sbi->img, sbi->img.delta.shared_off +
+				       offsetof(struct daxfs_shared, next_ino));
+	buf->f_ffree = (1ULL << 48) - buf->f_files;
+	daxfs_region_exit(&sbi->region, idx);
 	return 0;
 }
 
@@ -429,18 +457,25 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 	seq_escape(m, sbi->opts.branch, ", \t\n\\");
 	if (sbi->opts.novalidate)
 		seq_puts(m, ",novalidate");
+	if (sbi->opts.recovery)
+		seq_puts(m, ",recovery");
 	return 0;
 }
 
-/* The region goes with the last inode, before the block device does. */
+/*
+ * The delta state and the region go with the last inode, before the
+ * block device does.
+ */
 static void daxfs_put_super(struct super_block *sb)
 {
+	daxfs_delta_unmount(sb);
 	daxfs_region_unmap(&DAXFS_SB(sb)->region);
 }
 
 static const struct super_operations daxfs_super_ops = {
 	.alloc_inode	= daxfs_alloc_inode,
 	.free_inode	= daxfs_free_inode,
+	.evict_inode	= daxfs_evict_inode,
 	.put_super	= daxfs_put_super,
 	.statfs		= daxfs_statfs,
 	.show_options	= daxfs_show_options,
@@ -452,8 +487,10 @@ static void daxfs_kill_sb(struct super_block *sb)
 
 	/* a failed fill_super: put_super does not run, and the DAX device
 	 * must go before the block device */
-	if (!sb->s_root && sbi)
+	if (!sb->s_root && sbi) {
+		daxfs_delta_unmount(sb);
 		daxfs_region_unmap(&sbi->region);
+	}
 	if (sb->s_bdev)
 		kill_block_super(sb);
 	else

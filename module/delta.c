@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: the delta region of a branching image, from mount to unmount.
+ *
+ * At mount: check the delta header, take a slot in the region's mount
+ * table (so other mounts, in this kernel or another, know this one is
+ * there), replay main's log into the mount's index, and for a writable
+ * mount claim the branch (one writer per branch, across every kernel
+ * sharing the region), open its writer, free what the last writer left
+ * unlinked but open, and, when no other mount uses the region, make the
+ * page bitmap exact again (pages a crash left allocated but unused).
+ *
+ * Claims are compare-and-swap on words of the region, never locks: a
+ * mount that dies (its kernel crashed, its guest was killed) leaves its
+ * slot and its claim behind, and a heartbeat tells: a slot whose
+ * heartbeat has not moved for DAXFS_LEASE_MS belongs to a dead mount,
+ * and may be taken over.  A writable mount and a read-only one of the
+ * same branch exclude each other (the reader's index would not follow
+ * the writer's log): each first publishes itself (mount slot, owner
+ * word), then looks for the other; compare-and-swap orders both, so at
+ * least one of two racing mounts sees the other and backs off.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/delay.h>
+#include <linux/slab.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
+
+#include "daxfs.h"
+
+#define MAIN_SLOT	0
+
+static void daxfs_report_line(void *ctx, const char *msg)
+{
+	struct super_block *sb = ctx;
+
+	pr_err("%s: %s\n", sb->s_id, msg);
+}
+
+static u64 owner_word(const struct daxfs_image *img)
+{
+	return daxfs_branch_word(img, MAIN_SLOT,
+				 offsetof(struct daxfs_branch, owner));
+}
+
+static u64 heartbeat(const struct daxfs_image *img, u32 slot)
+{
+	return daxfs_word_load(img, daxfs_mount_word(img, slot,
+			offsetof(struct daxfs_mount_slot, heartbeat)));
+}
+
+static u64 slot_id(const struct daxfs_image *img, u32 slot)
+{
+	return daxfs_word_load(img, daxfs_mount_word(img, slot, 0));
+}
+
+/*
+ * Is the mount holding slot @slot with @id alive?  Watches its heartbeat
+ * for up to a lease: it moves (alive), or the slot changes hands (gone),
+ * or it stays still (dead).  -EINTR when we are killed meanwhile.
+ */
+static int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id)
+{
+	u64 beat = heartbeat(img, slot);
+	unsigned int waited;
+
+	for (waited = 0; waited < DAXFS_LEASE_MS; waited += 100) {
+		if (slot_id(img, slot) != id)
+			return 0;
+		if (heartbeat(img, slot) != beat)
+			return 1;
+		if (msleep_interruptible(100) && fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* Clear slot @slot of a mount found dead (if nobody did meanwhile). */
+static void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
+{
+	if (daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), id, 0) == id)
+		pr_info("mount table slot %u: its mount stopped beating; freed\n",
+			slot);
+}
+
+/*
+ * Another live mount of main in the table (not us)?  Dead ones found on
+ * the way are reaped.  1 yes, 0 no, -EINTR.
+ */
+static int daxfs_other_mounts(const struct daxfs_image *img, u64 self)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < DAXFS_MOUNT_SLOTS; i++) {
+		u64 id = slot_id(img, i);
+
+		if (!id || id == self)
+			continue;
+		ret = daxfs_mount_alive(img, i, id);
+		if (ret)
+			return ret;
+		daxfs_reap(img, i, id);
+	}
+	return 0;
+}
+
+/* A slot in the mount table; dead mounts' slots are reaped if full. */
+static int daxfs_take_slot(const struct daxfs_image *img, u64 id, u32 flags,
+			   u32 *slot)
+{
+	int ret = daxfs_mount_claim(img, id, MAIN_SLOT, flags, slot);
+
+	if (ret != -EBUSY)
+		return ret;
+	ret = daxfs_other_mounts(img, id);
+	if (ret < 0)
+		return ret;
+	return daxfs_mount_claim(img, id, MAIN_SLOT, flags, slot);
+}
+
+/*
+ * Claim main for writing: its owner word goes from 0 (or a dead mount's
+ * id) to ours.  -EBUSY (with one log line saying who has it) otherwise.
+ */
+static int daxfs_claim_branch(struct super_block *sb, struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u64 owner;
+	u32 slot;
+	int ret;
+
+	for (;;) {
+		owner = daxfs_word_cas(img, owner_word(img), 0, d->mount_id);
+		if (!owner || owner == d->mount_id)
+			break;
+		/* held: by a live mount, or left by a dead one? */
+		if (!daxfs_mount_find(img, owner, &slot)) {
+			ret = daxfs_mount_alive(img, slot, owner);
+			if (ret < 0)
+				return ret;
+			if (ret) {
+				pr_err("%s: branch main is mounted writable by another mount (in this kernel or another sharing the region)\n",
+				       sb->s_id);
+				return -EBUSY;
+			}
+			daxfs_reap(img, slot, owner);
+		}
+		if (daxfs_word_cas(img, owner_word(img), owner, d->mount_id) ==
+		    owner) {
+			pr_info("%s: took branch main over from a mount that died\n",
+				sb->s_id);
+			break;
+		}
+	}
+	/* a read-only mount of main may have come in first: it wins */
+	ret = daxfs_other_mounts(img, d->mount_id);
+	if (ret) {
+		daxfs_word_cas(img, owner_word(img), d->mount_id, 0);
+		if (ret > 0) {
+			pr_err("%s: branch main is mounted elsewhere; a writable mount needs it to itself\n",
+			       sb->s_id);
+			ret = -EBUSY;
+		}
+		return ret;
+	}
+	return 0;
+}
+
+static void daxfs_release_branch(const struct daxfs_image *img,
+				 struct daxfs_delta *d)
+{
+	daxfs_word_cas(img, owner_word(img), d->mount_id, 0);
+}
+
+/* A read-only mount: nobody may be writing main (see the top comment). */
+static int daxfs_check_no_writer(struct super_block *sb,
+				 struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u64 owner = daxfs_word_load(img, owner_word(img));
+	u32 slot;
+	int ret;
+
+	if (!owner)
+		return 0;
+	if (!daxfs_mount_find(img, owner, &slot)) {
+		ret = daxfs_mount_alive(img, slot, owner);
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			pr_err("%s: branch main is mounted writable elsewhere; read-only mounts alongside its writer are not supported yet\n",
+			       sb->s_id);
+			return -EBUSY;
+		}
+		daxfs_reap(img, slot, owner);
+	}
+	/* a dead writer's claim: harmless to readers, cleared for the next */
+	daxfs_word_cas(img, owner_word(img), owner, 0);
+	return 0;
+}
+
+static void daxfs_heartbeat(struct work_struct *work)
+{
+	struct daxfs_delta *d = container_of(to_delayed_work(work),
+					     struct daxfs_delta, heartbeat);
+	struct daxfs_sb_info *sbi = DAXFS_SB(d->sb);
+	int idx;
+
+	idx = daxfs_region_enter(&sbi->region);
+	if (idx >= 0) {
+		daxfs_mount_beat(&sbi->img, d->mount_slot);
+		daxfs_region_exit(&sbi->region, idx);
+	}
+	schedule_delayed_work(&d->heartbeat,
+			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
+}
+
+/* ---- recovery by a writable mount ---- */
+
+static int daxfs_free_orphan(void *ctx, u64 ino)
+{
+	struct daxfs_txn *t = ctx;
+
+	return daxfs_txn_free(t, ino);
+}
+
+/* Inodes unlinked while open when the last writer stopped: gone now. */
+static int daxfs_free_orphans(struct super_block *sb, struct daxfs_delta *d)
+{
+	struct daxfs_txn t;
+	int ret;
+
+	daxfs_txn_init(&t);
+	t.alloc_flags = DAXFS_ALLOC_RESERVE;
+	ret = daxfs_layer_orphans(&d->layer, daxfs_free_orphan, &t);
+	if (!ret && t.nrec) {
+		pr_info("%s: freeing %u inodes unlinked while open\n",
+			sb->s_id, t.nrec);
+		ret = daxfs_commit_txn(sb, &t);
+	}
+	daxfs_txn_release(&t);
+	return ret;
+}
+
+struct daxfs_used {
+	u64 *bits;
+	u64 pages;
+	u64 twice;			/* pages referenced twice */
+};
+
+static int daxfs_mark(struct daxfs_used *u, u64 pgno, u64 n)
+{
+	for (; n; n--, pgno++) {
+		if (pgno >= u->pages)
+			return -EUCLEAN;
+		if (u->bits[pgno / 64] & (1ULL << (pgno % 64)))
+			u->twice++;
+		u->bits[pgno / 64] |= 1ULL << (pgno % 64);
+	}
+	return 0;
+}
+
+static int daxfs_mark_chunk(void *ctx, u64 pgno, u64 lsn)
+{
+	return daxfs_mark(ctx, pgno, 1);
+}
+
+static int daxfs_mark_data(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
+{
+	return daxfs_mark(ctx, pgno, n);
+}
+
+/* Only main is live: the branch table holds nothing else to account. */
+static bool daxfs_only_main(const struct daxfs_image *img)
+{
+	struct daxfs_branch b;
+	u32 i;
+
+	for (i = 1; i < img->branch_count; i++)
+		if (daxfs_branch_read(img, i, &b) ||
+		    le32_to_cpu(b.state) != DAXFS_BRANCH_FREE)
+			return false;
+	return true;
+}
+
+/*
+ * The only mount of the region, and main the only branch: the pages in
+ * use are exactly main's log chunks and the data its index maps.  Make
+ * the bitmap say so (a crash between allocating pages and publishing
+ * the transaction that uses them leaves them marked).
+ */
+static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_used u = { .pages = img->delta.page_count };
+	struct daxfs_log_span span;
+	u64 leaked, lost;
+	int ret;
+
+	if (!daxfs_only_main(img))
+		return 0;
+	u.bits = kvcalloc(DIV_ROUND_UP(u.pages, 64), sizeof(u64), GFP_KERNEL);
+	if (!u.bits)
+		return -ENOMEM;
+	ret = daxfs_log_span(img, MAIN_SLOT, &span);
+	if (!ret)
+		ret = daxfs_log_chunks(img, &span, daxfs_mark_chunk, &u);
+	if (!ret)
+		ret = daxfs_layer_pages(&d->layer, daxfs_mark_data, &u);
+	if (!ret && u.twice) {
+		pr_err("%s: damaged delta region: %llu pages are used twice\n",
+		       sb->s_id, u.twice);
+		ret = -EUCLEAN;
+	}
+	if (!ret)
+		ret = daxfs_alloc_rebuild(&d->alloc, u.bits, &leaked, &lost);
+	if (!ret && (leaked || lost))
+		pr_info("%s: page bitmap repaired: %llu pages freed that nothing used, %llu marked that were in use\n",
+			sb->s_id, leaked, lost);
+	kvfree(u.bits);
+	return ret;
+}
+
+/* Become main's writer: claim it, open the writer, clean up after the
+ * last one. */
+static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
+{
+	int ret = daxfs_claim_branch(sb, d);
+
+	if (ret)
+		return ret;
+	ret = daxfs_writer_open(&d->writer, &d->view, &d->alloc, MAIN_SLOT,
+				&d->replay);
+	if (ret) {
+		pr_err("%s: cannot open main's log for writing (%d)\n",
+		       sb->s_id, ret);
+		goto out_release;
+	}
+	d->writable = true;
+	ret = daxfs_other_mounts(&DAXFS_SB(sb)->img, d->mount_id);
+	if (ret == 0)
+		ret = daxfs_rebuild_bitmap(sb, d);
+	else if (ret > 0)
+		ret = 0;
+	if (!ret)
+		ret = daxfs_free_orphans(sb, d);
+	if (!ret)
+		return 0;
+	d->writable = false;
+out_release:
+	daxfs_release_branch(&DAXFS_SB(sb)->img, d);
+	return ret;
+}
+
+/* ---- mount, unmount, remount ---- */
+
+static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	struct daxfs_delta *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	if (!d)
+		return NULL;
+	d->sb = sb;
+	d->cursor = alloc_percpu(u64);
+	if (!d->cursor) {
+		kfree(d);
+		return NULL;
+	}
+	init_rwsem(&d->index_lock);
+	mutex_init(&d->log_lock);
+	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
+	daxfs_layer_init(&d->layer);
+	d->view.img = &sbi->img;
+	d->view.layer[0] = &d->layer;
+	d->view.depth = 1;
+	return d;
+}
+
+static void daxfs_delta_free(struct daxfs_delta *d)
+{
+	daxfs_layer_clear(&d->layer);
+	free_percpu(d->cursor);
+	kfree(d);
+}
+
+static int daxfs_replay_main(struct super_block *sb, struct daxfs_delta *d,
+			     bool recovery)
+{
+	unsigned int flags = recovery ? DAXFS_REPLAY_RECOVER : 0;
+	unsigned int nofs = memalloc_nofs_save();
+	int ret;
+
+	ret = daxfs_replay(&d->view, 0, MAIN_SLOT, flags, &d->replay,
+			   daxfs_report_line, sb);
+	memalloc_nofs_restore(nofs);
+	if (ret) {
+		pr_err("%s: cannot replay main's log (%d); mount with -o recovery,ro to read what precedes the damage\n",
+		       sb->s_id, ret);
+		return ret;
+	}
+	if (d->replay.damaged) {
+		d->recovered = true;
+		pr_warn("%s: recovery: main's log is damaged at position %llu; showing the files as of the last whole transaction before it\n",
+			sb->s_id, d->replay.good_lsn);
+	}
+	return 0;
+}
+
+int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
+		      bool rw, bool recovery)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	struct daxfs_image *img = &sbi->img;
+	struct daxfs_delta *d;
+	int ret;
+
+	ret = daxfs_delta_open(img, daxfs_report_line, sb);
+	if (ret)
+		return ret;
+	img->wbase = sbi->region.base;
+	img->persistent = daxfs_region_persistent(&sbi->region);
+	d = daxfs_delta_alloc(sb);
+	if (!d)
+		return -ENOMEM;
+	ret = daxfs_alloc_init(&d->alloc, img);
+	if (ret)
+		goto out_free;
+	d->mount_id = daxfs_random64();
+	ret = daxfs_take_slot(img, d->mount_id, rw ? DAXFS_MOUNT_RW : 0,
+			      &d->mount_slot);
+	if (ret) {
+		errorfc(fc, "every slot of the region's mount table is in use by a live mount");
+		goto out_free;
+	}
+	schedule_delayed_work(&d->heartbeat,
+			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
+	sbi->delta = d;
+	if (!rw)
+		ret = daxfs_check_no_writer(sb, d);
+	if (!ret)
+		ret = daxfs_replay_main(sb, d, recovery);
+	if (!ret && rw)
+		ret = daxfs_become_writer(sb, d);
+	if (!ret)
+		return 0;
+	daxfs_delta_unmount(sb);
+	return ret;
+out_free:
+	daxfs_delta_free(d);
+	return ret;
+}
+
+void daxfs_delta_unmount(struct super_block *sb)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	struct daxfs_delta *d = sbi->delta;
+
+	if (!d)
+		return;
+	cancel_delayed_work_sync(&d->heartbeat);
+	if (d->writable)
+		daxfs_release_branch(&sbi->img, d);
+	daxfs_mount_release(&sbi->img, d->mount_slot, d->mount_id);
+	sbi->delta = NULL;
+	daxfs_delta_free(d);
+}
+
+int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
+			bool rw)
+{
+	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
+	int ret = 0;
+
+	mutex_lock(&d->log_lock);
+	if (rw && !d->writable) {
+		if (d->recovered || d->broken) {
+			errorfc(fc, "the index of this mount is not whole (recovery or an earlier error): unmount and mount again");
+			ret = -EROFS;
+		} else if (d->writer.view) {
+			/* it was writable before: its writer is current */
+			ret = daxfs_claim_branch(sb, d);
+			d->writable = !ret;
+		} else {
+			mutex_unlock(&d->log_lock);
+			return daxfs_become_writer(sb, d);
+		}
+	} else if (!rw && d->writable) {
+		d->writable = false;
+		daxfs_release_branch(&DAXFS_SB(sb)->img, d);
+	}
+	mutex_unlock(&d->log_lock);
+	return ret;
+}
+
+u64 daxfs_delta_free_pages(struct daxfs_delta *d)
+{
+	u64 free = daxfs_alloc_free(&d->alloc);
+
+	return free > d->alloc.reserve ? free - d->alloc.reserve : 0;
+}

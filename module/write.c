@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: changing file data: write(), truncate, fallocate, fsync.
+ *
+ * File data written in a branch lives in delta pages, page-aligned, so
+ * reads and mmap of it are direct loads like the base's.  Bytes a reader
+ * may already see are never overwritten in place: a write to them goes
+ * to a new page (holding the rest of the old page's bytes around it),
+ * and the transaction that maps the new page in also gives the old one
+ * back (copy-on-write, one page at a time).  Bytes past the end of the
+ * file in a page this branch owns are nobody's: an append writes them in
+ * place and then publishes the new size, with no copy.
+ *
+ * Order within one chunk of a write (the inode's i_rwsem held):
+ *  1. take the new pages, and copy the caller's bytes into them (and
+ *     the appended bytes into owned pages past EOF): nothing of this is
+ *     visible yet, and the copy may fault on a mapping of this very file;
+ *  2. under invalidate_lock: take the pages being replaced out of every
+ *     process's mappings, copy the bytes around the write from them into
+ *     the new pages, commit (the new pages mapped in, size and times);
+ *  3. the replaced pages are given back by the commit, after publishing.
+ * A fault maps pages under invalidate_lock held shared, so it sees either
+ * the old map or the new one, never a page given back.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/uio.h>
+#include <linux/falloc.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+
+#include "daxfs.h"
+
+/* Pages one write() transaction covers at most. */
+#define DAXFS_WRITE_PAGES	256U
+
+/* Where file page @pgoff is now (hole past EOF); index lock taken here. */
+int daxfs_map_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m)
+{
+	struct daxfs_delta *d = daxfs_delta(inode);
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	struct daxfs_vinode vi;
+	int ret;
+
+	down_read(&d->index_lock);
+	vi = vn->vi;
+	vi.attr.size = i_size_read(inode);
+	ret = daxfs_view_map(&d->view, &vi, pgoff, m);
+	up_read(&d->index_lock);
+	if (ret == -EINVAL) {
+		memset(m, 0, sizeof(*m));
+		m->hole = true;
+		m->npages = 1;
+		m->level = -1;
+		ret = 0;
+	}
+	return ret;
+}
+
+/* Is file page @pgoff a delta page this branch owns (m filled)? */
+int daxfs_own_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m)
+{
+	int ret = daxfs_map_page(inode, pgoff, m);
+
+	if (ret)
+		return ret;
+	return !m->hole && m->level == (int)daxfs_delta(inode)->view.depth - 1;
+}
+
+static void *page_addr(struct inode *inode, u64 pgno)
+{
+	return (u8 *)daxfs_region(inode)->base +
+	       daxfs_page_off(daxfs_img(inode), pgno);
+}
+
+/* Write back what was stored at @addr (persistent memory only). */
+static void daxfs_flush(struct inode *inode, void *addr, size_t len)
+{
+	if (daxfs_img(inode)->persistent)
+		arch_wb_cache_pmem(addr, len);
+}
+
+/*
+ * Copy bytes [@from, @to) of file page @pgoff as it is now (zeros past
+ * the old end @old_size, in holes and past EOF) into delta page @pgno.
+ */
+int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
+		    u32 to, loff_t old_size)
+{
+	u8 *dst = page_addr(inode, pgno);
+	u64 start = pgoff << PAGE_SHIFT;
+	struct daxfs_fmap m;
+	u32 valid;
+	int ret;
+
+	if (from >= to)
+		return 0;
+	valid = start >= old_size ? 0 : min_t(u64, PAGE_SIZE, old_size - start);
+	m.hole = true;
+	if (from < valid) {
+		ret = daxfs_map_page(inode, pgoff, &m);
+		if (ret)
+			return ret;
+	}
+	if (m.hole) {
+		memset(dst + from, 0, to - from);
+	} else {
+		u32 n = min(to, valid) - from;
+
+		if (copy_mc_to_kernel(dst + from, (u8 *)daxfs_region(inode)->base +
+				      m.off + from, n))
+			return -EIO;
+		memset(dst + from + n, 0, to - from - n);
+	}
+	daxfs_flush(inode, dst + from, to - from);
+	return 0;
+}
+
+/* Pages taken for one chunk of a write: runs of contiguous delta pages. */
+struct daxfs_wpages {
+	u64 pgno[DAXFS_WRITE_PAGES];	/* per file page of the chunk */
+	bool fresh[DAXFS_WRITE_PAGES];	/* a new page (else in place) */
+	u32 n;
+};
+
+static void daxfs_wpages_free(struct super_block *sb, struct daxfs_wpages *w)
+{
+	u32 i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->fresh[i])
+			daxfs_free_pages(sb, w->pgno[i], 1);
+	w->n = 0;
+}
+
+/* Take new pages for the @n file pages from @first that need one. */
+static int daxfs_wpages_take(struct inode *inode, struct daxfs_wpages *w,
+			     u32 n)
+{
+	u64 pgno = 0, got = 0;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (!w->fresh[i])
+			continue;
+		if (!got) {
+			u32 want = 0, j;
+
+			for (j = i; j < n; j++)
+				want += w->fresh[j];
+			ret = daxfs_alloc_pages(inode->i_sb, want, 0, &pgno,
+						&got);
+			if (ret) {
+				/* give back the ones taken so far */
+				w->n = i;
+				daxfs_wpages_free(inode->i_sb, w);
+				return ret;
+			}
+		}
+		w->pgno[i] = pgno++;
+		got--;
+	}
+	w->n = n;
+	return 0;
+}
+
+/* MAP records for the runs of new pages. */
+static void daxfs_txn_wpages(struct daxfs_txn *t, struct inode *inode,
+			     u64 first, const struct daxfs_wpages *w)
+{
+	u32 i = 0, j;
+
+	while (i < w->n) {
+		if (!w->fresh[i]) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < w->n && w->fresh[j] &&
+		     w->pgno[j] == w->pgno[j - 1] + 1; j++)
+			;
+		daxfs_txn_map(t, inode->i_ino, first + i, j - i, w->pgno[i]);
+		i = j;
+	}
+}
+
+static size_t daxfs_copy_in(struct inode *inode, u64 pgno, u32 in, size_t n,
+			    struct iov_iter *from)
+{
+	return daxfs_region_copy_from_iter(daxfs_region(inode),
+					   daxfs_page_off(daxfs_img(inode), pgno) +
+					   in, n, from);
+}
+
+/* Refresh st_blocks from the view after a change of the file's pages. */
+static void daxfs_refresh_blocks(struct inode *inode)
+{
+	struct daxfs_delta *d = daxfs_delta(inode);
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	struct daxfs_vinode vi;
+
+	down_read(&d->index_lock);
+	if (!daxfs_view_inode(&d->view, inode->i_ino, &vi))
+		vn->vi.blocks = vi.blocks;
+	up_read(&d->index_lock);
+	inode->i_blocks = vn->vi.blocks << (PAGE_SHIFT - 9);
+}
+
+/*
+ * Commit a change of @inode's pages in @w (from file page @first) with
+ * its attributes, replaced pages unmapped first; put size and times back
+ * and the new pages back on failure.
+ */
+static int daxfs_commit_pages(struct inode *inode, u64 first,
+			      struct daxfs_wpages *w, struct daxfs_txn *t,
+			      loff_t old_size)
+{
+	struct daxfs_attr old = DAXFS_I(inode)->vi.attr;
+	struct timespec64 mt = daxfs_get_mtime(inode);
+	struct timespec64 ct = inode_get_ctime(inode);
+	int ret;
+
+	if (w)
+		daxfs_txn_wpages(t, inode, first, w);
+	daxfs_touch_mc(inode);
+	daxfs_txn_attrs(t, inode);
+	ret = daxfs_commit_txn(inode->i_sb, t);
+	if (ret) {
+		if (w)
+			daxfs_wpages_free(inode->i_sb, w);
+		i_size_write(inode, old_size);
+		DAXFS_I(inode)->vi.attr = old;
+		daxfs_set_times(inode, daxfs_get_atime(inode), mt, ct);
+		return ret;
+	}
+	daxfs_refresh_blocks(inode);
+	return 0;
+}
+
+/* Plan the pages of a chunk: which go in place, which are new. */
+static int daxfs_plan(struct inode *inode, loff_t pos, size_t len,
+		      loff_t old, struct daxfs_wpages *w, u32 *n)
+{
+	u64 first = pos >> PAGE_SHIFT;
+	struct daxfs_fmap m;
+	u32 i;
+	int own;
+
+	*n = min_t(u64, ((pos + len - 1) >> PAGE_SHIFT) - first + 1,
+		   DAXFS_WRITE_PAGES);
+	for (i = 0; i < *n; i++) {
+		u64 start = (first + i) << PAGE_SHIFT;
+
+		w->fresh[i] = true;
+		/* only bytes past the old end, in a page of our own */
+		if (max_t(u64, pos, start) < old)
+			continue;
+		own = daxfs_own_page(inode, first + i, &m);
+		if (own < 0)
+			return own;
+		if (own) {
+			w->fresh[i] = false;
+			w->pgno[i] = m.pgno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Step 1: the caller's bytes into the chunk's pages (new ones, or owned
+ * ones past EOF, whose gap from the old end is zeroed first).  Returns
+ * the bytes copied (short on a fault in the caller's buffer).
+ */
+static size_t daxfs_fill_chunk(struct inode *inode, loff_t pos, size_t len,
+			       loff_t old, struct daxfs_wpages *w,
+			       struct iov_iter *from)
+{
+	u64 first = pos >> PAGE_SHIFT;
+	size_t done = 0;
+	u32 i;
+
+	for (i = 0; i < w->n && done < len; i++) {
+		u64 start = (first + i) << PAGE_SHIFT;
+		u32 in = max_t(u64, pos + done, start) - start;
+		size_t n = min_t(size_t, PAGE_SIZE - in, len - done), got;
+
+		if (!w->fresh[i] && start < old && old < start + in) {
+			u8 *p = page_addr(inode, w->pgno[i]);
+
+			memset(p + (old - start), 0, in - (old - start));
+			daxfs_flush(inode, p + (old - start),
+				    in - (old - start));
+		}
+		got = daxfs_copy_in(inode, w->pgno[i], in, n, from);
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
+}
+
+/* Step 2's copy: the bytes around the written range in each new page. */
+static int daxfs_fill_around(struct inode *inode, loff_t pos, size_t done,
+			     loff_t old, struct daxfs_wpages *w)
+{
+	u64 first = pos >> PAGE_SHIFT;
+	loff_t end = pos + done;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < w->n; i++) {
+		u64 start = (first + i) << PAGE_SHIFT;
+		u32 head = pos > start ? pos - start : 0;
+		u32 tail = end < start + PAGE_SIZE ? end - start : PAGE_SIZE;
+
+		if (!w->fresh[i])
+			continue;
+		ret = daxfs_fill_page(inode, first + i, w->pgno[i], 0, head,
+				      old);
+		if (!ret)
+			ret = daxfs_fill_page(inode, first + i, w->pgno[i],
+					      tail, PAGE_SIZE, old);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* One chunk of a write; returns the bytes written or an error. */
+static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
+				 struct iov_iter *from)
+{
+	struct address_space *mapping = inode->i_mapping;
+	u64 first = pos >> PAGE_SHIFT;
+	loff_t old = i_size_read(inode);
+	struct daxfs_wpages *w;
+	struct daxfs_txn t;
+	size_t done;
+	u32 n, used;
+	int ret;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	ret = daxfs_plan(inode, pos, len, old, w, &n);
+	if (!ret)
+		ret = daxfs_wpages_take(inode, w, n);
+	if (ret)
+		goto out;
+	len = min_t(size_t, len, ((first + n) << PAGE_SHIFT) - pos);
+	done = daxfs_fill_chunk(inode, pos, len, old, w, from);
+	if (!done) {
+		daxfs_wpages_free(inode->i_sb, w);
+		ret = -EFAULT;
+		goto out;
+	}
+	/* pages past what was copied are not used */
+	used = ((pos + done - 1) >> PAGE_SHIFT) - first + 1;
+	while (w->n > used)
+		if (w->fresh[--w->n])
+			daxfs_free_pages(inode->i_sb, w->pgno[w->n], 1);
+
+	filemap_invalidate_lock(mapping);
+	unmap_mapping_range(mapping, first << PAGE_SHIFT,
+			    (u64)used << PAGE_SHIFT, 1);
+	ret = daxfs_fill_around(inode, pos, done, old, w);
+	if (!ret) {
+		daxfs_txn_init(&t);
+		if (pos + done > old)
+			i_size_write(inode, pos + done);
+		ret = daxfs_commit_pages(inode, first, w, &t, old);
+		daxfs_txn_release(&t);
+	} else {
+		daxfs_wpages_free(inode->i_sb, w);
+	}
+	filemap_invalidate_unlock(mapping);
+out:
+	kfree(w);
+	return ret ? ret : (ssize_t)done;
+}
+
+ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct daxfs_region *r = daxfs_region(inode);
+	ssize_t ret, done = 0;
+	int idx;
+
+	ret = daxfs_writable(inode->i_sb);
+	if (ret)
+		return ret;
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = file_remove_privs(iocb->ki_filp);
+	if (ret)
+		goto out;
+	idx = daxfs_region_enter(r);
+	if (idx < 0) {
+		ret = idx;
+		goto out;
+	}
+	while (iov_iter_count(from)) {
+		ret = daxfs_write_chunk(inode, iocb->ki_pos,
+					iov_iter_count(from), from);
+		if (ret <= 0)
+			break;
+		iocb->ki_pos += ret;
+		done += ret;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	daxfs_region_exit(r, idx);
+	if (done)
+		ret = done;
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+/* ---- truncate ---- */
+
+/*
+ * The page holding a new end of file (shrink to @size, or grow from an
+ * old end @size): no byte past @size may read as anything but zero.  A
+ * page of our own is zeroed in place (nobody may read those bytes), any
+ * other gets a copy.  Adds the MAP record; *@pgno is the new page.
+ */
+static int daxfs_cut_page(struct inode *inode, loff_t size, loff_t old,
+			  struct daxfs_txn *t, u64 *pgno)
+{
+	u64 pgoff = size >> PAGE_SHIFT, got;
+	u32 in = size & ~PAGE_MASK;
+	struct daxfs_fmap m;
+	int own, ret;
+
+	*pgno = DAXFS_NO_PAGE;
+	if (!in)
+		return 0;
+	own = daxfs_own_page(inode, pgoff, &m);
+	if (own < 0)
+		return own;
+	if (m.hole)
+		return 0;
+	if (own && size >= old) {
+		u8 *p = page_addr(inode, m.pgno);
+
+		memset(p + in, 0, PAGE_SIZE - in);
+		daxfs_flush(inode, p + in, PAGE_SIZE - in);
+		return 0;
+	}
+	ret = daxfs_alloc_pages(inode->i_sb, 1, DAXFS_ALLOC_RESERVE, pgno,
+				&got);
+	if (ret)
+		return ret;
+	ret = daxfs_fill_page(inode, pgoff, *pgno, 0, PAGE_SIZE,
+			      min(size, old));
+	if (ret) {
+		daxfs_free_pages(inode->i_sb, *pgno, 1);
+		*pgno = DAXFS_NO_PAGE;
+		return ret;
+	}
+	daxfs_txn_map(t, inode->i_ino, pgoff, 1, *pgno);
+	return 0;
+}
+
+int daxfs_truncate(struct inode *inode, loff_t size)
+{
+	struct address_space *mapping = inode->i_mapping;
+	loff_t old = i_size_read(inode);
+	struct daxfs_txn t;
+	u64 pgno;
+	int ret;
+
+	ret = inode_newsize_ok(inode, size);
+	if (ret)
+		return ret;
+	filemap_invalidate_lock(mapping);
+	unmap_mapping_range(mapping, round_down(min(size, old), PAGE_SIZE), 0,
+			    1);
+	daxfs_txn_init(&t);
+	if (size < old)
+		t.alloc_flags = DAXFS_ALLOC_RESERVE;
+	ret = daxfs_cut_page(inode, min(size, old), old, &t, &pgno);
+	if (!ret && size < old)
+		daxfs_txn_truncate(&t, inode->i_ino,
+				   DIV_ROUND_UP_ULL(size, PAGE_SIZE));
+	if (!ret) {
+		i_size_write(inode, size);
+		ret = daxfs_commit_pages(inode, 0, NULL, &t, old);
+		if (ret && pgno != DAXFS_NO_PAGE)
+			daxfs_free_pages(inode->i_sb, pgno, 1);
+	}
+	daxfs_txn_release(&t);
+	filemap_invalidate_unlock(mapping);
+	return ret;
+}
+
+/* ---- fallocate ---- */
+
+/*
+ * Pages [@first, @first + @n) become fresh zeroed delta pages: all of
+ * them (@replace, for ZERO_RANGE) or only the holes (allocation).
+ */
+static int daxfs_alloc_range(struct inode *inode, u64 first, u64 n,
+			     bool replace, loff_t new_size)
+{
+	loff_t old = i_size_read(inode);
+	struct daxfs_wpages *w;
+	struct daxfs_fmap m;
+	struct daxfs_txn t;
+	u32 i, k;
+	int ret = 0;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	while (n && !ret) {
+		k = min_t(u64, n, DAXFS_WRITE_PAGES);
+		for (i = 0; i < k && !ret; i++) {
+			ret = daxfs_map_page(inode, first + i, &m);
+			w->fresh[i] = replace || m.hole;
+		}
+		if (!ret)
+			ret = daxfs_wpages_take(inode, w, k);
+		for (i = 0; i < k && !ret; i++)
+			if (w->fresh[i]) {
+				memset(page_addr(inode, w->pgno[i]), 0,
+				       PAGE_SIZE);
+				daxfs_flush(inode, page_addr(inode, w->pgno[i]),
+					    PAGE_SIZE);
+			}
+		if (ret)
+			break;
+		daxfs_txn_init(&t);
+		if (new_size > i_size_read(inode))
+			i_size_write(inode, min_t(loff_t, new_size,
+						  (first + k) << PAGE_SHIFT));
+		ret = daxfs_commit_pages(inode, first, w, &t, old);
+		daxfs_txn_release(&t);
+		old = i_size_read(inode);
+		first += k;
+		n -= k;
+		cond_resched();
+	}
+	kfree(w);
+	return ret;
+}
+
+/* Zero bytes [@from, @to) of file page @pgoff with a copy of the page. */
+static int daxfs_zero_partial(struct inode *inode, u64 pgoff, u32 from,
+			      u32 to)
+{
+	loff_t size = i_size_read(inode);
+	struct daxfs_fmap m;
+	struct daxfs_txn t;
+	u64 pgno, got;
+	int ret;
+
+	ret = daxfs_map_page(inode, pgoff, &m);
+	if (ret || m.hole)
+		return ret;
+	ret = daxfs_alloc_pages(inode->i_sb, 1, DAXFS_ALLOC_RESERVE, &pgno,
+				&got);
+	if (ret)
+		return ret;
+	ret = daxfs_fill_page(inode, pgoff, pgno, 0, PAGE_SIZE, size);
+	if (!ret) {
+		u8 *p = page_addr(inode, pgno);
+
+		memset(p + from, 0, to - from);
+		daxfs_flush(inode, p + from, to - from);
+		daxfs_txn_init(&t);
+		daxfs_txn_map(&t, inode->i_ino, pgoff, 1, pgno);
+		ret = daxfs_commit_pages(inode, pgoff, NULL, &t, size);
+		daxfs_txn_release(&t);
+	}
+	if (ret)
+		daxfs_free_pages(inode->i_sb, pgno, 1);
+	return ret;
+}
+
+/* PUNCH_HOLE: whole pages become holes, partial ones are zeroed. */
+static int daxfs_punch(struct inode *inode, loff_t off, loff_t len)
+{
+	loff_t size = i_size_read(inode), end = min(off + len, size);
+	u64 first = DIV_ROUND_UP_ULL(off, PAGE_SIZE), last = end >> PAGE_SHIFT;
+	struct daxfs_txn t;
+	int ret = 0;
+
+	if (off >= end)
+		return 0;
+	if ((off & ~PAGE_MASK) && (off >> PAGE_SHIFT) < first)
+		ret = daxfs_zero_partial(inode, off >> PAGE_SHIFT,
+					 off & ~PAGE_MASK,
+					 min_t(loff_t, PAGE_SIZE,
+					       end - round_down(off, PAGE_SIZE)));
+	if (!ret && (end & ~PAGE_MASK) && last >= first &&
+	    (last << PAGE_SHIFT) >= off)
+		ret = daxfs_zero_partial(inode, last, 0, end & ~PAGE_MASK);
+	if (!ret && first < last) {
+		daxfs_txn_init(&t);
+		t.alloc_flags = DAXFS_ALLOC_RESERVE;
+		daxfs_txn_punch(&t, inode->i_ino, first, last - first);
+		ret = daxfs_commit_pages(inode, first, NULL, &t, size);
+		daxfs_txn_release(&t);
+	}
+	return ret;
+}
+
+long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = inode->i_mapping;
+	loff_t end = off + len;
+	int ret;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		     FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(inode->i_mode))
+		return -ENODEV;
+	ret = daxfs_writable(inode->i_sb);
+	if (ret)
+		return ret;
+	inode_lock(inode);
+	ret = file_modified(file);
+	if (ret)
+		goto out;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode)) {
+		ret = inode_newsize_ok(inode, end);
+		if (ret)
+			goto out;
+	}
+	filemap_invalidate_lock(mapping);
+	unmap_mapping_range(mapping, round_down(off, PAGE_SIZE),
+			    round_up(len, PAGE_SIZE) + PAGE_SIZE, 1);
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		ret = daxfs_punch(inode, off, len);
+	} else {
+		loff_t size = (mode & FALLOC_FL_KEEP_SIZE) ? 0 : end;
+		u64 first = off >> PAGE_SHIFT;
+		u64 last = DIV_ROUND_UP_ULL(end, PAGE_SIZE);
+
+		if (mode & FALLOC_FL_ZERO_RANGE) {
+			/* partial pages zeroed in a copy, whole ones new */
+			ret = daxfs_punch(inode, off, len);
+			first = DIV_ROUND_UP_ULL(off, PAGE_SIZE);
+			last = end >> PAGE_SHIFT;
+		}
+		if (!ret && last > first)
+			ret = daxfs_alloc_range(inode, first, last - first,
+						false, size);
+		if (!ret && size > i_size_read(inode)) {
+			loff_t old = i_size_read(inode);
+			struct daxfs_txn t;
+
+			daxfs_txn_init(&t);
+			i_size_write(inode, size);
+			ret = daxfs_commit_pages(inode, 0, NULL, &t, old);
+			daxfs_txn_release(&t);
+		}
+	}
+	filemap_invalidate_unlock(mapping);
+out:
+	inode_unlock(inode);
+	return ret;
+}
+
+/* ---- fsync ---- */
+
+/*
+ * Every write and every change is durable when its system call returns
+ * (the commit made it so); what is left is data stored through shared
+ * mappings, which on persistent memory may still sit in CPU caches:
+ * write back the file's own pages (once per round of mapped writes).
+ */
+int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	u64 pgoff = 0, pages;
+	struct daxfs_fmap m;
+	int ret = 0;
+
+	if (!daxfs_delta(inode) || !READ_ONCE(vn->mmap_dirty) ||
+	    !daxfs_img(inode)->persistent)
+		return 0;
+	WRITE_ONCE(vn->mmap_dirty, false);
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	pages = DIV_ROUND_UP_ULL(i_size_read(inode), PAGE_SIZE);
+	while (pgoff < pages && !ret) {
+		ret = daxfs_map_page(inode, pgoff, &m);
+		if (ret)
+			break;
+		if (!m.hole && m.level >= 0)
+			arch_wb_cache_pmem(page_addr(inode, m.pgno),
+					   m.npages << PAGE_SHIFT);
+		pgoff += max_t(u64, m.npages, 1);
+		cond_resched();
+	}
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	pmem_wmb();
+	return ret;
+}
