@@ -50,7 +50,7 @@ FD_FN int fsd_open(struct fsd *f, u8 *map, u64 size, bool rw,
 		ret = daxfs_delta_open(&f->img, tu_collect, &f->rep);
 	if (ret)
 		return ret;
-	f->img.wbase = map;
+	f->img.wbase = rw ? map : NULL;	/* read-only: no store at all */
 	ret = daxfs_alloc_init(&f->alloc, &f->img);
 	if (ret)
 		return ret;

@@ -400,8 +400,9 @@ static int remount(struct fsd *f, const char *what)
 	ret = fsd_open(f, map, size, true, 0);
 	f->now = now;
 	if (ret) {
-		tu_result(0, what, "remount failed %d: %s", ret,
-			  tu_first(&f->rep));
+		if (what)
+			tu_result(0, what, "remount failed %d: %s", ret,
+				  tu_first(&f->rep));
 		free(before);
 		return ret;
 	}
@@ -420,8 +421,9 @@ static int remount(struct fsd *f, const char *what)
 			fclose(n);
 		}
 	}
-	tu_result(same, what, "the tree differs after the replay "
-		  "(/tmp/daxfs-test-before.txt vs -after.txt)");
+	if (what)
+		tu_result(same, what, "the tree differs after the replay "
+			  "(/tmp/daxfs-test-before.txt vs -after.txt)");
 	free(before);
 	free(after);
 	return same ? 0 : -1;
@@ -774,6 +776,224 @@ static void test_random(u64 seed, u32 ops, u64 compact_min)
 	free(m.map);
 }
 
+/* ---- crashes: the image cut after every store the writer makes ---- */
+
+struct store {
+	u64 off;
+	u32 len;
+	u8 *bytes;
+};
+
+static struct {
+	struct store *s;
+	u64 n, cap;
+	const u8 *base;
+	u64 size;
+} journal;
+
+static void record_store(void *dst, const void *src, size_t len)
+{
+	u64 off = (u64)((const u8 *)dst - journal.base);
+	struct store *st;
+
+	if (off >= journal.size)
+		return;
+	if (journal.n == journal.cap) {
+		journal.cap = journal.cap ? journal.cap * 2 : 4096;
+		journal.s = realloc(journal.s, journal.cap * sizeof(*st));
+	}
+	st = &journal.s[journal.n++];
+	st->off = off;
+	st->len = (u32)len;
+	st->bytes = malloc(len);
+	memcpy(st->bytes, src, len);
+}
+
+/* Bitmap bits of every page the replayed state uses are set. */
+struct marked {
+	struct fsd *f;
+	u64 missing;
+};
+
+static int check_marked(void *ctx, u64 pgno, u64 n)
+{
+	struct marked *m = ctx;
+
+	for (u64 i = 0; i < n; i++)
+		if (!daxfs_alloc_test(&m->f->alloc, pgno + i))
+			m->missing++;
+	return 0;
+}
+
+static int mark_data(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
+{
+	(void)ino;
+	(void)pgoff;
+	return check_marked(ctx, pgno, n);
+}
+
+static int mark_chunk(void *ctx, u64 pgno, u64 lsn)
+{
+	(void)lsn;
+	return check_marked(ctx, pgno, 1);
+}
+
+/*
+ * Replay @img read-only: it must succeed, its tree must be @a or @b,
+ * and every page it uses must be marked in the bitmap.  Returns 0 or a
+ * message.
+ */
+static const char *crash_state(u8 *img, u64 size, const char *a,
+			       const char *b)
+{
+	static char why[320];
+	struct daxfs_log_span span;
+	struct marked mk;
+	struct fsd f;
+	char *now;
+	int ret;
+
+	ret = fsd_open(&f, img, size, false, 0);
+	if (ret) {
+		snprintf(why, sizeof(why), "replay failed %d: %s", ret,
+			 tu_first(&f.rep));
+		return why;
+	}
+	now = dump_all(&f);
+	mk.f = &f;
+	mk.missing = 0;
+	daxfs_layer_pages(&f.layer, mark_data, &mk);
+	if (!daxfs_log_span(&f.img, 0, &span))
+		daxfs_log_chunks(&f.img, &span, mark_chunk, &mk);
+	fsd_close(&f);
+	if (!now)
+		return "the replayed tree is inconsistent";
+	ret = strcmp(now, a) && (!b || strcmp(now, b));
+	free(now);
+	if (ret)
+		return "the tree is neither the one before nor the one after the operation";
+	if (mk.missing) {
+		snprintf(why, sizeof(why), "%llu pages in use are not marked in the bitmap",
+			 (unsigned long long)mk.missing);
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * A writable mount of the crashed image @img (a copy): the writer's own
+ * recovery (chunks linked past the tail, a head left behind a
+ * checkpoint) keeps the tree, and the log takes new transactions.
+ */
+static const char *crash_resume(const u8 *img, u64 size)
+{
+	u8 *copy = malloc(size);
+	const char *why = NULL;
+	char *before, *after;
+	struct fsd f;
+
+	memcpy(copy, img, size);
+	if (fsd_open(&f, copy, size, true, 0)) {
+		free(copy);
+		return "a writable mount of the crashed image failed";
+	}
+	before = dump_all(&f);
+	if (fsd_create(&f, 1, "after-crash", DAXFS_S_IFREG | 0600, NULL, NULL) ||
+	    remount(&f, NULL))
+		why = "the log did not take a transaction after the crash";
+	fsd_remove(&f, 1, "after-crash", false);
+	after = dump_all(&f);
+	if (!why && (!before || !after || strcmp(before, after)))
+		why = "create and remove after the crash changed the tree";
+	free(before);
+	free(after);
+	fsd_close(&f);
+	free(copy);
+	return why;
+}
+
+static void test_crash(u64 seed, u32 ops)
+{
+	u64 dirs[256], *op_end, cuts = 0, torn = 0;
+	char **dumps, what[160] = "";
+	const char *bad = NULL;
+	u32 ndirs = 0, k;
+	struct img m;
+	struct fsd f;
+	u8 *img0, *cut;
+
+	rng_state = seed;
+	make_img(&m, 2 << 20);
+	img0 = malloc(m.size);
+	memcpy(img0, m.map, m.size);
+	if (fsd_open(&f, m.map, m.size, true, 0))
+		return;
+	f.w.compact_min = 16 << 10;
+	f.w.compact_at = f.w.tail + f.w.compact_min;
+	dirs[ndirs++] = DAXFS_ROOT_INO;
+	dirs[ndirs++] = m.dir;
+	dirs[ndirs++] = m.sub;
+	dumps = calloc(ops + 1, sizeof(*dumps));
+	op_end = calloc(ops + 1, sizeof(*op_end));
+	dumps[0] = dump_all(&f);
+	journal.base = m.map;
+	journal.size = m.size;
+	journal.n = 0;
+	daxfs_store_hook = record_store;
+	for (k = 1; k <= ops; k++) {
+		random_op(&f, dirs, &ndirs);
+		op_end[k] = journal.n;
+		dumps[k] = dump_all(&f);
+	}
+	daxfs_store_hook = NULL;
+	fsd_close(&f);
+
+	/* replay every prefix of the stores, and a torn copy of each next */
+	cut = img0;
+	k = 0;
+	for (u64 i = 0; i <= journal.n && !bad; i++) {
+		while (k < ops && op_end[k + 1] <= i)
+			k++;
+		bad = crash_state(cut, m.size, dumps[k],
+				  k < ops ? dumps[k + 1] : NULL);
+		if (!bad && !(i % 23))
+			bad = crash_resume(cut, m.size);
+		cuts++;
+		if (bad || i == journal.n)
+			break;
+		if (journal.s[i].len > 8) {
+			/* a torn store: some of its 8-byte words only */
+			u32 part = 8 * (u32)(1 + rndn(journal.s[i].len / 8 - 1));
+
+			memcpy(cut + journal.s[i].off, journal.s[i].bytes, part);
+			bad = crash_state(cut, m.size, dumps[k],
+					  k < ops ? dumps[k + 1] : NULL);
+			torn++;
+		}
+		memcpy(cut + journal.s[i].off, journal.s[i].bytes,
+		       journal.s[i].len);
+		if (bad)
+			snprintf(what, sizeof(what), "after %llu stores and part of the next (op %u)",
+				 (unsigned long long)i, k + 1);
+	}
+	if (bad && !what[0])
+		snprintf(what, sizeof(what), "after %llu stores (op %u)",
+			 (unsigned long long)cuts - 1, k + 1);
+	tu_result(!bad, "log: crash: every prefix of the writer's stores (and a torn next one) replays to the tree before or after an operation",
+		  "seed %llu, %s: %s", (unsigned long long)seed, what, bad);
+	printf("log: crash: %u operations, %llu stores, %llu cuts, %llu torn\n",
+	       ops, (unsigned long long)journal.n, (unsigned long long)cuts,
+	       (unsigned long long)torn);
+	for (u64 i = 0; i < journal.n; i++)
+		free(journal.s[i].bytes);
+	for (k = 0; k <= ops; k++)
+		free(dumps[k]);
+	free(dumps);
+	free(op_end);
+	free(img0);
+	free(m.map);
+}
+
 int main(void)
 {
 	const char *s = getenv("LOG_SEED"), *o = getenv("LOG_OPS");
@@ -791,5 +1011,6 @@ int main(void)
 	for (int i = 0; i < 4; i++)
 		test_random(seed + (u64)i * 7919, ops,
 			    i & 1 ? 4 << 20 : 8 << 10);
+	test_crash(seed, 600);
 	return tu_failed ? 1 : 0;
 }
