@@ -121,6 +121,20 @@ static int take_word(struct daxfs_alloc *a, u64 w, u64 want, u64 *pgno,
 	}
 }
 
+/*
+ * Is more than the reserve free?  The cursor's group alone having more
+ * says so without summing every group (the common case: a region that is
+ * not nearly full).
+ */
+static bool above_reserve(const struct daxfs_alloc *a, u64 cursor)
+{
+	u64 g = (cursor % a->img->delta.page_count) / a->img->delta.group_pages;
+
+	if (daxfs_word_load(a->img, group_off(a, g)) > a->reserve)
+		return true;
+	return daxfs_alloc_free(a) > a->reserve;
+}
+
 int daxfs_alloc_get(struct daxfs_alloc *a, u64 *cursor, u64 want,
 		    unsigned int flags, u64 *pgno, u64 *got)
 {
@@ -129,8 +143,7 @@ int daxfs_alloc_get(struct daxfs_alloc *a, u64 *cursor, u64 want,
 
 	if (!want)
 		return -EINVAL;
-	if (!(flags & DAXFS_ALLOC_RESERVE) &&
-	    daxfs_alloc_free(a) <= a->reserve)
+	if (!(flags & DAXFS_ALLOC_RESERVE) && !above_reserve(a, *cursor))
 		return -ENOSPC;
 	for (pass = 0; pass < 2; pass++) {
 		w = (*cursor / 64) % a->words;

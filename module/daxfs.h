@@ -241,6 +241,7 @@ ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
 int daxfs_truncate(struct inode *inode, loff_t size);
 long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len);
 int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int daxfs_sync_inode(struct inode *inode);
 int daxfs_map_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m);
 int daxfs_own_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m);
 int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,

@@ -463,6 +463,36 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 }
 
 /*
+ * syncfs: every change is durable when its call returns; what may be
+ * left is data stored through shared mappings (see daxfs_fsync).
+ */
+static int daxfs_sync_fs(struct super_block *sb, int wait)
+{
+	struct inode *inode, *prev = NULL;
+	int ret = 0, err;
+
+	if (!DAXFS_SB(sb)->delta || !DAXFS_SB(sb)->img.persistent)
+		return 0;
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		if (!S_ISREG(inode->i_mode) ||
+		    !READ_ONCE(DAXFS_I(inode)->mmap_dirty) || !igrab(inode))
+			continue;
+		spin_unlock(&sb->s_inode_list_lock);
+		iput(prev);
+		err = daxfs_sync_inode(inode);
+		if (!ret)
+			ret = err;
+		prev = inode;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(prev);
+	return ret;
+}
+
+/*
  * The delta state and the region go with the last inode, before the
  * block device does.
  */
@@ -476,6 +506,7 @@ static const struct super_operations daxfs_super_ops = {
 	.alloc_inode	= daxfs_alloc_inode,
 	.free_inode	= daxfs_free_inode,
 	.evict_inode	= daxfs_evict_inode,
+	.sync_fs	= daxfs_sync_fs,
 	.put_super	= daxfs_put_super,
 	.statfs		= daxfs_statfs,
 	.show_options	= daxfs_show_options,

@@ -683,7 +683,11 @@ out:
  */
 int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
-	struct inode *inode = file_inode(file);
+	return daxfs_sync_inode(file_inode(file));
+}
+
+int daxfs_sync_inode(struct inode *inode)
+{
 	struct daxfs_vnode *vn = DAXFS_I(inode);
 	u64 pgoff = 0, pages;
 	struct daxfs_fmap m;
