@@ -35,12 +35,47 @@
  *   bx startup ROOT N PROG [ARG...] N times: fork, chroot ROOT, exec PROG,
  *                                 wait (exit 0 wanted): median ns
  *
+ * The write commands (each run once, on a directory the caller made empty
+ * for it; DIR's descriptor is opened before the clock starts and every
+ * file is named relative to it):
+ *
+ *   bx exec DIR INPUT PROG [ARG...]  fork; in the child cd DIR, INPUT on
+ *                                 stdin, stdout to stderr, exec PROG (a
+ *                                 full path); wait (exit 0 wanted): ns.
+ *                                 `bx exec D TARBALL /usr/bin/tar -xf -`
+ *   bx rmtree DIR NAME            remove DIR/NAME and everything under it
+ *                                 (rm -rf, each directory read whole
+ *                                 before its entries go): total ns
+ *   bx wseq DIR SIZE SYNC         create DIR/wseq, write SIZE bytes in
+ *                                 1 MiB write()s (then fsync if SYNC is
+ *                                 1; close untimed): total ns
+ *   bx append DIR N LEN           N write()s of LEN bytes to DIR/append,
+ *                                 opened O_APPEND: ns each
+ *   bx overwrite DIR SIZE N SEED  make DIR/overwrite SIZE bytes (1 MiB
+ *                                 writes, fsync; untimed), then N 4 KiB
+ *                                 pwrite()s at random 4 KiB-aligned
+ *                                 offsets: ns each
+ *   bx churn DIR N LEN            N times: create DIR/cNNNNNN (O_EXCL),
+ *                                 write LEN bytes, close, unlink: ns each
+ *   bx rewrite DIR N              make DIR/rewrite 4 KiB (fsync; untimed),
+ *                                 then N pwrite()s of all 4 KiB at offset
+ *                                 0: prints "NS SPACE", ns each and the
+ *                                 growth of the filesystem's used space
+ *                                 (statfs (f_blocks - f_bfree) * f_bsize,
+ *                                 bytes, may be negative) from before the
+ *                                 loop to right after it
+ *
+ * Every buffer written carries a counter, so no two writes of a loop write
+ * the same bytes.
+ *
  * Running both passes in one process saves a fork and exec, which cost
  * about half a second in a TCG guest.
  *
  * Names and seeds follow bench.h (the generator's side).
  */
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include "bench.h"
 
@@ -310,6 +345,315 @@ static double cmd_startup(const char *root, unsigned n, char **argv)
 	return (double)med;
 }
 
+/* ---- the write commands ---- */
+
+/* A buffer of pseudo-random bytes (seeded), to write. */
+static unsigned char *wbuf(size_t len, uint64_t seed)
+{
+	unsigned char *b = xmalloc(len);
+	uint64_t st = seed;
+
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = rnd(&st);
+
+		memcpy(b + i, &v, len - i < 8 ? len - i : 8);
+	}
+	return b;
+}
+
+/* Stamp counter i into the buffer's first bytes: every write differs. */
+static void stamp(unsigned char *b, size_t len, uint64_t i)
+{
+	memcpy(b, &i, len < 8 ? len : 8);
+}
+
+static int create_at(int dfd, const char *dir, const char *name, int flags)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+			flags, 0644);
+
+	if (fd < 0)
+		die_errno("create %s/%s", dir, name);
+	return fd;
+}
+
+static void write_all(int fd, const unsigned char *b, size_t len,
+		      const char *dir, const char *name)
+{
+	ssize_t n = write(fd, b, len);
+
+	if (n != (ssize_t)len) {
+		if (n >= 0)
+			die("write %s/%s: %zd of %zu bytes", dir, name, n, len);
+		die_errno("write %s/%s", dir, name);
+	}
+}
+
+/* SIZE bytes into a new DIR/NAME in 1 MiB writes, fsynced: the setup of
+ * overwrite (untimed). */
+static int make_file(int dfd, const char *dir, const char *name,
+		     uint64_t size)
+{
+	unsigned char *b = wbuf(1 << 20, 11);
+	int fd = create_at(dfd, dir, name, 0);
+
+	for (uint64_t off = 0; off < size; off += 1 << 20) {
+		size_t len = size - off < (1 << 20) ? size - off : 1 << 20;
+
+		stamp(b, len, off);
+		write_all(fd, b, len, dir, name);
+	}
+	if (fsync(fd) < 0)
+		die_errno("fsync %s/%s", dir, name);
+	free(b);
+	return fd;
+}
+
+static void check_size(int fd, uint64_t want, const char *dir,
+		       const char *name)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		die_errno("stat %s/%s", dir, name);
+	if ((uint64_t)st.st_size != want)
+		die("%s/%s: size %llu after the loop, want %llu", dir, name,
+		    (unsigned long long)st.st_size, (unsigned long long)want);
+}
+
+static void close_checked(int fd, const char *dir, const char *name)
+{
+	if (close(fd) < 0)
+		die_errno("close %s/%s", dir, name);
+}
+
+static double cmd_exec(const char *dir, const char *input, char **argv)
+{
+	/* a fixed, small environment: the same for every filesystem */
+	static char *envp[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
+				"HOME=/", NULL };
+	int dfd = open_dir(dir), in = open(input, O_RDONLY | O_CLOEXEC);
+	uint64_t t0, t1;
+	int status;
+	pid_t pid;
+
+	if (in < 0)
+		die_errno("%s", input);
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		if (fchdir(dfd) < 0 || dup2(in, 0) < 0 || dup2(2, 1) < 0) {
+			perror(dir);
+			_exit(126);
+		}
+		execve(argv[0], argv, envp);
+		perror(argv[0]);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die_errno("waitpid");
+	t1 = now_ns();
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("%s in %s: exit status 0x%x", argv[0], dir, status);
+	close(in);
+	close(dfd);
+	return (double)(t1 - t0);
+}
+
+/* Remove NAME (and all under it) from the directory dfd. */
+static void rm_at(int dfd, const char *name, const char *top)
+{
+	struct stat st;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d;
+	int fd;
+
+	if (!unlinkat(dfd, name, 0))
+		return;
+	if (errno != EISDIR && errno != EPERM)
+		die_errno("unlink %s: %s", top, name);
+	/* EPERM: Linux says so for unlink() of a directory */
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		die_errno("stat %s: %s", top, name);
+	if (!S_ISDIR(st.st_mode))
+		die("unlink %s: %s: not a directory, and unlink refused", top,
+		    name);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd)))
+		die_errno("open %s: %s", top, name);
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = realloc(names, cap * sizeof(*names));
+			if (!names)
+				die("out of memory");
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n++])
+			die("out of memory");
+	}
+	if (errno)
+		die_errno("readdir %s: %s", top, name);
+	for (size_t i = 0; i < n; i++) {
+		rm_at(fd, names[i], top);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		die_errno("rmdir %s: %s", top, name);
+}
+
+static double cmd_rmtree(const char *dir, const char *name)
+{
+	int dfd = open_dir(dir);
+	uint64_t t0, t1;
+
+	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		die("rmtree: NAME must be one entry of DIR, not '%s'", name);
+	t0 = now_ns();
+	rm_at(dfd, name, dir);
+	t1 = now_ns();
+	close(dfd);
+	return (double)(t1 - t0);
+}
+
+static double cmd_wseq(const char *dir, uint64_t size, uint64_t sync)
+{
+	const size_t chunk = 1 << 20;
+	unsigned char *b = wbuf(chunk, 5);
+	int dfd = open_dir(dir), fd = create_at(dfd, dir, "wseq", 0);
+	uint64_t t0, t1, off;
+
+	if (size % chunk)
+		die("wseq: SIZE must be a multiple of 1 MiB");
+	t0 = now_ns();
+	for (off = 0; off < size; off += chunk) {
+		stamp(b, chunk, off);
+		write_all(fd, b, chunk, dir, "wseq");
+	}
+	if (sync && fsync(fd) < 0)
+		die_errno("fsync %s/wseq", dir);
+	t1 = now_ns();
+	check_size(fd, size, dir, "wseq");
+	close_checked(fd, dir, "wseq");
+	close(dfd);
+	free(b);
+	return (double)(t1 - t0);
+}
+
+static double cmd_append(const char *dir, uint64_t n, uint64_t len)
+{
+	unsigned char *b = wbuf(len, 6);
+	int dfd = open_dir(dir), fd = create_at(dfd, dir, "append", O_APPEND);
+	uint64_t t0, t1;
+
+	t0 = now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		stamp(b, len, i);
+		write_all(fd, b, len, dir, "append");
+	}
+	t1 = now_ns();
+	check_size(fd, n * len, dir, "append");
+	close_checked(fd, dir, "append");
+	close(dfd);
+	free(b);
+	return (double)(t1 - t0) / (double)n;
+}
+
+static double cmd_overwrite(const char *dir, uint64_t size, uint64_t n,
+			    uint64_t seed)
+{
+	unsigned char *b = wbuf(BLK, 7);
+	int dfd = open_dir(dir), fd = make_file(dfd, dir, "overwrite", size);
+	uint64_t *o = offsets(size, n, seed), t0, t1;
+
+	t0 = now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		stamp(b, BLK, i);
+		if (pwrite(fd, b, BLK, (off_t)o[i]) != (ssize_t)BLK)
+			die_errno("pwrite %s/overwrite at %llu", dir,
+				  (unsigned long long)o[i]);
+	}
+	t1 = now_ns();
+	check_size(fd, size, dir, "overwrite");
+	close_checked(fd, dir, "overwrite");
+	close(dfd);
+	free(o);
+	free(b);
+	return (double)(t1 - t0) / (double)n;
+}
+
+static double cmd_churn(const char *dir, uint64_t n, uint64_t len)
+{
+	unsigned char *b = wbuf(len, 8);
+	int dfd = open_dir(dir);
+	uint64_t t0, t1;
+	char name[32];
+
+	t0 = now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "c%06llu", (unsigned long long)i);
+		fd = create_at(dfd, dir, name, 0);
+		stamp(b, len, i);
+		write_all(fd, b, len, dir, name);
+		close_checked(fd, dir, name);
+		if (unlinkat(dfd, name, 0) < 0)
+			die_errno("unlink %s/%s", dir, name);
+	}
+	t1 = now_ns();
+	close(dfd);
+	free(b);
+	return (double)(t1 - t0) / (double)n;
+}
+
+/* Space the filesystem of fd uses, in bytes (what df's "Used" shows). */
+static int64_t used_bytes(int fd, const char *dir)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		die_errno("statfs %s", dir);
+	return (int64_t)((sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize);
+}
+
+static int cmd_rewrite(const char *dir, uint64_t n)
+{
+	unsigned char *b = wbuf(BLK, 9);
+	int dfd = open_dir(dir), fd = make_file(dfd, dir, "rewrite", BLK);
+	int64_t u0, u1;
+	uint64_t t0, t1;
+
+	if (!n)
+		die("rewrite: N must be at least 1");
+	u0 = used_bytes(dfd, dir);
+	t0 = now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		stamp(b, BLK, i);
+		if (pwrite(fd, b, BLK, 0) != (ssize_t)BLK)
+			die_errno("pwrite %s/rewrite", dir);
+	}
+	t1 = now_ns();
+	u1 = used_bytes(dfd, dir);
+	check_size(fd, BLK, dir, "rewrite");
+	close_checked(fd, dir, "rewrite");
+	close(dfd);
+	free(b);
+	printf("%.1f %lld\n", (double)(t1 - t0) / (double)n,
+	       (long long)(u1 - u0));
+	return 0;
+}
+
 /* -d: what `sync; echo 3 >/proc/sys/vm/drop_caches` does */
 static void drop_caches(void)
 {
@@ -360,6 +704,19 @@ static double run(int argc, char **argv)
 				   (unsigned)num(argv[3]));
 	if (!strcmp(c, "startup") && argc >= 4)
 		return cmd_startup(argv[1], (unsigned)num(argv[2]), argv + 3);
+	if (!strcmp(c, "exec") && argc >= 4)
+		return cmd_exec(argv[1], argv[2], argv + 3);
+	if (!strcmp(c, "rmtree") && argc == 3)
+		return cmd_rmtree(argv[1], argv[2]);
+	if (!strcmp(c, "wseq") && argc == 4)
+		return cmd_wseq(argv[1], num(argv[2]), num(argv[3]));
+	if (!strcmp(c, "append") && argc == 4 && num(argv[2]))
+		return cmd_append(argv[1], num(argv[2]), num(argv[3]));
+	if (!strcmp(c, "overwrite") && argc == 5 && num(argv[3]))
+		return cmd_overwrite(argv[1], num(argv[2]), num(argv[3]),
+				     num(argv[4]));
+	if (!strcmp(c, "churn") && argc == 4 && num(argv[2]))
+		return cmd_churn(argv[1], num(argv[2]), num(argv[3]));
 	fprintf(stderr, "bx: unknown command or wrong arguments: %s (see bx.c)\n", c);
 	exit(2);
 }
@@ -384,6 +741,9 @@ int main(int argc, char **argv)
 		die("usage: bx [-d|-f] [-2] CMD ARGS... (see bx.c)");
 	if (!strcmp(argv[i], "sum") && argc == i + 2)
 		return cmd_sum(argv[i + 1]);
+	/* two numbers, not a time: no -2 (a rewrite changes the state) */
+	if (!strcmp(argv[i], "rewrite") && argc == i + 3 && !twice)
+		return cmd_rewrite(argv[i + 1], num(argv[i + 2]));
 	if (cold == 'd')
 		drop_caches();
 	if (cold == 'f') {

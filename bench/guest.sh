@@ -9,10 +9,21 @@
 # filesystem gets the same tree (bench/mkdata.sh); the tmpfs column is a
 # copy made here from one of the read-only mounts.
 #
+# The write workloads (BENCH_WRITE=1) run on the writable columns: tmpfs
+# (the same mount), overlay (upper and work on tmpfs over the EROFS lower,
+# as a container runtime stacks an image) and daxfs-rw: plain NVDIMM 2,
+# formatted here with `mkdaxfs -b -p` (an empty base and a delta region of
+# the rest) and mounted `-o rw,phys=,size=`; the column is n/a, with the
+# kernel's word or the errno, until that mount is writable.  It is made
+# again at the start of every round, so that each round has the whole
+# delta region.  Every write cell starts in a new empty directory and
+# removes it after.
+#
 # Writes results to $VM_SHARE/results.txt, one record a line:
 #   meta KEY VALUE...            facts about the run
 #   fs NAME ok|na DETAIL...      whether each filesystem could be set up
-#   val ROW FS ROUND VALUE       one measurement (bx's unit: ns)
+#   val ROW FS ROUND VALUE       one measurement (bx's unit: ns; bytes
+#                                for space-*, kB for mem-*)
 #   err WORKLOAD FS ROUND MSG    a measurement that failed
 # bench/report.py turns that into the table and the JSON file.
 #
@@ -23,13 +34,26 @@
 # test), the image sizes BENCH_DAXFS_BYTES, BENCH_EROFS_BYTES and their
 # fsdax namespaces' BENCH_NS_DAXFS, BENCH_NS_EROFS, the expected
 # BENCH_BIG_SUM, BENCH_TREE (the tree on the host, over 9p: the last
-# resort for the tmpfs copy), DAXFS_KO.
+# resort for the tmpfs copy), DAXFS_KO.  BENCH_READ=0 / BENCH_WRITE=0 leave
+# out the read or the write workloads; the write side: BENCH_WFS (its
+# columns), BENCH_TARBALL (the untar archive on the host) and its
+# BENCH_TAR_ENTRIES, BENCH_TAR_BYTES, BENCH_TAR_FROM, the sizes and counts
+# BENCH_WSEQ_MB, BENCH_APPEND_N, BENCH_APPEND_LEN, BENCH_OVERWRITE_MB,
+# BENCH_OVERWRITE_N, BENCH_CHURN_N, BENCH_REWRITE_N, and MKDAXFS (the
+# mkdaxfs that formats daxfs-rw's NVDIMM).
 set -u
 . "$(dirname "$0")/tree.sh"
 BX=$BENCH_BIN/bx
 OUT=$VM_SHARE/results.txt
 RUNS=${BENCH_RUNS:-5}
-FSLIST=(${BENCH_FS:-daxfs-phys daxfs-pmem erofs-dax erofs-pagecache tmpfs})
+READ=${BENCH_READ:-1}
+WRITE=${BENCH_WRITE:-1}
+# the read columns and the write columns; ALLFS: both, each once
+FSLIST=() WFSLIST=()
+[ "$READ" = 1 ] &&
+	FSLIST=(${BENCH_FS:-daxfs-phys daxfs-pmem erofs-dax erofs-pagecache tmpfs})
+[ "$WRITE" = 1 ] && WFSLIST=(${BENCH_WFS:-daxfs-rw tmpfs overlay})
+ALLFS=($(printf '%s\n' "${FSLIST[@]}" "${WFSLIST[@]}" | awk 'NF && !s[$0]++'))
 W=$(mktemp -d /tmp/bench.XXXXXX)
 declare -A MNT NA
 : >"$OUT"
@@ -44,6 +68,9 @@ na() {
 	log "$1: n/a ($2)"
 }
 is_ok() { [ -z "${NA[$1]:-}" ] && [ -n "${MNT[$1]:-}" ]; }
+# reads FS / writes FS: FS is a read / a write column
+reads() { [[ " ${FSLIST[*]} " == *" $1 "* ]]; }
+writes() { [[ " ${WFSLIST[*]} " == *" $1 "* ]]; }
 # oneline: the first line of stdin, for reasons in the table
 oneline() { head -n1 | tr -s '\t ' ' ' | cut -c1-150; }
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
@@ -66,19 +93,22 @@ load_modules() {
 	for d in $(modinfo -F depends "$DAXFS_KO" 2>/dev/null | tr , ' '); do
 		modprobe "$d"
 	done
-	if [ -n "${BENCH_DAXFS_NA:-}" ]; then
-		DAXFS_BROKEN=$BENCH_DAXFS_NA
+	# KO_BROKEN: no module (every DAXFS column n/a); DAXFS_BROKEN: no
+	# module or no image (the read columns n/a; daxfs-rw makes its own)
+	if [ -n "${BENCH_DAXFS_KO_NA:-}" ]; then
+		KO_BROKEN=$BENCH_DAXFS_KO_NA
 	elif ! grep -qw daxfs /proc/filesystems &&
 	   ! insmod "$DAXFS_KO" 2>"$W/insmod.err"; then
-		DAXFS_BROKEN="insmod: $(oneline <"$W/insmod.err")"
+		KO_BROKEN="insmod: $(oneline <"$W/insmod.err")"
 	fi
+	DAXFS_BROKEN=${KO_BROKEN:-${BENCH_DAXFS_NA:-}}
 	for m in nfit nd_pmem erofs loop overlay; do
 		modprobe "$m" 2>/dev/null || log "modprobe $m failed"
 	done
 	udevadm settle 2>/dev/null
 	sleep 1		# the nd bus probes its regions asynchronously
 }
-DAXFS_BROKEN=
+DAXFS_BROKEN= KO_BROKEN=
 
 # --- NVDIMM regions -----------------------------------------------------------
 # Region numbers do not follow the order of the devices, so each is found
@@ -94,12 +124,14 @@ region_at() {	# region_at ADDR -> regionN
 }
 # labelled_regions: the regions of the --pmem devices, lowest address first
 labelled_regions() {
-	local r plain0 plain1
+	local r plain0 plain1 plain2=none
 	plain0=$(region_at "$VM_NVDIMM0_ADDR")
 	plain1=$(region_at "$VM_NVDIMM1_ADDR")
+	# the third plain one (daxfs-rw's), when the write workloads run
+	[ -n "${VM_NVDIMM2_ADDR:-}" ] && plain2=$(region_at "$VM_NVDIMM2_ADDR")
 	for r in "$ND"/region*; do
 		[ -r "$r/resource" ] || continue
-		case "${r##*/}" in "$plain0"|"$plain1") continue ;; esac
+		case "${r##*/}" in "$plain0"|"$plain1"|"$plain2") continue ;; esac
 		printf '%d %s\n' "$(cat "$r/resource")" "${r##*/}"
 	done | sort -n | awk '{ print $2 }'
 }
@@ -152,7 +184,9 @@ setup_nvdimms() {
 	r=$(region_at "$VM_NVDIMM1_ADDR") && RAW_EROFS=$(raw_dev "$r")
 	regions=($(labelled_regions))
 	log "raw: daxfs image $RAW_DAX, erofs image $RAW_EROFS; pmem region ${regions[*]}"
-	if [ ${#regions[@]} -lt 1 ]; then
+	if ! reads daxfs-pmem && ! reads erofs-dax; then
+		PD_ERR="not needed" PE_ERR="not needed"
+	elif [ ${#regions[@]} -lt 1 ]; then
 		PD_ERR="no labelled NVDIMM region (nfit/nd_pmem?)"
 		PE_ERR=$PD_ERR
 	elif log "labels and fsdax namespaces on ${regions[0]}, images copied in" &&
@@ -172,8 +206,13 @@ setup_nvdimms() {
 	fi
 	log "fsdax: daxfs on ${PD:-none}, erofs on ${PE:-none}"
 	# the raw namespace claims the DAXFS image's range; phys= wants it free
-	r=$(ls -d "$ND/$(region_at "$VM_NVDIMM0_ADDR")"/namespace*.0 2>/dev/null |
-		head -n1)
+	free_raw "$VM_NVDIMM0_ADDR"
+}
+# free_raw ADDR: disable the raw namespace of the plain NVDIMM at ADDR, so
+# that phys= (and mkdaxfs -p, through /dev/mem) may claim its range
+free_raw() {
+	local r
+	r=$(ls -d "$ND/$(region_at "$1")"/namespace*.0 2>/dev/null | head -n1)
 	[ -n "$r" ] && ndctl disable-namespace "${r##*/}" >/dev/null 2>&1
 }
 PD_ERR= PE_ERR=
@@ -229,6 +268,8 @@ mount_erofs_pagecache() {
 GEN_PID=
 start_tmpfs() {
 	try_mount tmpfs "$W/m/tmpfs" -t tmpfs -o size=90% tmpfs || return
+	# a write column only: an empty tmpfs is all it needs
+	reads tmpfs || return 0
 	log "tmpfs: generating the tree (in the background)"
 	gen_tree "$BENCH_BIN/gen" "${MNT[tmpfs]}" 2>"$W/gen.err" &
 	GEN_PID=$!
@@ -257,6 +298,65 @@ mount_overlay() {
 		-o "lowerdir=${MNT[erofs-pagecache]},upperdir=$W/ovl/u,workdir=$W/ovl/w" ovl
 }
 
+# daxfs-rw: its own plain NVDIMM (2), formatted here by mkdaxfs -b -p
+# through /dev/mem: a branching image of an empty directory whose delta
+# region is the rest of the device, mounted read-write by physical address
+RW_MNT=$W/m/daxfs-rw
+format_rw() {	# prints why it failed
+	mkdir -p "$W/empty"
+	"$MKDAXFS" -q -b -d "$W/empty" -p "$VM_NVDIMM2_ADDR" \
+		-s "$VM_NVDIMM2_SIZE" >"$W/mkrw.err" 2>&1 || {
+		echo "mkdaxfs -b -p $VM_NVDIMM2_ADDR -s $VM_NVDIMM2_SIZE failed: $(oneline <"$W/mkrw.err")"
+		return 1
+	}
+}
+# rw_writable: the mount at RW_MNT is read-write and takes a new file;
+# prints why not (the errno of the create, the kernel's last word)
+rw_writable() {
+	local opts msg n k
+	opts=$(awk -v m="$RW_MNT" '$2 == m { print $4 }' /proc/mounts)
+	n=$(dmesg | wc -l)
+	# only a create: "e.g. creating a file", nothing else asked of it
+	if ! msg=$( { : >"$RW_MNT/.bench-rw-probe"; } 2>&1 ); then
+		msg="mounted ${opts%%,*} (options $opts); creating a file: ${msg##*: }"
+		k=$(dmesg | tail -n +$((n + 1)) | grep -i daxfs | tail -n1 |
+			sed 's/^\[[^]]*\] *//')
+		echo "$msg${k:+; kernel: $k}"
+		return 1
+	fi
+	rm -f "$RW_MNT/.bench-rw-probe"
+	case ",$opts," in
+	*,rw,*) ;;
+	*) echo "took a file but /proc/mounts says '$opts'"; return 1 ;;
+	esac
+}
+mount_daxfs_rw() {
+	local why
+	[ -n "$KO_BROKEN" ] && { na daxfs-rw "$KO_BROKEN"; return; }
+	[ -n "${VM_NVDIMM2_ADDR:-}" ] || { na daxfs-rw "no NVDIMM for it"; return; }
+	[ -x "${MKDAXFS:-}" ] || { na daxfs-rw "no mkdaxfs (${MKDAXFS:-unset})"; return; }
+	free_raw "$VM_NVDIMM2_ADDR"
+	log "daxfs-rw: mkdaxfs -b -p on NVDIMM 2 ($((VM_NVDIMM2_SIZE >> 20)) MiB)"
+	why=$(format_rw) || { na daxfs-rw "$why"; return; }
+	try_mount daxfs-rw "$RW_MNT" -t daxfs \
+		-o "rw,phys=$VM_NVDIMM2_ADDR,size=$VM_NVDIMM2_SIZE" none || return
+	if ! why=$(rw_writable); then
+		na daxfs-rw "not writable: $why"
+		umount "$RW_MNT" 2>/dev/null
+	fi
+}
+# remake_rw: unmount daxfs-rw, format its NVDIMM again and mount it again
+# (the start of each round after the first); prints why it failed
+remake_rw() {
+	local msg
+	msg=$(umount "$RW_MNT" 2>&1) || { echo "umount: $(echo "$msg" | oneline)"; return 1; }
+	format_rw || return 1
+	msg=$(mount -t daxfs -o "rw,phys=$VM_NVDIMM2_ADDR,size=$VM_NVDIMM2_SIZE" \
+		none "$RW_MNT" 2>&1) ||
+		{ echo "mount again: $(echo "$msg" | oneline)"; return 1; }
+	rw_writable
+}
+
 # check_content FS: the big file's hash must be the host's, or the column
 # is not comparable
 check_content() {
@@ -267,7 +367,10 @@ check_content() {
 		na "$fs" "big.bin reads wrong: $(echo "$s" | oneline), want $BENCH_BIG_SUM"
 		return
 	fi
-	out "fs $fs ok $(awk -v m="${MNT[$fs]}" '$2 == m { print $1, $3, $4 }' /proc/mounts)"
+	fs_ok "$fs"
+}
+fs_ok() {
+	out "fs $1 ok $(awk -v m="${MNT[$1]}" '$2 == m { print $1, $3, $4 }' /proc/mounts)"
 }
 
 # --- workloads ----------------------------------------------------------------
@@ -309,12 +412,121 @@ run_cell() {
 	fi
 }
 
-# rotated ROUND: the columns that work, the list rotated by ROUND places, so
-# that no filesystem always runs first (right after another's cold drop)
+# --- write workloads ----------------------------------------------------------
+# Each wl_NAME DIR runs in DIR, a new empty directory on the column's
+# filesystem, and prints one value per row of WROWS[NAME] (bx's units: ns,
+# space in bytes).  One pass per round: a write changes what the next pass
+# would find.
+TARBALL= TAR_ERR=
+# the archive goes into guest RAM once, so that the 9p root's speed is
+# never part of an untar
+setup_tarball() {
+	local mb=$(( (${BENCH_TAR_BYTES:-0} >> 20) + 16 ))
+	if [ ! -r "${BENCH_TARBALL:-}" ]; then
+		TAR_ERR="no untar archive (${BENCH_TARBALL:-none}): see bench/mkdata.sh"
+		return
+	fi
+	mkdir -p "$W/tar"
+	mount -t tmpfs -o "size=${mb}m" tmpfs "$W/tar" &&
+		cp "$BENCH_TARBALL" "$W/tar/untar.tar" 2>"$W/tar.err" ||
+		{ TAR_ERR="copying the archive to tmpfs failed: $(oneline <"$W/tar.err")"; return; }
+	TARBALL=$W/tar/untar.tar
+	log "untar archive in tmpfs: $BENCH_TAR_ENTRIES entries, $((BENCH_TAR_BYTES >> 20)) MiB ($BENCH_TAR_FROM)"
+}
+# untar: tar -xf (a fork and exec, the same in every column) reading the
+# archive on stdin; rm-tree: bx removes the tree it made (and DIR)
+wl_untar() {
+	local a b
+	[ -n "$TARBALL" ] || { echo "$TAR_ERR" >&2; return 1; }
+	a=$("$BX" exec "$1" "$TARBALL" "$TAR" -xf -) &&
+		b=$("$BX" rmtree "${1%/*}" "${1##*/}") || return 1
+	echo "$a $b"
+}
+wl_wseq() { "$BX" wseq "$1" "${BENCH_WSEQ_MB}M" 0; }
+wl_wseq-fsync() { "$BX" wseq "$1" "${BENCH_WSEQ_MB}M" 1; }
+wl_append() { "$BX" append "$1" "$BENCH_APPEND_N" "$BENCH_APPEND_LEN"; }
+wl_overwrite() {
+	"$BX" overwrite "$1" "${BENCH_OVERWRITE_MB}M" "$BENCH_OVERWRITE_N" 4
+}
+wl_churn() { "$BX" churn "$1" "$BENCH_CHURN_N" 100; }
+wl_rewrite() { "$BX" rewrite "$1" "$BENCH_REWRITE_N"; }
+WWORKLOADS=(untar wseq wseq-fsync append overwrite churn rewrite)
+declare -A WROWS=([untar]="untar rm-tree" [wseq]=wseq [wseq-fsync]=wseq-fsync
+	[append]=append [overwrite]=overwrite [churn]=churn
+	[rewrite]="rewrite space-rewrite")
+TAR=$(command -v tar)
+
+# used_bytes DIR: the space its filesystem uses, (f_blocks - f_bfree) *
+# f_bsize of statfs, as bx rewrite computes it
+used_bytes() { stat -f -c '%b %f %s' "$1" | awk '{ print ($1 - $2) * $3 }'; }
+
+# run_wcell WORKLOAD FS ROUND
+run_wcell() {
+	local w=$1 fs=$2 r=$3 d=${MNT[$2]}/bench-$1 res rows i
+	local -a vals
+	rows=(${WROWS[$w]})
+	rm -rf "$d"
+	sync
+	if mkdir "$d" 2>"$W/cell.err" &&
+	   res=$("wl_$w" "$d" 2>"$W/cell.err") &&
+	   read -ra vals <<<"$res" && [ ${#vals[@]} = ${#rows[@]} ]; then
+		for i in "${!rows[@]}"; do
+			out "val ${rows[i]} $fs $r ${vals[i]}"
+		done
+	else
+		[ -s "$W/cell.err" ] || echo "printed '$res'" >"$W/cell.err"
+		out "err $w $fs $r $(oneline <"$W/cell.err")"
+		log "round $r: $w on $fs failed: $(oneline <"$W/cell.err")"
+	fi
+	rm -rf "$d"
+}
+
+# write_round ROUND: every write workload on every write column, then
+# space-kept: what the column's filesystem uses more than before the round
+# although every cell removed what it wrote.  The time each workload took
+# goes to WTIMES.
+WTIMES=
+write_round() {
+	local r=$1 w fs t1 why
+	local -A used
+	WTIMES=
+	if [ "$r" -gt 0 ] && writes daxfs-rw && is_ok daxfs-rw; then
+		t1=$SECONDS
+		if why=$(remake_rw); then
+			log "daxfs-rw made again in $((SECONDS - t1))s"
+		else
+			# the rounds before stand; this one and the rest are errors
+			for w in "${WWORKLOADS[@]}"; do
+				out "err $w daxfs-rw $r making it again failed: $why"
+			done
+			log "round $((r + 1)): daxfs-rw: making it again failed: $why"
+			NA[daxfs-rw]=$why
+		fi
+	fi
+	for fs in $(rotated "$r" "${WFSLIST[@]}"); do
+		used[$fs]=$(used_bytes "${MNT[$fs]}")
+	done
+	for w in "${WWORKLOADS[@]}"; do
+		t1=$SECONDS
+		for fs in $(rotated "$r" "${WFSLIST[@]}"); do
+			run_wcell "$w" "$fs" "$r"
+		done
+		WTIMES+=" $w $((SECONDS - t1))s"
+	done
+	for fs in $(rotated "$r" "${WFSLIST[@]}"); do
+		out "val space-kept $fs $r $(( $(used_bytes "${MNT[$fs]}") - used[$fs] ))"
+	done
+}
+
+# rotated ROUND COLUMN...: the columns that work, the list rotated by ROUND
+# places, so that no filesystem always runs first (right after another's
+# cold drop)
 rotated() {
-	local n=${#FSLIST[@]} i fs
-	for ((i = 0; i < n; i++)); do
-		fs=${FSLIST[(i + $1) % n]}
+	local r=$1 i fs cols
+	shift
+	cols=("$@")
+	for ((i = 0; i < $#; i++)); do
+		fs=${cols[(i + r) % $#]}
 		is_ok "$fs" && echo "$fs"
 	done
 }
@@ -324,12 +536,17 @@ run_rounds() {
 	for ((r = 0; r < RUNS; r++)); do
 		t0=$SECONDS times=
 		for w in "${WORKLOADS[@]}"; do
+			[ "$READ" = 1 ] || break
 			t1=$SECONDS
-			for fs in $(rotated "$r"); do
+			for fs in $(rotated "$r" "${FSLIST[@]}"); do
 				run_cell "$w" "$fs" "$r"
 			done
 			times+=" $w $((SECONDS - t1))s"
 		done
+		if [ "$WRITE" = 1 ]; then
+			write_round "$r"
+			times+=$WTIMES
+		fi
 		log "round $((r + 1))/$RUNS took $((SECONDS - t0))s:$times"
 	done
 }
@@ -405,39 +622,59 @@ main() {
 	out "meta date $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	out "meta cpus $(nproc)"
 	out "meta memtotal_kb $(mem_kb MemTotal)"
+	[ "$READ" = 1 ] &&
 	out "meta shape big=${BENCH_BIG_MB}MiB src=$BENCH_SRC_FILES/${BENCH_SRC_DIRS}dirs" \
 	    "tree=$((BENCH_TREE_A * BENCH_TREE_B * BENCH_TREE_F)) flat=$BENCH_FLAT_N" \
 	    "pread=$BENCH_PREAD_N lookup=$BENCH_LOOKUP_N startup=$BENCH_STARTUP_N" \
 	    "mounts=$BENCH_MOUNTS"
-	[[ " ${FSLIST[*]} " == *" tmpfs "* ]] && start_tmpfs
+	[ "$WRITE" = 1 ] &&
+	out "meta wshape untar=${BENCH_TAR_ENTRIES:-0}entries/$((${BENCH_TAR_BYTES:-0} >> 20))MiB" \
+	    "wseq=${BENCH_WSEQ_MB}MiB append=$BENCH_APPEND_N*${BENCH_APPEND_LEN}B" \
+	    "overwrite=$BENCH_OVERWRITE_N/${BENCH_OVERWRITE_MB}MiB churn=$BENCH_CHURN_N" \
+	    "rewrite=$BENCH_REWRITE_N rw=$((${VM_NVDIMM2_SIZE:-0} >> 20))MiB"
+	[ "$WRITE" = 1 ] && out "meta untar_from ${BENCH_TAR_FROM:-none}"
+	out "meta read_columns ${FSLIST[*]}"
+	out "meta write_columns ${WFSLIST[*]}"
+	[[ " ${ALLFS[*]} " == *" tmpfs "* ]] && start_tmpfs
 	load_modules
 	setup_nvdimms
-	for fs in "${FSLIST[@]}"; do
+	for fs in "${ALLFS[@]}"; do
 		case "$fs" in
 		daxfs-phys) mount_daxfs_phys ;;
 		daxfs-pmem) mount_daxfs_pmem ;;
 		erofs-dax) mount_erofs_dax ;;
 		erofs-pagecache) mount_erofs_pagecache ;;
+		daxfs-rw) if writes daxfs-rw; then mount_daxfs_rw
+			  else na daxfs-rw "a write column (BENCH_WFS), not a read one"; fi ;;
 		tmpfs) ;;	# started above, finished below
 		overlay) ;;	# after erofs-pagecache
 		*) na "$fs" "unknown filesystem" ;;
 		esac
 	done
+	# the overlay's lower layer, even where it is no column of its own
+	[[ " ${ALLFS[*]} " == *" overlay "* ]] && [ -z "${MNT[erofs-pagecache]:-}" ] &&
+		[ -z "${NA[erofs-pagecache]:-}" ] && mount_erofs_pagecache
 	finish_tmpfs
-	[[ " ${FSLIST[*]} " == *" overlay "* ]] && mount_overlay
+	[[ " ${ALLFS[*]} " == *" overlay "* ]] && mount_overlay
 	log "checking big.bin on each mount"
 	for fs in "${FSLIST[@]}"; do
 		check_content "$fs"
 	done
+	for fs in "${WFSLIST[@]}"; do
+		reads "$fs" || ! is_ok "$fs" || fs_ok "$fs"
+	done
+	[ "$WRITE" = 1 ] && setup_tarball
 	out "meta setup_s $((SECONDS - t0))"
-	log "setup took $((SECONDS - t0))s; columns: $(rotated 0 | tr '\n' ' ')"
-	[ -n "$(rotated 0)" ] || { log "no filesystem could be set up"; return 1; }
+	log "setup took $((SECONDS - t0))s; columns:" \
+	    "${FSLIST[*]:+read: $(rotated 0 "${FSLIST[@]}" | paste -sd' ')}" \
+	    "${WFSLIST[*]:+write: $(rotated 0 "${WFSLIST[@]}" | paste -sd' ')}"
+	[ -n "$(rotated 0 "${ALLFS[@]}")" ] || { log "no filesystem could be set up"; return 1; }
 
 	t0=$SECONDS
 	run_rounds
 	out "meta rounds_s $((SECONDS - t0))"
 	t0=$SECONDS
-	for fs in $(rotated 0); do
+	for fs in $(rotated 0 "${FSLIST[@]}"); do
 		mem_test "$fs"
 	done
 	out "meta mem_s $((SECONDS - t0))"

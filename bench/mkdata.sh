@@ -11,7 +11,14 @@
 #   OUTDIR/erofs.img        mkfs.erofs image of the same tree
 #   OUTDIR/daxfs.why        why there is no daxfs.img (mkdaxfs missing or
 #                           failing: the DAXFS columns become n/a)
-#   OUTDIR/info             shell assignments: image sizes, big.bin's hash
+#   OUTDIR/untar.tar        the untar workload's archive (uncompressed):
+#                           Debian kernel header trees from /usr/src (the
+#                           *-common ones, newest first, then the arch
+#                           ones) until BENCH_TAR_FILES entries are reached
+#                           (full: 2 common + 1 arch tree, ~26,000 files);
+#                           without them the generated src/ tree
+#   OUTDIR/info             shell assignments: image sizes, big.bin's hash,
+#                           the archive's entries, size and sources
 #
 # Generating 240,000 files and two images takes a minute, so the results
 # are kept: the tree is made again only when the generator or the shape
@@ -95,10 +102,62 @@ make_erofs() {
 	echo "$erofs_key" >"$out/erofs.key"
 }
 
+# the header trees tests/deps.sh installs, in the order they are taken:
+# the -common ones (the bulk of the headers), newest first, then the
+# arch-specific ones (mostly include/config/: thousands of tiny files)
+header_trees() {
+	local d
+	for d in /usr/src/linux-headers-*-common; do
+		[ -d "$d" ] && echo "$d"
+	done | sort -rV
+	for d in /usr/src/linux-headers-*; do
+		[ -d "$d" ] && [[ "$d" != *-common ]] && echo "$d"
+	done | sort -rV
+}
+
+# The untar workload's archive: real source-like files (the kernel's
+# headers) rather than generated ones.  Whole trees are taken until their
+# entries (files, links, directories) reach BENCH_TAR_FILES.
+make_tarball() {
+	local tar=$out/untar.tar d n=0 dirs=() key from=()
+	for d in $(header_trees); do
+		[ "$n" -ge "$BENCH_TAR_FILES" ] && break
+		dirs+=("$d")
+		n=$((n + $(find "$d" | wc -l)))
+	done
+	if [ ${#dirs[@]} -eq 0 ]; then
+		say "no /usr/src/linux-headers-*: the untar archive is the generated src/"
+		dirs=("$out/tree/src")
+	fi
+	key=$( { echo "$BENCH_TAR_FILES"; tar --version | head -n1
+		 find "${dirs[@]}" -printf '%p %s %T@\n' | sort; } |
+	       sha256sum | cut -c1-16)
+	[ "$(cat "$out/untar.key" 2>/dev/null)" = "$key" ] && [ -f "$tar" ] &&
+		return 0
+	rm -f "$tar" "$out/untar.key"
+	say "building the untar archive from ${dirs[*]}"
+	# members named by the trees' own names; owner and order fixed, so the
+	# same trees give the same archive
+	for d in "${dirs[@]}"; do from+=(-C "$(dirname "$d")" "$(basename "$d")"); done
+	tar --format=gnu --sort=name --owner=0 --group=0 --numeric-owner \
+		-cf "$tar.tmp" "${from[@]}" 2>"$out/tar.log" ||
+		die "tar of ${dirs[*]} failed: $(tail -n1 "$out/tar.log")"
+	mv "$tar.tmp" "$tar"
+	{
+		echo "BENCH_TAR_ENTRIES=$(tar -tf "$tar" | wc -l)"
+		echo "BENCH_TAR_BYTES=$(stat -c %s "$tar")"
+		echo "BENCH_TAR_FROM='$(for d in "${dirs[@]}"; do basename "$d"; done | paste -sd,)'"
+	} >"$out/untar.info"
+	echo "$key" >"$out/untar.key"
+}
+
 make_tree
 make_daxfs
 make_erofs
+[ "${BENCH_WRITE:-1}" = 1 ] && make_tarball
 {
+	[ -f "$out/untar.info" ] && [ "${BENCH_WRITE:-1}" = 1 ] &&
+		cat "$out/untar.info"
 	[ -f "$out/daxfs.img" ] &&
 		echo "BENCH_DAXFS_BYTES=$(stat -c %s "$out/daxfs.img")"
 	[ -f "$out/erofs.img" ] &&

@@ -17,8 +17,15 @@
 #   BENCH_FS       the columns to run, default "daxfs-phys daxfs-pmem
 #                  erofs-dax erofs-pagecache tmpfs"; also "overlay"
 #   BENCH_OVERLAY=1  add the overlay column (EROFS page-cache lower, tmpfs
-#                  upper): about 5 more minutes
-#   BENCH_TIMEOUT  seconds the guest script may take (default 3000, quick 1200)
+#                  upper) to the read workloads: about 5 more minutes
+#   BENCH_WRITE=0  leave out the write workloads (default 1: run them)
+#   BENCH_READ=0   leave out the read workloads and the memory test
+#   BENCH_WFS      the write columns, default "daxfs-rw tmpfs overlay"
+#   BENCH_RW_MB    daxfs-rw's NVDIMM in MiB (a multiple of 16; default
+#                  1536, quick 768): mkdaxfs -b makes the rest of it, after
+#                  an empty base, the delta region
+#   BENCH_TIMEOUT  seconds the guest script may take (default 3000, quick
+#                  1200; 1500 and 600 more with the write workloads)
 #   BENCH_MEM      guest RAM (default 4G: the memory test holds 8 copies)
 #   BENCH_HUGE=0   back the NVDIMMs by files in $TMPDIR instead of a
 #                  huge-page tmpfs (see nv_backing)
@@ -51,17 +58,32 @@ set_shape() {
 			BENCH_TREE_A=10 BENCH_TREE_B=10 BENCH_TREE_F=100 \
 			BENCH_FLAT_N=10000 BENCH_PREAD_N=5000 BENCH_LOOKUP_N=5000 \
 			BENCH_STARTUP_N=3
+		export BENCH_TAR_FILES=8000 BENCH_WSEQ_MB=64 BENCH_APPEND_N=20000 \
+			BENCH_OVERWRITE_N=5000 BENCH_CHURN_N=5000 \
+			BENCH_REWRITE_N=20000 BENCH_RW_MB=${BENCH_RW_MB:-768}
 		runs=${BENCH_RUNS:-2}
-		timeout=${BENCH_TIMEOUT:-1200}
+		timeout=1200 wtimeout=600
 	else
 		export BENCH_BIG_MB=256 BENCH_SRC_FILES=20000 BENCH_SRC_DIRS=400 \
 			BENCH_TREE_A=10 BENCH_TREE_B=100 BENCH_TREE_F=100 \
 			BENCH_FLAT_N=100000 BENCH_PREAD_N=10000 \
 			BENCH_LOOKUP_N=10000 BENCH_STARTUP_N=3
+		export BENCH_TAR_FILES=25000 BENCH_WSEQ_MB=256 \
+			BENCH_APPEND_N=100000 BENCH_OVERWRITE_N=10000 \
+			BENCH_CHURN_N=20000 BENCH_REWRITE_N=100000 \
+			BENCH_RW_MB=${BENCH_RW_MB:-1536}
 		runs=${BENCH_RUNS:-5}
-		timeout=${BENCH_TIMEOUT:-3000}
+		timeout=3000 wtimeout=1500
 	fi
-	export BENCH_MOUNTS=8
+	export BENCH_MOUNTS=8 BENCH_APPEND_LEN=100 BENCH_OVERWRITE_MB=64
+	export BENCH_WRITE=${BENCH_WRITE:-1} BENCH_READ=${BENCH_READ:-1}
+	[ "$BENCH_WRITE" = 1 ] || [ "$BENCH_READ" = 1 ] ||
+		die "BENCH_READ=0 and BENCH_WRITE=0: nothing to run"
+	[ "$BENCH_WRITE" = 1 ] && timeout=$((timeout + wtimeout))
+	timeout=${BENCH_TIMEOUT:-$timeout}
+	[ $((BENCH_RW_MB % 16)) = 0 ] && [ "$BENCH_RW_MB" -ge 16 ] ||
+		die "BENCH_RW_MB=$BENCH_RW_MB: a multiple of 16 wanted"
+	wfslist=${BENCH_WFS:-daxfs-rw tmpfs overlay}
 	fslist=${BENCH_FS:-daxfs-phys daxfs-pmem erofs-dax erofs-pagecache tmpfs}
 	[ "${BENCH_OVERLAY:-0}" = 1 ] && [[ " $fslist " != *" overlay "* ]] &&
 		fslist+=" overlay"
@@ -99,10 +121,11 @@ build() {
 		{ cat "$WORK/helpers.log" >&2; die "bench helpers do not build"; }
 	kver=$(bash tests/vm/vm.sh --kernel "$kernel" --print-kver) ||
 		die "no guest kernel $kernel (bash tests/deps.sh vm)"
-	daxfs_na=
+	daxfs_na= ko_na=
 	if ! ko=$(bash "$dtop/tests/vm/kmod.sh" "$kver" 2>"$WORK/kmod.err"); then
 		daxfs_na="daxfs.ko does not build: $(head -n1 "$WORK/kmod.err" | cut -c1-200)"
 		say "$daxfs_na"
+		ko_na=$daxfs_na	# daxfs-rw needs the module, not the image
 		ko=/nonexistent/daxfs.ko
 	fi
 }
@@ -135,7 +158,7 @@ nv_backing() {
 
 run_guest() {
 	local data=$BENCH/../build/bench/data-$( [ "${BENCH_QUICK:-0}" = 1 ] && echo quick || echo full)
-	local erofs_na= envs=() v nsd nse
+	local erofs_na= envs=() v nsd nse rwdev
 	bash "$BENCH/mkdata.sh" "$data" || die "cannot make the data"
 	. "$data/info"
 	# the guest gets copies: a guest bug cannot spoil the kept images
@@ -156,12 +179,29 @@ run_guest() {
 	for v in BENCH_BIG_MB BENCH_SRC_FILES BENCH_SRC_DIRS BENCH_TREE_A \
 		 BENCH_TREE_B BENCH_TREE_F BENCH_FLAT_N BENCH_PREAD_N \
 		 BENCH_LOOKUP_N BENCH_STARTUP_N BENCH_MOUNTS BENCH_DAXFS_BYTES \
-		 BENCH_EROFS_BYTES BENCH_BIG_SUM; do
+		 BENCH_EROFS_BYTES BENCH_BIG_SUM BENCH_READ BENCH_WRITE \
+		 BENCH_WSEQ_MB BENCH_APPEND_N BENCH_APPEND_LEN BENCH_OVERWRITE_MB \
+		 BENCH_OVERWRITE_N BENCH_CHURN_N BENCH_REWRITE_N; do
 		envs+=(--env "$v=${!v}")
 	done
+	# the write side: the untar archive (copied into guest RAM there),
+	# and daxfs-rw's NVDIMM: an empty file the guest formats (mkdaxfs -b
+	# -p); vm.sh makes it the size asked, sparse
+	rwdev=()
+	if [ "$BENCH_WRITE" = 1 ]; then
+		envs+=(--env "BENCH_WFS=$wfslist" --env "BENCH_TARBALL=$data/untar.tar"
+		       --env "BENCH_TAR_ENTRIES=${BENCH_TAR_ENTRIES:-0}"
+		       --env "BENCH_TAR_BYTES=${BENCH_TAR_BYTES:-0}"
+		       --env "BENCH_TAR_FROM=${BENCH_TAR_FROM:-none}"
+		       --env "MKDAXFS=${BENCH_DAXFS_TREE:-$TOP}/build/mkdaxfs")
+		rm -f "$NV/daxfs-rw.nv"
+		: >"$NV/daxfs-rw.nv" || die "cannot create $NV/daxfs-rw.nv"
+		rwdev=(--nvdimm "$NV/daxfs-rw.nv:${BENCH_RW_MB}M")
+	fi
 	envs+=(--env "BENCH_RUNS=$runs" --env "BENCH_BIN=$TOP/build/bench/bin"
 	       --env "BENCH_TREE=$data/tree" --env "DAXFS_KO=$ko"
-	       --env "BENCH_EROFS_NA=$erofs_na" --env "BENCH_DAXFS_NA=$daxfs_na")
+	       --env "BENCH_EROFS_NA=$erofs_na" --env "BENCH_DAXFS_NA=$daxfs_na"
+	       --env "BENCH_DAXFS_KO_NA=$ko_na")
 	envs+=(--env "BENCH_FS=$fslist")
 	mkdir -p "$WORK/share"
 	say "guest $kver, ${mem} RAM, $runs rounds (log: $log)"
@@ -174,7 +214,7 @@ run_guest() {
 		--timeout "$timeout" --share "$WORK/share" --result "$WORK/result" \
 		--nvdimm "$NV/daxfs.nv:$(up16 "$BENCH_DAXFS_BYTES")" \
 		--nvdimm "$NV/erofs.nv:$(up16 "$BENCH_EROFS_BYTES")" \
-		--pmem "$NV/pmem.nv:$(( nsd + nse + (2 << 20) ))" \
+		"${rwdev[@]}" --pmem "$NV/pmem.nv:$(( nsd + nse + (2 << 20) ))" \
 		"${envs[@]}" "$BENCH/guest.sh" 2>&1 | tee "$log"
 	say "guest: $(cat "$WORK/result" 2>/dev/null || echo "no result")"
 }
