@@ -291,6 +291,13 @@ struct daxfs_rec_piece {
 int daxfs_rec_encode(void *buf, u32 cap, u16 type, u16 flags, u64 lsn,
 		     u64 ino, const void *fixed, u32 fixed_len,
 		     const struct daxfs_rec_piece *tail, u32 ntail);
+/*
+ * As daxfs_rec_encode(), for a record that is sealed later (its LSN and
+ * CRC set by daxfs_rec_seal() when it goes into a log): no CRC now.
+ */
+int daxfs_rec_build(void *buf, u32 cap, u16 type, u64 ino, const void *fixed,
+		    u32 fixed_len, const struct daxfs_rec_piece *tail,
+		    u32 ntail);
 /* Set @lsn and @flags of an encoded record and compute its CRC again. */
 void daxfs_rec_seal(void *rec, u64 lsn, u16 flags);
 /*
@@ -301,6 +308,11 @@ void daxfs_rec_seal(void *rec, u64 lsn, u16 flags);
  * 0 or -EUCLEAN.  @buf must be a private copy.
  */
 int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out);
+/*
+ * daxfs_rec_decode() without the CRC: for records this code just built
+ * in its own memory (a transaction being applied).
+ */
+int daxfs_rec_parse(const void *buf, u64 avail, struct daxfs_rec_view *out);
 /* The fixed part's size for @type, 0 for an unknown type. */
 u32 daxfs_rec_fixed_size(u16 type);
 

@@ -757,8 +757,8 @@ static int ck_emit(struct ckpt *c, u16 type, u64 ino, const void *fixed,
 		c->count++;
 	if (c->counting)
 		return 0;
-	ret = daxfs_rec_encode(c->cur, DAXFS_REC_MAX, type, 0, 0, ino, fixed,
-			       flen, tail, ntail);
+	ret = daxfs_rec_build(c->cur, DAXFS_REC_MAX, type, ino, fixed,
+			      flen, tail, ntail);
 	if (ret < 0)
 		return c->err = ret;
 	if (c->have_prev) {

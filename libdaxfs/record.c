@@ -147,7 +147,9 @@ static u64 padded(u64 len)
 	return (len + DAXFS_REC_ALIGN - 1) & ~(u64)(DAXFS_REC_ALIGN - 1);
 }
 
-int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out)
+/* Decode; the CRC is checked unless @trusted (a record we just built). */
+static int rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out,
+		      bool trusted)
 {
 	const u32 hlen = sizeof(struct daxfs_rec_header);
 	struct daxfs_rec_header h;
@@ -169,7 +171,7 @@ int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out)
 	if (len % DAXFS_REC_ALIGN || len < hlen + fixed || len > avail ||
 	    len > DAXFS_REC_MAX)
 		return -EUCLEAN;
-	if (rec_crc(p, len) != le32_to_cpu(h.crc))
+	if (!trusted && rec_crc(p, len) != le32_to_cpu(h.crc))
 		return -EUCLEAN;
 	need = check_parts(type, p + hlen, p + hlen + fixed, len - hlen - fixed);
 	if (need < 0 || padded(hlen + fixed + need) != len ||
@@ -183,6 +185,16 @@ int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out)
 	out->payload = p + hlen;
 	out->payload_len = len - hlen;
 	return 0;
+}
+
+int daxfs_rec_decode(const void *buf, u64 avail, struct daxfs_rec_view *out)
+{
+	return rec_decode(buf, avail, out, false);
+}
+
+int daxfs_rec_parse(const void *buf, u64 avail, struct daxfs_rec_view *out)
+{
+	return rec_decode(buf, avail, out, true);
 }
 
 void daxfs_rec_seal(void *rec, u64 lsn, u16 flags)
@@ -200,9 +212,10 @@ void daxfs_rec_seal(void *rec, u64 lsn, u16 flags)
 	       sizeof(h.crc));
 }
 
-int daxfs_rec_encode(void *buf, u32 cap, u16 type, u16 flags, u64 lsn,
-		     u64 ino, const void *fixed, u32 fixed_len,
-		     const struct daxfs_rec_piece *tail, u32 ntail)
+/* Encode as daxfs_rec_encode(), the CRC computed only when @seal. */
+static int rec_encode(void *buf, u32 cap, u16 type, u16 flags, u64 lsn,
+		      u64 ino, const void *fixed, u32 fixed_len,
+		      const struct daxfs_rec_piece *tail, u32 ntail, bool seal)
 {
 	const u32 hlen = sizeof(struct daxfs_rec_header);
 	struct daxfs_rec_header h;
@@ -241,6 +254,26 @@ int daxfs_rec_encode(void *buf, u32 cap, u16 type, u16 flags, u64 lsn,
 	if (check_parts(type, p + hlen, p + hlen + fixed_len, (u32)tail_len) !=
 	    (s64)tail_len)
 		return -EINVAL;
-	daxfs_rec_seal(p, lsn, flags);
+	if (seal)
+		daxfs_rec_seal(p, lsn, flags);
+	else
+		memcpy(p + offsetof(struct daxfs_rec_header, flags),
+		       &(__le16){ cpu_to_le16(flags) }, sizeof(__le16));
 	return (int)len;
+}
+
+int daxfs_rec_encode(void *buf, u32 cap, u16 type, u16 flags, u64 lsn,
+		     u64 ino, const void *fixed, u32 fixed_len,
+		     const struct daxfs_rec_piece *tail, u32 ntail)
+{
+	return rec_encode(buf, cap, type, flags, lsn, ino, fixed, fixed_len,
+			  tail, ntail, true);
+}
+
+int daxfs_rec_build(void *buf, u32 cap, u16 type, u64 ino, const void *fixed,
+		    u32 fixed_len, const struct daxfs_rec_piece *tail,
+		    u32 ntail)
+{
+	return rec_encode(buf, cap, type, 0, 0, ino, fixed, fixed_len, tail,
+			  ntail, false);
 }

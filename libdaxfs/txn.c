@@ -65,8 +65,8 @@ static int add(struct daxfs_txn *t, u16 type, u64 ino, const void *fixed,
 			return ret;
 		}
 	}
-	ret = daxfs_rec_encode(t->buf + t->len, t->cap - t->len, type, 0, 0,
-			       ino, fixed, fixed_len, tail, ntail);
+	ret = daxfs_rec_build(t->buf + t->len, t->cap - t->len, type, ino,
+			      fixed, fixed_len, tail, ntail);
 	if (ret < 0) {
 		t->err = ret;
 		return ret;
@@ -214,7 +214,7 @@ int daxfs_txn_next(const struct daxfs_txn *t, u32 *pos,
 
 	if (*pos >= t->len)
 		return 0;
-	ret = daxfs_rec_decode(t->buf + *pos, t->len - *pos, rec);
+	ret = daxfs_rec_parse(t->buf + *pos, t->len - *pos, rec);
 	if (ret)
 		return ret;
 	*pos += rec->len;
