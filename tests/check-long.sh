@@ -4,7 +4,8 @@
 #   - the fuzzer for FUZZ_SECONDS (default 1800) instead of 30;
 #   - hostile.sh with HOSTILE_COUNT (default 2000) mutated images;
 #   - livecorrupt.sh with LIVECORRUPT_SECONDS (default 900) of flips,
-#     LIVECORRUPT_ROUNDS times (default 3), each with a fresh seed.
+#     LIVECORRUPT_ROUNDS times (default 3), each with a fresh seed;
+#   - crash.sh with CRASH_LONG_KILLS (default 100) kills instead of 10.
 # Ends with one line "N passed, N failed"; exits non-zero on a failure.
 # It takes a few hours on a 2-core machine.
 set -u
@@ -35,6 +36,8 @@ for k in ${VM_KERNELS:-6.1 6.12}; do
 			--seconds "${LIVECORRUPT_SECONDS:-900}" \
 			--timeout $(( ${LIVECORRUPT_SECONDS:-900} + 900 ))
 	done
+	DAXFS_KO=$ko run bash tests/vm/crash.sh --kernel "$kver" \
+		--kills "${CRASH_LONG_KILLS:-100}"
 done
 
 passed=$(grep -c '^PASS: ' "$LOG")

@@ -9,8 +9,10 @@
 # build/kmod/<kver>/, so the builds never clash and the tree stays clean).
 # Then, per kernel, one guest boots and runs every tests/vm/guest/*.sh (or
 # the scripts given) through tests/vm/suite.sh, tests/vm/multikernel.sh
-# boots two guests on one image, and tests/vm/livecorrupt.sh boots two
-# where one changes the image under the other's mounts.  PASS:/FAIL: lines
+# boots two guests on one image, tests/vm/livecorrupt.sh boots two
+# where one changes the image under the other's mounts, and
+# tests/vm/crash.sh kills guests while they write a writable mount and
+# checks what each crash left.  PASS:/FAIL: lines
 # pass through, tagged with the kernel ("PASS: [6.12] readside: ...").  A
 # guest oops, BUG, WARNING, crash or timeout adds a FAIL line (vm.sh shows
 # the dmesg).
@@ -20,10 +22,12 @@
 # script, default 600), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
 # skip the two-guest test, VM_LIVECORRUPT=0 to skip the live-corruption
 # test (LIVECORRUPT_SECONDS: how long its writer flips, default 60;
-# LIVECORRUPT_SEED), VM_SLUB_DEBUG (kernel argument for the suite guest
-# and the live-corruption reader, default slub_debug=FZPU; empty for
-# none).  Variables named DAXFS_* reach the guest scripts (DAXFS_VERBOSE=1:
-# hostile.sh names each image as it goes).
+# LIVECORRUPT_SEED), VM_CRASH=0 to skip the crash test (CRASH_KILLS:
+# kills per kernel, default 10; CRASH_SEED; CRASH_CHAINS), VM_SLUB_DEBUG
+# (kernel argument for the suite guest and the live-corruption reader,
+# default slub_debug=FZPU; empty for none).  Variables named DAXFS_*
+# reach the guest scripts (DAXFS_VERBOSE=1: hostile.sh names each image as
+# it goes).
 # Exit status: 0 when nothing failed.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -139,6 +143,16 @@ for k in $kernels; do
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] livecorrupt" "$LOG" &&
 			say "FAIL: [$k] livecorrupt: exited $rc"
 		echo "== kernel $kver: livecorrupt took $((SECONDS - lstart))s"
+	fi
+	if [ -f tests/vm/crash.sh ] && [ "${VM_CRASH:-1}" != 0 ] &&
+	   [ $# -eq 0 ]; then
+		cstart=$SECONDS
+		bash tests/vm/crash.sh --kernel "$kver" \
+			--kills "${CRASH_KILLS:-10}" 2>&1 | tag "$k"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] crash" "$LOG" &&
+			say "FAIL: [$k] crash: exited $rc"
+		echo "== kernel $kver: crash took $((SECONDS - cstart))s"
 	fi
 done
 
