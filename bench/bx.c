@@ -66,7 +66,11 @@
  *                                 loop to right after it
  *
  * Every buffer written carries a counter, so no two writes of a loop write
- * the same bytes.
+ * the same bytes.  After the clock stops, wseq, append, overwrite and
+ * rewrite read the whole file back and compare it with what was written
+ * (overwrite against a copy in memory): a filesystem that loses writes
+ * fails the cell rather than giving a fast time.  (churn's files are gone
+ * when its clock stops; it checks what each write() returns.)
  *
  * Running both passes in one process saves a fork and exec, which cost
  * about half a second in a TCG guest.
@@ -369,7 +373,8 @@ static void stamp(unsigned char *b, size_t len, uint64_t i)
 
 static int create_at(int dfd, const char *dir, const char *name, int flags)
 {
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	/* O_RDWR: the commands read back what they wrote */
+	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
 			flags, 0644);
 
 	if (fd < 0)
@@ -419,6 +424,28 @@ static void check_size(int fd, uint64_t want, const char *dir,
 	if ((uint64_t)st.st_size != want)
 		die("%s/%s: size %llu after the loop, want %llu", dir, name,
 		    (unsigned long long)st.st_size, (unsigned long long)want);
+}
+
+/* The file's LEN bytes at OFF must be WANT (read back after the clock). */
+static void verify(int fd, uint64_t off, const unsigned char *want,
+		   size_t len, const char *dir, const char *name)
+{
+	static unsigned char *got;
+	static size_t cap;
+	ssize_t n;
+
+	if (len > cap) {
+		free(got);
+		got = xmalloc(len);
+		cap = len;
+	}
+	n = pread(fd, got, len, (off_t)off);
+	if (n < 0)
+		die_errno("read back %s/%s at %llu", dir, name,
+			  (unsigned long long)off);
+	if ((size_t)n != len || memcmp(got, want, len))
+		die("%s/%s: %zu bytes at %llu read back differ from those written",
+		    dir, name, len, (unsigned long long)off);
 }
 
 static void close_checked(int fd, const char *dir, const char *name)
@@ -544,6 +571,10 @@ static double cmd_wseq(const char *dir, uint64_t size, uint64_t sync)
 		die_errno("fsync %s/wseq", dir);
 	t1 = now_ns();
 	check_size(fd, size, dir, "wseq");
+	for (off = 0; off < size; off += chunk) {
+		stamp(b, chunk, off);
+		verify(fd, off, b, chunk, dir, "wseq");
+	}
 	close_checked(fd, dir, "wseq");
 	close(dfd);
 	free(b);
@@ -563,6 +594,22 @@ static double cmd_append(const char *dir, uint64_t n, uint64_t len)
 	}
 	t1 = now_ns();
 	check_size(fd, n * len, dir, "append");
+	/* read back a MiB of records at a time, not one read each */
+	{
+		uint64_t per = (1 << 20) / len ? (1 << 20) / len : 1;
+		unsigned char *want = xmalloc(per * len);
+
+		for (uint64_t i = 0; i < n; i += per) {
+			uint64_t k = n - i < per ? n - i : per;
+
+			for (uint64_t j = 0; j < k; j++) {
+				stamp(b, len, i + j);
+				memcpy(want + j * len, b, len);
+			}
+			verify(fd, i * len, want, k * len, dir, "append");
+		}
+		free(want);
+	}
 	close_checked(fd, dir, "append");
 	close(dfd);
 	free(b);
@@ -585,6 +632,27 @@ static double cmd_overwrite(const char *dir, uint64_t size, uint64_t n,
 	}
 	t1 = now_ns();
 	check_size(fd, size, dir, "overwrite");
+	/* what the file must hold: make_file's bytes, then the overwrites */
+	{
+		unsigned char *model = xmalloc(size), *mb = wbuf(1 << 20, 11);
+
+		for (uint64_t off = 0; off < size; off += 1 << 20) {
+			size_t len = size - off < (1 << 20) ? size - off : 1 << 20;
+
+			stamp(mb, len, off);
+			memcpy(model + off, mb, len);
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			stamp(b, BLK, i);
+			memcpy(model + o[i], b, BLK);
+		}
+		for (uint64_t off = 0; off < size; off += 1 << 20)
+			verify(fd, off, model + off,
+			       size - off < (1 << 20) ? size - off : 1 << 20,
+			       dir, "overwrite");
+		free(mb);
+		free(model);
+	}
 	close_checked(fd, dir, "overwrite");
 	close(dfd);
 	free(o);
@@ -646,6 +714,8 @@ static int cmd_rewrite(const char *dir, uint64_t n)
 	t1 = now_ns();
 	u1 = used_bytes(dfd, dir);
 	check_size(fd, BLK, dir, "rewrite");
+	stamp(b, BLK, n - 1);
+	verify(fd, 0, b, BLK, dir, "rewrite");
 	close_checked(fd, dir, "rewrite");
 	close(dfd);
 	free(b);
