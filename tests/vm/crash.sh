@@ -101,7 +101,8 @@ finish() {
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	if ls "$D"/chain*/FAILED >/dev/null 2>&1 || [ "$keep" = 1 ]; then
+	if ls "$D"/FAILED "$D"/chain*/FAILED >/dev/null 2>&1 ||
+	   [ "$keep" = 1 ]; then
 		echo "crash: files kept in $D" >&2
 	else
 		rm -rf "$D"
@@ -254,6 +255,54 @@ chain() {
 	done
 	pass "crash: $kver: chain $j (seed $cs): $killed kills: after each, every claimed op was there and the interrupted one whole or absent ($n_abs absent, $n_com complete, $n_par partial at a transaction boundary), older files unchanged, daxfs-inspect check clean after recovery ($(( ($(now_ms) - t0) / 1000 )) s)"
 }
+
+# The checker's self-test, on the host (any filesystem with fallocate's
+# modes): the replay must accept a write a crash stopped between two of
+# its transactions, and refuse a changed byte.  It costs a few seconds
+# and keeps a broken checker from passing everything.
+selftest() {
+	local T=$D/selftest n f out
+	mkdir -p "$T/root"
+	"$H/crashload" base "$T/root" 7 2 &&
+		"$H/crashload" run "$T/root" 7 1 2 "$T/claims" "$T/started" 3 \
+		>"$T/out" 2>&1
+	if [ $? != 3 ]; then
+		echo "crash: checker self-test skipped: the workload does not run on $D's filesystem: $(tail -n 1 "$T/out")"
+		return 0
+	fi
+	# the first write of more than one transaction (256 pages)
+	n=$(awk '$2 == "write" || $2 == "append" { split($4, o, "=")
+		split($5, l, "=")
+		if (int((o[2] % 4096 + l[2] + 4095) / 4096) > 256) { print $1; exit } }' \
+		"$T/claims")
+	if [ -z "$n" ]; then
+		echo "crash: checker self-test skipped: no write of several transactions in $(grep -c . "$T/claims") ops"
+		return 0
+	fi
+	rm -rf "$T/root" "$T/claims"
+	mkdir -p "$T/root"
+	"$H/crashload" base "$T/root" 7 2
+	CRASHLOAD_STOP=$n:1 "$H/crashload" run "$T/root" 7 1 2 "$T/claims" \
+		"$T/started" 60 >"$T/out" 2>&1
+	out=$("$H/crashload" verify "$T/root" 7 1 2 "$T/claims" 2>&1)
+	if [ $? != 0 ] || [[ "$out" != *"): partial: 1 of "* ]]; then
+		fail "crash: the checker refuses a write stopped after its first transaction (op $n): $out"
+		return 1
+	fi
+	f=$(find "$T/root/c1" -type f -size +8k | head -n 1)
+	printf XXXXXXXX | dd of="$f" bs=1 seek=4000 conv=notrunc status=none
+	out=$("$H/crashload" verify "$T/root" 7 1 2 "$T/claims" 2>&1)
+	if [ $? = 0 ] || [[ "$out" != *"content differs"* ]]; then
+		fail "crash: the checker does not see 8 bytes changed in ${f#"$T/root/"}: $out"
+		return 1
+	fi
+	pass "crash: the checker accepts a write stopped between its transactions (op $n of the self-test) and refuses 8 changed bytes"
+	rm -rf "$T"
+}
+if ! selftest; then
+	: >"$D/FAILED"
+	exit 1
+fi
 
 echo "crash: $kver: $kills kills in $chains chains, seed $seed" \
      "(CRASH_SEED=$seed repeats the workloads and kill delays) in $D"

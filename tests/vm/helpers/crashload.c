@@ -54,6 +54,9 @@
  * File data is a function of (SEED, CYCLE, op number, file offset), so
  * a byte found where it should not be names the op that wrote it.  The
  * files of a cycle hold at most 8 MiB together, 3 MiB each.
+ * CRASHLOAD_STOP=N:K (for testing the checker): when op N is a write of
+ * more than K transactions, it writes the bytes of its first K only and
+ * the run exits 9, as if a crash had stopped it there.
  *
  * verify: replays the claims in CLAIMS (each line must be the one the
  * replay makes: the workload and the checker agree), giving the model A
@@ -858,6 +861,9 @@ static void apply(struct model *m, struct op *op)
 /* ---- run: the workload ---- */
 
 static int g_heldfd = -1;
+/* CRASHLOAD_STOP=N:K (the checker's own test): op N, when it is a write
+ * of several transactions, writes only its first K and the run stops */
+static uint32_t g_stop_no, g_stop_k;
 
 static void __attribute__((noreturn)) opfail(const struct op *op,
 					    const char *call)
@@ -958,6 +964,17 @@ static void exec_op(const struct model *m, const struct op *op)
 		fd = xopen(op, p1, O_WRONLY |
 			   (op->kind == OP_APPEND ? O_APPEND : 0));
 		b = databuf(op->no, op->off, op->len);
+		if (op->no == g_stop_no && op->cls == C_CHUNKS && g_stop_k &&
+		    (op->off / PG + g_stop_k * TXN_PAGES) * PG <
+		    op->off + op->len) {
+			/* a crash after @g_stop_k of its transactions */
+			uint64_t end = (op->off / PG + g_stop_k * TXN_PAGES) * PG;
+
+			write_all(op, fd, b, end - op->off, op->off, false);
+			printf("crashload: stopped op %u after %u transactions\n",
+			       op->no, g_stop_k);
+			exit(9);
+		}
 		write_all(op, fd, b, op->len, op->off,
 			  op->kind == OP_APPEND);
 		free(b);
@@ -1126,6 +1143,9 @@ static int cmd_run(const char *claims, const char *started, unsigned maxsec)
 	fd = open(started, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || fsync(fd) || close(fd))
 		die_errno("%s", started);
+	if (getenv("CRASHLOAD_STOP") &&
+	    sscanf(getenv("CRASHLOAD_STOP"), "%u:%u", &g_stop_no, &g_stop_k) != 2)
+		die("CRASHLOAD_STOP: want N:K");
 	model_init(&m);
 	cycle_rng(&r);
 	t0 = now();
