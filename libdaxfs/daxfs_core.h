@@ -620,13 +620,16 @@ int daxfs_view_xattr_names(const struct daxfs_view *v,
  * are set when they are written to the log).  Adding records never fails
  * partially: an error sticks (@err) and the commit refuses the lot.
  */
+#define DAXFS_TXN_INLINE	512	/* most transactions fit here */
+
 struct daxfs_txn {
-	u8 *buf;
+	u8 *buf;			/* @small, or a larger buffer */
 	u32 len;
 	u32 cap;
 	u32 nrec;
 	int err;
 	unsigned int alloc_flags;	/* DAXFS_ALLOC_RESERVE: frees space */
+	u8 small[DAXFS_TXN_INLINE] __attribute__((aligned(8)));
 };
 
 void daxfs_txn_init(struct daxfs_txn *t);

@@ -310,7 +310,7 @@ static int hold(struct replay *rp, const struct daxfs_log_reader *r,
 	struct daxfs_txn *t = &rp->pending;
 
 	if (t->cap - t->len < rec->len) {
-		u32 cap = t->cap ? t->cap : 4096;
+		u32 cap = t->cap;
 		u8 *buf;
 
 		while (cap - t->len < rec->len)
@@ -320,7 +320,8 @@ static int hold(struct replay *rp, const struct daxfs_log_reader *r,
 			return -ENOMEM;
 		if (t->len)
 			memcpy(buf, t->buf, t->len);
-		daxfs_free(t->buf);
+		if (t->buf != t->small)
+			daxfs_free(t->buf);
 		t->buf = buf;
 		t->cap = cap;
 	}

@@ -12,18 +12,24 @@
 
 void daxfs_txn_init(struct daxfs_txn *t)
 {
-	memset(t, 0, sizeof(*t));
+	t->buf = t->small;
+	t->cap = sizeof(t->small);
+	t->len = 0;
+	t->nrec = 0;
+	t->err = 0;
+	t->alloc_flags = 0;
 }
 
 void daxfs_txn_release(struct daxfs_txn *t)
 {
-	daxfs_free(t->buf);
+	if (t->buf != t->small)
+		daxfs_free(t->buf);
 	daxfs_txn_init(t);
 }
 
 static int grow(struct daxfs_txn *t, u32 need)
 {
-	u32 cap = t->cap ? t->cap : 512;
+	u32 cap = t->cap;
 	u8 *buf;
 
 	while (cap - t->len < need) {
@@ -36,7 +42,8 @@ static int grow(struct daxfs_txn *t, u32 need)
 		return -ENOMEM;
 	if (t->len)
 		memcpy(buf, t->buf, t->len);
-	daxfs_free(t->buf);
+	if (t->buf != t->small)
+		daxfs_free(t->buf);
 	t->buf = buf;
 	t->cap = cap;
 	return 0;

@@ -118,12 +118,45 @@ int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
 	return 0;
 }
 
-/* Pages taken for one chunk of a write: runs of contiguous delta pages. */
+/*
+ * Pages of one chunk of a write, per file page: the delta page it gets,
+ * and whether that is a new one (else the page it has, written in place).
+ * Small writes keep the arrays inline.
+ */
+#define DAXFS_WPAGES_INLINE	4
+
 struct daxfs_wpages {
-	u64 pgno[DAXFS_WRITE_PAGES];	/* per file page of the chunk */
-	bool fresh[DAXFS_WRITE_PAGES];	/* a new page (else in place) */
+	u64 *pgno;
+	bool *fresh;
 	u32 n;
+	u64 pgno_inline[DAXFS_WPAGES_INLINE];
+	bool fresh_inline[DAXFS_WPAGES_INLINE];
 };
+
+static int daxfs_wpages_init(struct daxfs_wpages *w, u32 n)
+{
+	w->n = 0;
+	if (n <= DAXFS_WPAGES_INLINE) {
+		w->pgno = w->pgno_inline;
+		w->fresh = w->fresh_inline;
+		return 0;
+	}
+	w->pgno = kmalloc_array(n, sizeof(*w->pgno), GFP_KERNEL);
+	w->fresh = kmalloc_array(n, sizeof(*w->fresh), GFP_KERNEL);
+	if (w->pgno && w->fresh)
+		return 0;
+	kfree(w->pgno);
+	kfree(w->fresh);
+	return -ENOMEM;
+}
+
+static void daxfs_wpages_release(struct daxfs_wpages *w)
+{
+	if (w->pgno != w->pgno_inline) {
+		kfree(w->pgno);
+		kfree(w->fresh);
+	}
+}
 
 static void daxfs_wpages_free(struct super_block *sb, struct daxfs_wpages *w)
 {
@@ -220,12 +253,14 @@ static int daxfs_commit_pages(struct inode *inode, u64 first,
 	struct daxfs_attr old = DAXFS_I(inode)->vi.attr;
 	struct timespec64 mt = daxfs_get_mtime(inode);
 	struct timespec64 ct = inode_get_ctime(inode);
+	bool pages_changed;
 	int ret;
 
 	if (w)
 		daxfs_txn_wpages(t, inode, first, w);
 	daxfs_touch_mc(inode);
 	daxfs_txn_attrs(t, inode);
+	pages_changed = t->nrec > 1;	/* more than the INODE record */
 	ret = daxfs_commit_txn(inode->i_sb, t);
 	if (ret) {
 		if (w)
@@ -235,22 +270,30 @@ static int daxfs_commit_pages(struct inode *inode, u64 first,
 		daxfs_set_times(inode, daxfs_get_atime(inode), mt, ct);
 		return ret;
 	}
-	daxfs_refresh_blocks(inode);
+	if (pages_changed)
+		daxfs_refresh_blocks(inode);
 	return 0;
 }
 
-/* Plan the pages of a chunk: which go in place, which are new. */
-static int daxfs_plan(struct inode *inode, loff_t pos, size_t len,
-		      loff_t old, struct daxfs_wpages *w, u32 *n)
+/* Pages a chunk of a write at @pos of @len bytes covers. */
+static u32 daxfs_chunk_pages(loff_t pos, size_t len)
+{
+	u64 first = pos >> PAGE_SHIFT;
+
+	return min_t(u64, ((pos + len - 1) >> PAGE_SHIFT) - first + 1,
+		     DAXFS_WRITE_PAGES);
+}
+
+/* Plan the @n pages of a chunk: which go in place, which are new. */
+static int daxfs_plan(struct inode *inode, loff_t pos, loff_t old,
+		      struct daxfs_wpages *w, u32 n)
 {
 	u64 first = pos >> PAGE_SHIFT;
 	struct daxfs_fmap m;
 	u32 i;
 	int own;
 
-	*n = min_t(u64, ((pos + len - 1) >> PAGE_SHIFT) - first + 1,
-		   DAXFS_WRITE_PAGES);
-	for (i = 0; i < *n; i++) {
+	for (i = 0; i < n; i++) {
 		u64 start = (first + i) << PAGE_SHIFT;
 
 		w->fresh[i] = true;
@@ -335,49 +378,54 @@ static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
 	struct address_space *mapping = inode->i_mapping;
 	u64 first = pos >> PAGE_SHIFT;
 	loff_t old = i_size_read(inode);
-	struct daxfs_wpages *w;
+	u32 n = daxfs_chunk_pages(pos, len), used, i;
+	struct daxfs_wpages w;
+	bool fresh = false;
 	struct daxfs_txn t;
 	size_t done;
-	u32 n, used;
 	int ret;
 
-	w = kmalloc(sizeof(*w), GFP_KERNEL);
-	if (!w)
-		return -ENOMEM;
-	ret = daxfs_plan(inode, pos, len, old, w, &n);
+	ret = daxfs_wpages_init(&w, n);
+	if (ret)
+		return ret;
+	ret = daxfs_plan(inode, pos, old, &w, n);
 	if (!ret)
-		ret = daxfs_wpages_take(inode, w, n);
+		ret = daxfs_wpages_take(inode, &w, n);
 	if (ret)
 		goto out;
 	len = min_t(size_t, len, ((first + n) << PAGE_SHIFT) - pos);
-	done = daxfs_fill_chunk(inode, pos, len, old, w, from);
+	done = daxfs_fill_chunk(inode, pos, len, old, &w, from);
 	if (!done) {
-		daxfs_wpages_free(inode->i_sb, w);
+		daxfs_wpages_free(inode->i_sb, &w);
 		ret = -EFAULT;
 		goto out;
 	}
 	/* pages past what was copied are not used */
 	used = ((pos + done - 1) >> PAGE_SHIFT) - first + 1;
-	while (w->n > used)
-		if (w->fresh[--w->n])
-			daxfs_free_pages(inode->i_sb, w->pgno[w->n], 1);
+	while (w.n > used)
+		if (w.fresh[--w.n])
+			daxfs_free_pages(inode->i_sb, w.pgno[w.n], 1);
+	for (i = 0; i < w.n; i++)
+		fresh |= w.fresh[i];
 
 	filemap_invalidate_lock(mapping);
-	unmap_mapping_range(mapping, first << PAGE_SHIFT,
-			    (u64)used << PAGE_SHIFT, 1);
-	ret = daxfs_fill_around(inode, pos, done, old, w);
+	/* pages written in place stay where they are: nothing to unmap */
+	if (fresh)
+		unmap_mapping_range(mapping, first << PAGE_SHIFT,
+				    (u64)used << PAGE_SHIFT, 1);
+	ret = daxfs_fill_around(inode, pos, done, old, &w);
 	if (!ret) {
 		daxfs_txn_init(&t);
 		if (pos + done > old)
 			i_size_write(inode, pos + done);
-		ret = daxfs_commit_pages(inode, first, w, &t, old);
+		ret = daxfs_commit_pages(inode, first, &w, &t, old);
 		daxfs_txn_release(&t);
 	} else {
-		daxfs_wpages_free(inode->i_sb, w);
+		daxfs_wpages_free(inode->i_sb, &w);
 	}
 	filemap_invalidate_unlock(mapping);
 out:
-	kfree(w);
+	daxfs_wpages_release(&w);
 	return ret ? ret : (ssize_t)done;
 }
 
@@ -512,28 +560,28 @@ static int daxfs_alloc_range(struct inode *inode, u64 first, u64 n,
 			     bool replace, loff_t new_size)
 {
 	loff_t old = i_size_read(inode);
-	struct daxfs_wpages *w;
+	struct daxfs_wpages w;
 	struct daxfs_fmap m;
 	struct daxfs_txn t;
 	u32 i, k;
-	int ret = 0;
+	int ret;
 
-	w = kmalloc(sizeof(*w), GFP_KERNEL);
-	if (!w)
-		return -ENOMEM;
+	ret = daxfs_wpages_init(&w, min_t(u64, n, DAXFS_WRITE_PAGES));
+	if (ret)
+		return ret;
 	while (n && !ret) {
 		k = min_t(u64, n, DAXFS_WRITE_PAGES);
 		for (i = 0; i < k && !ret; i++) {
 			ret = daxfs_map_page(inode, first + i, &m);
-			w->fresh[i] = replace || m.hole;
+			w.fresh[i] = replace || m.hole;
 		}
 		if (!ret)
-			ret = daxfs_wpages_take(inode, w, k);
+			ret = daxfs_wpages_take(inode, &w, k);
 		for (i = 0; i < k && !ret; i++)
-			if (w->fresh[i]) {
-				memset(page_addr(inode, w->pgno[i]), 0,
+			if (w.fresh[i]) {
+				memset(page_addr(inode, w.pgno[i]), 0,
 				       PAGE_SIZE);
-				daxfs_flush(inode, page_addr(inode, w->pgno[i]),
+				daxfs_flush(inode, page_addr(inode, w.pgno[i]),
 					    PAGE_SIZE);
 			}
 		if (ret)
@@ -542,14 +590,14 @@ static int daxfs_alloc_range(struct inode *inode, u64 first, u64 n,
 		if (new_size > i_size_read(inode))
 			i_size_write(inode, min_t(loff_t, new_size,
 						  (first + k) << PAGE_SHIFT));
-		ret = daxfs_commit_pages(inode, first, w, &t, old);
+		ret = daxfs_commit_pages(inode, first, &w, &t, old);
 		daxfs_txn_release(&t);
 		old = i_size_read(inode);
 		first += k;
 		n -= k;
 		cond_resched();
 	}
-	kfree(w);
+	daxfs_wpages_release(&w);
 	return ret;
 }
 
