@@ -59,9 +59,10 @@ san:
 	$(MAKE) --no-print-directory host-tests BUILD=build/san \
 		CFLAGS="$(SAN)" LDFLAGS="-fsanitize=address,undefined"
 
-FUZZ := build/fuzz/fuzz_validate
+# libFuzzer targets: the image validator and accessors, the log replay.
+FUZZ := build/fuzz/fuzz_validate build/fuzz/fuzz_replay
 fuzz: $(FUZZ)
-$(FUZZ): tests/fuzz/fuzz_validate.c $(CORE_SRCS) $(HDRS)
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS_ALL) $(WARN) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRCS)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check-long: the soaks that do not fit in make check, each run on
 # both guest kernels:
-#   - the fuzzer for FUZZ_SECONDS (default 1800) instead of 30;
+#   - the fuzzers for FUZZ_SECONDS (default 1800, split between the two
+#     targets) instead of 30;
 #   - hostile.sh with HOSTILE_COUNT (default 2000) mutated images;
 #   - livecorrupt.sh with LIVECORRUPT_SECONDS (default 900) of flips,
 #     LIVECORRUPT_ROUNDS times (default 3), each with a fresh seed;

@@ -4,7 +4,10 @@
  * Each input goes through daxfs_image_open, daxfs_validate (first-stop
  * and report-all) and a full accessor walk (every inode, lookup of every
  * name, every page mapped and touched, every symlink and xattr), and
- * through daxfs_rec_decode as a log record.
+ * through daxfs_rec_decode as a log record.  An image with branches also
+ * goes through daxfs_delta_open and the replay of main's log (strict,
+ * then recovering), each replayed view walked from the root
+ * (tests/fuzz/fuzz_replay.c aims at the log itself).
  *
  * Checksums stop random mutations early, so each input is also run a
  * second time with every checksum it carries recomputed (superblock,
@@ -68,6 +71,28 @@ static void fix_crcs(u8 *p, size_t size)
 	s->crc = htole32(daxfs_super_crc(p));
 }
 
+/* Main's log replayed into a view (read-only), and the view walked. */
+static void run_replay(struct daxfs_image *img, size_t *n)
+{
+	struct daxfs_replay_info info;
+	struct daxfs_layer layer;
+	struct daxfs_view v;
+
+	if (daxfs_delta_open(img, ignore, n))
+		return;
+	memset(&v, 0, sizeof(v));
+	daxfs_layer_init(&layer);
+	v.img = img;
+	v.layer[0] = &layer;
+	v.depth = 1;
+	if (!daxfs_replay(&v, 0, 0, 0, &info, ignore, n))
+		walk_view(&v);
+	daxfs_layer_clear(&layer);
+	if (!daxfs_replay(&v, 0, 0, DAXFS_REPLAY_RECOVER, &info, ignore, n))
+		walk_view(&v);
+	daxfs_layer_clear(&layer);
+}
+
 static void run_image(const u8 *p, size_t size)
 {
 	struct daxfs_image img;
@@ -79,6 +104,8 @@ static void run_image(const u8 *p, size_t size)
 	daxfs_validate(&img, DAXFS_VALIDATE_ALL | DAXFS_VALIDATE_DATA_CRC,
 		       ignore, &n);
 	walk_image(&img);
+	if (img.feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES)
+		run_replay(&img, &n);
 }
 
 static void run_record(const u8 *p, size_t size)

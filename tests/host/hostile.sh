@@ -65,13 +65,16 @@ if ! "$T" --write "$W/imgs"; then
 	fail "hostile: test_hostile --write failed"
 	exit 0
 fi
-if out=$("$INSPECT" "$W/imgs/good.img" check 2>&1); then
-	pass "hostile: inspect check passes the good image"
-else
-	fail "hostile: inspect check on the good image: $(head -1 <<<"$out")"
-fi
+for g in good good-log; do
+	if out=$("$INSPECT" "$W/imgs/$g.img" check 2>&1); then
+		pass "hostile: inspect check passes $g.img"
+	else
+		fail "hostile: inspect check on $g.img: $(head -1 <<<"$out")"
+	fi
+done
 needles=("cycle" "two parents" "'/'" "not sorted" \
-	 "beyond end of data area" "nlink 1 but 2" "checksum" "duplicates")
+	 "beyond end of data area" "nlink 1 but 2" "checksum" "duplicates" \
+	 "log: damaged record" "(leaked)")
 for i in "${!needles[@]}"; do
 	out=$("$INSPECT" "$W/imgs/bad-$i.img" check 2>&1)
 	rc=$?

@@ -1,6 +1,11 @@
 #!/bin/bash
 # daxfs-inspect command line: every command, its errors and exit codes,
 # path resolution, and damaged images (one line per problem, no crash).
+# A branching image gets a log from the core's writer (tests/host/mklog.c,
+# the same operations done on a mirror of the source tree): log decodes
+# it, ls/cat/inodes/extract show the current view (the extract must equal
+# the mirror), check replays it; then each damage mklog can make is named
+# by log and check with a non-zero exit.
 . "$(dirname "$0")/../lib.sh"
 
 MK=$SAN/mkdaxfs
@@ -243,59 +248,185 @@ run "$INS" "$IMG" branches
 run "$INS" "$IMG" log main
 [ "$RC" -eq 0 ] && grep -qx 'no branches (image built without -b)' "$OUT" &&
 	pass "log: non-branching image" || fail "log: $(cat "$OUT" "$ERR")"
-if "$MK" -q -b --delta-size 4M -d "$S" -o "$T/br.img" >"$T/mk.log" 2>&1; then
-	run "$INS" "$T/br.img" branches
-	[ "$RC" -eq 0 ] && grep -qE '^ +0 main +- +live' "$OUT" &&
-		grep -q '^1 of [0-9]* slots in use' "$OUT" &&
-		pass "branches: main listed" || fail "branches -b: $(cat "$OUT" "$ERR")"
-	run "$INS" "$T/br.img" log main
-	[ "$RC" -eq 0 ] && grep -q 'log empty' "$OUT" &&
-		pass "log: main's empty log" || fail "log main: $(cat "$OUT" "$ERR")"
-	expect_rc "log: unknown branch" 1 "$INS" "$T/br.img" log nosuch
-	run "$INS" "$T/br.img" super
-	grep -q '^feat_incompat .* branches' "$OUT" && grep -q '^delta magic .*(ok)' "$OUT" &&
-		pass "super: branching features and delta header" ||
-		fail "super -b: $(grep -E 'feat_incompat|delta' "$OUT")"
-	run "$INS" "$T/br.img" check
-	[ "$RC" -eq 0 ] && pass "check: branching image clean" || fail "check -b: $(head -n 3 "$OUT")"
-	# A hand-made log (tests/host/mklog.c): two chunks, every record type.
-	ML=$SAN/tests/mklog
-	for m in good badrec cycle; do
-		cp "$T/br.img" "$T/log_$m.img"
-		"$ML" "$T/log_$m.img" "$m" || fail "log: mklog $m failed"
-	done
-	run "$INS" "$T/log_good.img" log main
-	types=$(awk '$2 == "seq" { print $4 }' "$OUT" | tr '\n' ' ')
-	if [ "$RC" -eq 0 ] && [ "$types" = "inode dentry-add write truncate xattr-set xattr-del rename dentry-del " ] &&
-	   grep -q '^8 records in 2 chunks$' "$OUT" &&
-	   grep -q 'rename .* "hello" -> "world"$' "$OUT" &&
-	   grep -q 'xattr-set .* "user.foo" (3 value bytes)$' "$OUT"; then
-		pass "log: two chained chunks, every record type decoded"
-	else
-		fail "log good: exit $RC, types '$types'"
-	fi
-	run "$INS" "$T/log_badrec.img" log main
-	[ "$RC" -eq 1 ] && [ "$(grep -c ' seq ' "$OUT")" -eq 4 ] &&
-		grep -q 'record at +0x[0-9a-f]*: does not verify' "$OUT" &&
-		pass "log: stops at a record that does not verify, exit 1" ||
-		fail "log badrec: exit $RC: $(tail -n 1 "$OUT")"
-	run "$INS" "$T/log_cycle.img" log main
-	[ "$RC" -eq 1 ] && grep -q 'reached twice' "$OUT" &&
-		[ "$(grep -c ' seq ' "$OUT")" -eq 8 ] &&
-		pass "log: chunk cycle detected, exit 1" ||
-		fail "log cycle: exit $RC: $(tail -n 1 "$OUT")"
-	run "$INS" "$T/log_good.img" check
-	[ "$RC" -eq 0 ] && pass "check: walks a valid branch log" ||
-		fail "check log_good: exit $RC: $(head -n 2 "$OUT")"
-	run "$INS" "$T/log_badrec.img" check
-	[ "$RC" -eq 1 ] && grep -q '^branch main: log: record at .*does not verify' "$OUT" &&
-		pass "check: reports a damaged log record" ||
-		fail "check log_badrec: exit $RC: $(head -n 2 "$OUT")"
-	run "$INS" "$T/log_good.img" log '#0'
-	[ "$RC" -eq 0 ] && grep -q '^8 records' "$OUT" &&
-		pass "log: branch by slot number" || fail "log #0: exit $RC"
-else
+BR=$T/br.img
+if ! "$MK" -q -b --delta-size 4M -d "$S" -o "$BR" >"$T/mk.log" 2>&1; then
 	fail "branches: mkdaxfs -b: $(head -n 1 "$T/mk.log")"
+	BR=
+fi
+if [ -n "$BR" ]; then
+	run "$INS" "$BR" branches
+	[ "$RC" -eq 0 ] && grep -qE '^ +0 main +- +live +0 +0 +0x[0-9a-f]+ +0 +0 +0 +0 .* ok$' "$OUT" &&
+		grep -q '^1 of 256 slots in use' "$OUT" &&
+		pass "branches: main listed with its v3 slot fields" ||
+		fail "branches -b: $(cat "$OUT" "$ERR")"
+	run "$INS" "$BR" log main
+	[ "$RC" -eq 0 ] && grep -q '^chunk 0 at delta page 0, lsn 0$' "$OUT" &&
+		grep -qx 'tail at lsn 0; 0 records in 0 transactions, 1 chunk' "$OUT" &&
+		pass "log: main's empty log" || fail "log main: $(cat "$OUT" "$ERR")"
+	expect_rc "log: unknown branch" 1 "$INS" "$BR" log nosuch
+	run "$INS" "$BR" super
+	grep -q '^feat_incompat .* branches' "$OUT" && grep -q '^delta magic .*(ok)' "$OUT" &&
+		grep -q '^delta crc .*(ok)' "$OUT" &&
+		grep -qE '^delta pages +1022 of 4 KiB from \+0x2000$' "$OUT" &&
+		grep -qE '^free pages +1021 of 1022 ' "$OUT" &&
+		grep -qE '^first_ino +[0-9]+$' "$OUT" &&
+		grep -qE '^mounts +0 of 64 slots in use' "$OUT" &&
+		pass "super: branching features, v3 delta header, free pages, mounts" ||
+		fail "super -b: $(grep -E 'feat_incompat|delta|free|mounts' "$OUT")"
+	run "$INS" "$BR" check
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
+		grep -q "main's log: 0 records in 0 transactions, 1 chunk" "$OUT" &&
+		pass "check: branching image clean" || fail "check -b: $(head -n 3 "$OUT")"
+fi
+
+# --- a log written by the core's writer (tests/host/mklog.c) ---------------------------------
+ML=$SAN/tests/mklog
+if [ -n "$BR" ] && [ ! -x "$ML" ]; then
+	fail "log: $ML missing (run make san)"
+	BR=
+fi
+if [ -n "$BR" ]; then
+	M=$T/mirror
+	cp -a "$S" "$M"
+	LI=$T/log.img
+	cp "$BR" "$LI"
+	if ! "$ML" "$LI" none "$M" >"$T/ml.out" 2>&1; then
+		fail "log: mklog: $(head -n 2 "$T/ml.out")"
+		BR=
+	fi
+fi
+if [ -n "$BR" ]; then
+	run "$INS" "$LI" log main
+	types=$(awk '$1 ~ /^[0-9]+$/ { print $2 }' "$OUT" | sort -u | tr '\n' ' ')
+	if [ "$RC" -eq 0 ] &&
+	   [ "$types" = "dirent-add dirent-del inode inode-free map punch truncate xattr-del xattr-set " ] &&
+	   [ "$(grep -c '^chunk [0-9]* at delta page [0-9]*, lsn [0-9]*' "$OUT")" -ge 3 ] &&
+	   grep -q 'continues here' "$OUT" && grep -q '\[txn end\]$' "$OUT" &&
+	   grep -qE '^tail at lsn [0-9]+; [0-9]+ records in [0-9]+ transactions, [0-9]+ chunks$' "$OUT" &&
+	   grep -q ' dirent-add .* "page-moved" -> [0-9]* (file) cookie ' "$OUT" &&
+	   grep -q ' xattr-set .* "user.mklog" (2 bytes: "v1")' "$OUT" &&
+	   grep -q ' map .* file page 0 -> delta page ' "$OUT" &&
+	   grep -q ' inode .* new lrwxrwxrwx .* -> "file"' "$OUT"; then
+		pass "log: the writer's log decoded: every record type, chunks, transactions"
+	else
+		fail "log: exit $RC, types '$types': $(tail -n 2 "$OUT") $(head -c 200 "$ERR")"
+	fi
+	records=$(sed -n 's/^tail at lsn [0-9]*; \([0-9]*\) records.*/\1/p' "$OUT")
+	run "$INS" "$LI" log '#0'
+	[ "$RC" -eq 0 ] && grep -q "; $records records in" "$OUT" &&
+		pass "log: branch by slot number" || fail "log #0: exit $RC"
+
+	# the files as they are now: base + main's log
+	run "$INS" "$LI" ls /
+	if [ "$RC" -eq 0 ] && grep -q ' new$' "$OUT" && grep -q ' many$' "$OUT" &&
+	   grep -q ' file-link$' "$OUT" && ! grep -q ' empty_file$' "$OUT"; then
+		pass "ls: shows the current view (made, kept, deleted names)"
+	else
+		fail "ls current view: $(cat "$OUT" "$ERR")"
+	fi
+	run "$INS" "$LI" ls /new
+	[ "$RC" -eq 0 ] && grep -q ' page-moved$' "$OUT" && grep -q ' link -> file$' "$OUT" &&
+		grep -qE '^-rw-r--r-- +2 .* 18 .* file$' "$OUT" &&
+		pass "ls: a directory made in the log" || fail "ls /new: $(cat "$OUT" "$ERR")"
+	ok=1
+	for f in hello new/file new/big new/page-moved random many/f00 file-link new/f06 \
+		 sub/hello_link sparse; do
+		run "$INS" "$LI" cat "$f"
+		if [ "$RC" -ne 0 ] || ! cmp -s "$OUT" "$M/$f"; then
+			ok=0
+			fail "cat current view: $f differs (exit $RC) $(head -c 200 "$ERR")"
+		fi
+	done
+	[ $ok = 1 ] && pass "cat: files as the log left them (overwritten, truncated, holes, moved)"
+	expect_rc "cat: a file the log deleted" 1 "$INS" "$LI" cat empty_file
+	run "$INS" "$LI" cat new/link
+	cmp -s "$OUT" "$M/new/file" && pass "cat: follows a symlink made in the log" ||
+		fail "cat new/link: $(cat "$ERR")"
+	run "$INS" "$LI" inodes
+	want=$(find "$M" -printf '%i\n' | sort -u | wc -l)
+	got=$(grep -vc -e '^ *ino ' -e '(deleted)$' "$OUT")
+	[ "$RC" -eq 0 ] && [ "$got" -eq "$want" ] && [ "$(grep -c '(deleted)$' "$OUT")" -eq 3 ] &&
+		pass "inodes: the current inodes ($got), deleted base ones marked" ||
+		fail "inodes: $got live lines, want $want (exit $RC)"
+	mkdir "$T/lx"
+	expect_rc "extract: the current view" 0 "$INS" "$LI" extract "$T/lx"
+	"$TC" "$M" "$T/lx" >"$T/tc.log" 2>&1 && pass "extract: the current view equals the mirror tree" ||
+		fail "extract current view: treecmp: $(head -n 3 "$T/tc.log")"
+	run "$INS" "$LI" check
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
+		grep -q "^clean: .*; main's log: $records records in " "$OUT" &&
+		pass "check: the writer's log replays, the bitmap agrees" ||
+		fail "check log.img: exit $RC: $(head -n 3 "$OUT")"
+
+	# damaged logs: each damage detected, named, a non-zero exit
+	# damaged NAME: a copy of br.img with the scenario and damage NAME;
+	# sets WHERE to the number mklog printed.
+	damaged() {
+		cp "$BR" "$T/d_$1.img"
+		WHERE=$("$ML" "$T/d_$1.img" "$1" 2>"$ERR" | sed -n "s/^$1 //p")
+		[ -n "$WHERE" ] || fail "mklog $1: $(cat "$ERR")"
+		DI=$T/d_$1.img
+	}
+	# bad_log NAME NEEDLE: log and check exit 1 naming NEEDLE, ls refuses.
+	bad_log() {
+		run "$INS" "$DI" log main
+		if [ "$RC" -eq 1 ] && one_err && grep -qF -- "$2" "$ERR" &&
+		   [ "$(grep -c '^ *[0-9]\+ [a-z]' "$OUT")" -gt 0 ]; then
+			pass "log: $1: records up to the damage, then one line: $2"
+		else
+			fail "log $1: exit $RC, want 1 and \"$2\": $(cat "$ERR")"
+		fi
+		run "$INS" "$DI" check
+		[ "$RC" -eq 1 ] && grep -qF -- "$2" "$OUT" && grep -q 'problem' "$OUT" &&
+			pass "check: $1 reported" || fail "check $1: exit $RC: $(head -n 2 "$OUT")"
+		expect_rc "ls: $1: refused with one line" 1 "$INS" "$DI" ls /
+	}
+	# bad_space NAME NEEDLE: log fine, check exit 1 naming NEEDLE.
+	bad_space() {
+		run "$INS" "$DI" log main
+		[ "$RC" -eq 0 ] || fail "log $1: exit $RC: $(cat "$ERR")"
+		run "$INS" "$DI" check
+		[ "$RC" -eq 1 ] && grep -qF -- "$2" "$OUT" &&
+			pass "check: $1: \"$2\", exit 1" ||
+			fail "check $1: exit $RC, want \"$2\": $(head -n 3 "$OUT")"
+	}
+	damaged badrec
+	bad_log "a record byte flipped" "log: damaged record (branch 0, log position $WHERE)"
+	damaged badlink
+	bad_log "a chunk link broken" "log: damaged chunk or chunk link (branch 0"
+	damaged torn
+	bad_log "a torn transaction at the tail" "log: a transaction is cut at the tail (branch 0, log position $WHERE)"
+	damaged leak
+	bad_space "a leaked page" "delta: page $WHERE marked in use, but nothing uses it (leaked)"
+	damaged double
+	bad_space "a page used twice" "delta: page $WHERE used twice: by inode"
+	damaged unmarked
+	bad_space "a page in use, not marked" "delta: page $WHERE used by inode"
+	damaged groups
+	run "$INS" "$DI" check
+	[ "$RC" -eq 0 ] && grep -q '^warning: delta: group 0 counts .* (the counts are hints)' "$OUT" &&
+		grep -q '^clean: ' "$OUT" &&
+		pass "check: a wrong group count is a warning, exit 0" ||
+		fail "check groups: exit $RC: $(head -n 2 "$OUT")"
+	damaged stale
+	run "$INS" "$DI" check
+	[ "$RC" -eq 0 ] && grep -q "^warning: branch main: $WHERE log chunks linked past the tail" "$OUT" &&
+		pass "check: chunks of an unpublished commit are a warning, not leaks" ||
+		fail "check stale: exit $RC: $(head -n 3 "$OUT")"
+	run "$INS" "$DI" log main
+	[ "$RC" -eq 0 ] && grep -q 'links to delta page [0-9]* past the tail' "$OUT" &&
+		pass "log: notes chunks linked past the tail" || fail "log stale: exit $RC"
+	# well-formed records that make the tree no tree: replay takes them
+	damaged cycle
+	run "$INS" "$DI" check
+	[ "$RC" -eq 1 ] && grep -q '^view: /new/up: directory 1 reached a second time' "$OUT" &&
+		pass "check: a directory cycle made by the log" ||
+		fail "check cycle: exit $RC: $(head -n 3 "$OUT")"
+	timeout 60 "$INS" "$DI" extract "$T/cx" >"$OUT" 2>"$ERR"
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q 'new/up: directory reached twice' "$ERR" &&
+		pass "extract: stops at a directory cycle, exit 1" ||
+		fail "extract cycle: exit $rc: $(head -n 2 "$ERR")"
 fi
 
 # --- hostile images: random damage never crashes any command --------------------------------
@@ -327,4 +458,40 @@ for i in $(seq 1 40); do
 done
 [ "$crashes" -eq 0 ] && pass "hostile: $checked runs on damaged images, no crash" ||
 	fail "hostile: $crashes of $checked runs crashed"
+
+# The same for the delta region of an image with a log: the delta header,
+# bitmap, group counts, main's chunks and records, and main's slot.
+if [ -n "$BR" ]; then
+	delta_off=$(( $(od -An -tu8 -j 208 -N 8 "$LI") ))
+	branch_off=$(( $(od -An -tu8 -j 80 -N 8 "$LI") ))
+	span=$(( 64 * 4096 ))
+	crashes=0 checked=0
+	for i in $(seq 1 30); do
+		cp "$LI" "$T/fuzz.img"
+		for k in 1 2 3; do
+			r=$(( (RANDOM * 32768 + RANDOM) % (span + 128) ))
+			if [ "$r" -ge "$span" ]; then
+				corrupt "$T/fuzz.img" $(( branch_off + r - span ))
+			else
+				corrupt "$T/fuzz.img" $(( delta_off + r ))
+			fi
+		done
+		rm -rf "$T/fx"
+		for cmd in "check" "super" "branches" "log main" "inodes" "ls /" \
+			   "ls /new" "cat /new/big" "extract $T/fx"; do
+			# shellcheck disable=SC2086
+			timeout 60 "$INS" "$T/fuzz.img" $cmd >/dev/null 2>"$ERR"
+			rc=$?
+			checked=$((checked + 1))
+			if [ "$rc" -gt 2 ] || grep -qE 'Sanitizer|runtime error' "$ERR"; then
+				crashes=$((crashes + 1))
+				cp "$T/fuzz.img" "/tmp/daxfs-inspect-crash.log$i.img"
+				echo "    crash: $cmd exit $rc, image kept in /tmp/daxfs-inspect-crash.log$i.img"
+				head -n 3 "$ERR" | sed 's/^/    /'
+			fi
+		done
+	done
+	[ "$crashes" -eq 0 ] && pass "hostile: $checked runs on images with a damaged delta region, no crash" ||
+		fail "hostile: delta region: $crashes of $checked runs crashed"
+fi
 exit 0

@@ -245,10 +245,12 @@ t "-b: builds" '[ $RC -eq 0 ]'
 t "-b: branches feature" 'grep -qx feat_incompat=1 "$W/super"'
 t "-b: 256 branch slots" 'grep -qx branch_count=256 "$W/super"'
 t "-b: slot 0 is a live main" \
-	'grep -qx "branch0=main state=1 parent=ffffffff next_ino=$((NINO + 1)) crc_ok=1" "$W/super"'
+	'grep -qx "branch0=main state=1 parent=ffffffff log_id_set=1 log_head=0 log_tail=0 crc_ok=1" "$W/super"'
 t "-b: other slots free" 'grep -qx branch1_state=0 "$W/super"'
 t "-b: default delta 64 MiB" 'grep -qx delta_size=67108864 "$W/super"'
-t "-b: delta header" 'grep -qx "delta_magic_ok=1 page_count=16383 free_pages=16383 first_page=4096" "$W/super"'
+t "-b: delta header" 'grep -qx delta_magic_ok=1 "$W/super" &&
+	grep -qx "delta page_count=16382 free_pages=16381 first_page=8192 groups=1 first_ino=$((NINO + 1)) next_ino=$((NINO + 1))" "$W/super"'
+t "-b: the log of main is empty" 'grep -qx "main_log head=0 tail=0 records=none" "$W/super"'
 mk -q --branching -d "$S" -o "$W/o/br2" -s 4M
 "$PROBE" "$W/o/br2" super >"$W/super"
 t "-b -s: delta is the rest of -s" '[ $RC -eq 0 ] &&

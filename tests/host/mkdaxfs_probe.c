@@ -7,7 +7,8 @@
  *                               PATH ino= mode= nlink= uid= gid= size=
  *                               mtime=S.N rdev=M:m ext=PGOFF+N,...
  *                               target=... xattr=NAME=HEX,...
- *   mkdaxfs_probe IMG super     superblock, branch slot 0, delta header
+ *   mkdaxfs_probe IMG super     superblock, branch slot 0, delta header,
+ *                               main's log (empty after mkdaxfs)
  *   mkdaxfs_probe IMG cat PATH  file content (holes as zeros)
  *
  * Exit 0, or 1 with a message on a bad image.
@@ -165,6 +166,8 @@ static void cat(const char *path)
 	free(copy);
 }
 
+static void delta(void);
+
 static void super(void)
 {
 	const struct daxfs_super *s = (const void *)img.base;
@@ -182,24 +185,54 @@ static void super(void)
 		const struct daxfs_branch *b =
 			(const void *)(img.base + img.branch_off);
 
-		printf("branch0=%.32s state=%u parent=%x next_ino=%llu "
-		       "crc_ok=%d\n", b->name, le32_to_cpu(b->state),
-		       le32_to_cpu(b->parent),
-		       (unsigned long long)le64_to_cpu(b->next_ino),
+		printf("branch0=%.32s state=%u parent=%x log_id_set=%d "
+		       "log_head=%llu log_tail=%llu crc_ok=%d\n", b->name,
+		       le32_to_cpu(b->state), le32_to_cpu(b->parent),
+		       b->log_id != 0,
+		       (unsigned long long)le64_to_cpu(b->log_head),
+		       (unsigned long long)le64_to_cpu(b->log_tail),
 		       le32_to_cpu(b->crc) == daxfs_branch_crc(b));
 		printf("branch1_state=%u\n", le32_to_cpu(b[1].state));
 	}
-	if (img.delta_size) {
-		const struct daxfs_delta_super *d =
-			(const void *)(img.base + img.delta_off);
+	if (img.delta_size)
+		delta();
+}
 
-		printf("delta_magic_ok=%d page_count=%llu free_pages=%llu "
-		       "first_page=%llu\n",
-		       le64_to_cpu(d->magic) == DAXFS_DELTA_MAGIC,
-		       (unsigned long long)le64_to_cpu(d->page_count),
-		       (unsigned long long)le64_to_cpu(d->free_pages),
-		       (unsigned long long)le64_to_cpu(d->first_page));
-	}
+/* The delta header as daxfs_delta_open() decodes it, and main's log. */
+static void delta(void)
+{
+	const struct daxfs_delta_super *d =
+		(const void *)(img.base + img.delta_off);
+	struct daxfs_log_reader r;
+	struct daxfs_log_span span;
+	struct daxfs_rec_view rec;
+	struct daxfs_alloc a;
+	u64 next_ino;
+	int ret;
+
+	printf("delta_magic_ok=%d\n",
+	       le64_to_cpu(d->magic) == DAXFS_DELTA_MAGIC);
+	if (daxfs_delta_open(&img, report, NULL) ||
+	    daxfs_alloc_init(&a, &img))
+		fail("bad delta region");
+	next_ino = daxfs_word_load(&img, img.delta.shared_off +
+				   offsetof(struct daxfs_shared, next_ino));
+	printf("delta page_count=%llu free_pages=%llu first_page=%llu "
+	       "groups=%u first_ino=%llu next_ino=%llu\n",
+	       (unsigned long long)img.delta.page_count,
+	       (unsigned long long)daxfs_alloc_free(&a),
+	       (unsigned long long)le64_to_cpu(d->first_page),
+	       img.delta.group_count,
+	       (unsigned long long)img.delta.first_ino,
+	       (unsigned long long)next_ino);
+	if (daxfs_log_span(&img, 0, &span) ||
+	    daxfs_log_reader_init(&r, &img, &span))
+		fail("bad main log");
+	ret = daxfs_log_next(&r, &rec, report, NULL);
+	daxfs_log_reader_release(&r);
+	printf("main_log head=%llu tail=%llu records=%s\n",
+	       (unsigned long long)span.head, (unsigned long long)span.tail,
+	       ret == 0 ? "none" : ret > 0 ? "some" : "damaged");
 }
 
 int main(int argc, char **argv)

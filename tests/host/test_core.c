@@ -678,168 +678,323 @@ static void test_deep_tree(void)
 
 /* ---- records ---- */
 
-static int rec_roundtrip(u16 type, const void *fixed, u32 flen,
-			 const void *tail, u32 tlen)
-{
-	u8 buf[512] __attribute__((aligned(8)));
-	struct daxfs_rec_view v;
-	int len = daxfs_rec_encode(buf, sizeof(buf), type, 42, 7, fixed, flen,
-				   tail, tlen);
+#define PIECES(...)	((const struct daxfs_rec_piece[]){ __VA_ARGS__ })
+#define NPIECES(...)	(sizeof(PIECES(__VA_ARGS__)) / sizeof(struct daxfs_rec_piece))
+#define REC(type, fixed, ...) \
+	rec_roundtrip(type, &(fixed), sizeof(fixed), PIECES(__VA_ARGS__), \
+		      NPIECES(__VA_ARGS__))
 
-	if (len < 0 || len % 8)
+static u8 rec_buf[1024] __attribute__((aligned(8)));
+
+/* Encode, decode, compare: 0, or which step failed. */
+static int rec_roundtrip(u16 type, const void *fixed, u32 flen,
+			 const struct daxfs_rec_piece *tail, u32 ntail)
+{
+	struct daxfs_rec_view v;
+	u32 tlen = 0;
+	int len;
+
+	len = daxfs_rec_encode(rec_buf, sizeof(rec_buf), type,
+			       DAXFS_REC_TXN_END, 4096 + 8, 7, fixed, flen,
+			       tail, ntail);
+	if (len < 0 || len % DAXFS_REC_ALIGN)
 		return -1;
-	if (daxfs_rec_decode(buf, (u64)len, &v))
+	if (daxfs_rec_decode(rec_buf, (u64)len, &v))
 		return -2;
-	if (v.type != type || v.seq != 42 || v.ino != 7 ||
-	    v.len != (u32)len || v.payload_len != (u32)len - 32 ||
-	    memcmp(v.payload, fixed, flen) ||
-	    (tlen && memcmp(v.payload + flen, tail, tlen)))
+	for (u32 i = 0; i < ntail; i++)
+		tlen += tail[i].len;
+	if (v.type != type || v.flags != DAXFS_REC_TXN_END ||
+	    v.lsn != 4096 + 8 || v.ino != 7 || v.len != (u32)len ||
+	    v.payload_len != (u32)len - sizeof(struct daxfs_rec_header) ||
+	    v.payload_len < flen + tlen || memcmp(v.payload, fixed, flen))
 		return -3;
+	for (u32 i = 0, at = flen; i < ntail; at += tail[i++].len)
+		if (tail[i].len && memcmp(v.payload + at, tail[i].p, tail[i].len))
+			return -4;
 	return 0;
+}
+
+/* Sample fixed parts, one per record type. */
+static struct daxfs_rec_inode r_inode;
+static struct daxfs_rec_free r_free;
+static struct daxfs_rec_dirent r_add, r_del;
+static struct daxfs_rec_map r_map, r_punch;
+static struct daxfs_rec_truncate r_trunc;
+static struct daxfs_rec_xattr r_xset, r_xdel;
+static struct daxfs_rec_checkpoint r_ckpt;
+static struct daxfs_rec_pad r_pad;
+
+static void rec_samples(void)
+{
+	r_inode.mode = htole32(0120777);
+	r_inode.nlink = htole32(1);
+	r_inode.flags = htole32(DAXFS_RI_NEW);
+	r_inode.target_len = htole32(5);
+	r_inode.size = htole64(5);
+	r_add.child = htole64(9);
+	r_add.cookie = htole64(40);
+	r_add.name_len = htole16(4);
+	r_add.type = DAXFS_FT_REG;
+	r_del.name_len = htole16(4);
+	r_map.pgoff = htole64(1);
+	r_map.npages = htole64(2);
+	r_map.pgno = htole64(17);
+	r_punch = r_map;
+	r_punch.pgno = 0;
+	r_trunc.pages = htole64(3);
+	r_xset.value_len = htole32(3);
+	r_xset.name_len = 6;
+	r_xdel.name_len = 6;
+	r_ckpt.records = htole64(12);
+}
+
+static void test_record_types(void)
+{
+	static const u8 zeros[40];
+	int ok;
+
+	rec_samples();
+	ok = !REC(DAXFS_REC_INODE, r_inode, { "t/a/r", 5 }) &&
+	     !REC(DAXFS_REC_INODE_FREE, r_free, { NULL, 0 }) &&
+	     !REC(DAXFS_REC_DIRENT_ADD, r_add, { "name", 4 }) &&
+	     !REC(DAXFS_REC_DIRENT_DEL, r_del, { "na", 2 }, { "me", 2 }) &&
+	     !REC(DAXFS_REC_MAP, r_map, { NULL, 0 }) &&
+	     !REC(DAXFS_REC_PUNCH, r_punch, { NULL, 0 }) &&
+	     !REC(DAXFS_REC_TRUNCATE, r_trunc, { NULL, 0 }) &&
+	     !REC(DAXFS_REC_XATTR_SET, r_xset, { "user.a", 6 }, { "XYZ", 3 }) &&
+	     !REC(DAXFS_REC_XATTR_DEL, r_xdel, { "user.a", 6 }) &&
+	     !REC(DAXFS_REC_CHECKPOINT, r_ckpt, { NULL, 0 }) &&
+	     !REC(DAXFS_REC_PAD, r_pad, { zeros, sizeof(zeros) });
+	tu_result(ok, "core: record encode/decode round trip, every type",
+		  "failed");
+	for (u16 t = 1; t <= DAXFS_REC_TYPE_MAX; t++)
+		if (!daxfs_rec_fixed_size(t))
+			ok = 0;
+	tu_result(ok && !daxfs_rec_fixed_size(0) &&
+		  !daxfs_rec_fixed_size(DAXFS_REC_TYPE_MAX + 1) &&
+		  daxfs_rec_fixed_size(DAXFS_REC_INODE) ==
+		  sizeof(struct daxfs_rec_inode),
+		  "core: record fixed part sizes", "wrong");
+}
+
+/* Encodings the encoder must refuse. */
+static void test_record_encode_refuses(void)
+{
+	struct daxfs_rec_piece name = { "name", 4 }, abc = { "abc", 3 };
+	struct daxfs_rec_piece nul = { "t\0r", 3 }, none = { NULL, 4 };
+	struct daxfs_rec_piece bad_ns = { "other.", 6 };
+	struct daxfs_rec_dirent d = r_del;
+	struct daxfs_rec_inode in = r_inode;
+	struct daxfs_rec_map m = r_punch;
+	struct daxfs_rec_xattr x = r_xdel;
+	u8 *b = rec_buf;
+	u32 cap = sizeof(rec_buf);
+	int ok;
+
+	ok = daxfs_rec_encode(b, 40, DAXFS_REC_MAP, 0, 0, 1, &r_map,
+			      sizeof(r_map), NULL, 0) == -ENOSPC;
+	ok = ok && daxfs_rec_encode(b, cap, 0, 0, 0, 1, &r_map, sizeof(r_map),
+				    NULL, 0) == -EINVAL;
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_TYPE_MAX + 1, 0, 0, 1,
+				    &r_map, sizeof(r_map), NULL, 0) == -EINVAL;
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_MAP, 0, 0, 1, &r_map, 8,
+				    NULL, 0) == -EINVAL;
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_MAP, 2, 0, 1, &r_map,
+				    sizeof(r_map), NULL, 0) == -EINVAL;
+	tu_result(ok, "core: record encode refuses bad type, size, flags, room",
+		  "accepted");
+	ok = daxfs_rec_encode(b, cap, DAXFS_REC_DIRENT_ADD, 0, 0, 1, &r_add,
+			      sizeof(r_add), &abc, 1) == -EINVAL &&
+	     daxfs_rec_encode(b, cap, DAXFS_REC_DIRENT_ADD, 0, 0, 1, &r_add,
+			      sizeof(r_add), &none, 1) == -EINVAL;
+	d.child = htole64(3);
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_DIRENT_DEL, 0, 0, 1, &d,
+				    sizeof(d), &name, 1) == -EINVAL;
+	m.pgno = htole64(5);
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_PUNCH, 0, 0, 1, &m,
+				    sizeof(m), NULL, 0) == -EINVAL;
+	m = r_map;
+	m.npages = 0;
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_MAP, 0, 0, 1, &m,
+				    sizeof(m), NULL, 0) == -EINVAL;
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_XATTR_DEL, 0, 0, 1, &x,
+				    sizeof(x), &bad_ns, 1) == -EINVAL;
+	x.value_len = htole32(1);
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_XATTR_DEL, 0, 0, 1, &x,
+				    sizeof(x), &bad_ns, 1) == -EINVAL;
+	in.target_len = htole32(3);
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_INODE, 0, 0, 1, &in,
+				    sizeof(in), &nul, 1) == -EINVAL;
+	in.flags = htole32(2);
+	ok = ok && daxfs_rec_encode(b, cap, DAXFS_REC_INODE, 0, 0, 1, &in,
+				    sizeof(in), &abc, 1) == -EINVAL;
+	tu_result(ok, "core: record encode refuses parts that do not match",
+		  "accepted");
+}
+
+/* A good DIRENT_ADD "name" record (64 bytes) in rec_buf; its length. */
+static int good_dirent(void)
+{
+	struct daxfs_rec_piece name = { "name", 4 };
+
+	return daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_DIRENT_ADD,
+				0, 8, 2, &r_add, sizeof(r_add), &name, 1);
+}
+
+static void test_record_decode(void)
+{
+	static const struct {
+		const char *what;
+		u32 at, size;
+		u64 value;
+	} bad[] = {
+		{ "magic", 0, 4, 0x12345678 },
+		{ "type 0", 4, 2, 0 },
+		{ "type past the last", 4, 2, DAXFS_REC_TYPE_MAX + 1 },
+		{ "flags", 6, 2, 2 },
+		{ "len unaligned", 8, 4, 60 },
+		{ "len < header", 8, 4, 24 },
+		{ "len < header + fixed", 8, 4, 48 },
+		{ "len huge", 8, 4, 0x10000000 },
+		{ "crc", 12, 4, 0 },
+		{ "lsn (crc)", 16, 8, 99 },
+		{ "ino (crc)", 24, 8, 3 },
+		{ "name byte (crc)", 58, 1, 'X' },
+		{ "padding byte (crc)", 62, 1, 1 },
+	};
+	struct daxfs_rec_view v;
+	u8 good[64];
+	int len = good_dirent(), ok;
+
+	ok = len == 64 && !daxfs_rec_decode(rec_buf, (u64)len, &v) &&
+	     v.lsn == 8 && v.flags == 0 &&
+	     daxfs_rec_decode(rec_buf, (u64)len - 8, &v) == -EUCLEAN &&
+	     daxfs_rec_decode(rec_buf, 31, &v) == -EUCLEAN &&
+	     daxfs_rec_decode(rec_buf + 8, (u64)len, &v) == -EUCLEAN;
+	tu_result(ok, "core: record decode needs the whole record",
+		  "len %d", len);
+	daxfs_rec_seal(rec_buf, 123456, DAXFS_REC_TXN_END);
+	ok = !daxfs_rec_decode(rec_buf, 64, &v) && v.lsn == 123456 &&
+	     v.flags == DAXFS_REC_TXN_END;
+	tu_result(ok, "core: record seal sets LSN, flags and CRC", "lsn %llu",
+		  (unsigned long long)v.lsn);
+	memcpy(good, rec_buf, sizeof(good));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[96];
+		u64 le = htole64(bad[i].value);
+
+		memcpy(rec_buf, good, sizeof(good));
+		memcpy(rec_buf + bad[i].at, &le, bad[i].size);
+		snprintf(name, sizeof(name), "core: record decode refuses bad %s",
+			 bad[i].what);
+		tu_result(daxfs_rec_decode(rec_buf, sizeof(good), &v) == -EUCLEAN,
+			  name, "accepted");
+	}
+}
+
+/*
+ * Records whose CRC is right (re-sealed) but whose fixed part announces
+ * something wrong: decode refuses each.
+ */
+static void reseal_refused(const char *what, u32 at, const void *val,
+			   u32 size)
+{
+	struct daxfs_rec_view v;
+	char name[128];
+
+	memcpy(rec_buf + at, val, size);
+	daxfs_rec_seal(rec_buf, 0, 0);
+	snprintf(name, sizeof(name), "core: record decode refuses %s", what);
+	tu_result(daxfs_rec_decode(rec_buf, sizeof(rec_buf), &v) == -EUCLEAN,
+		  name, "accepted");
+}
+
+static void test_record_parts(void)
+{
+	const u32 h = sizeof(struct daxfs_rec_header);
+	struct daxfs_rec_piece xp[2] = { { "user.a", 6 }, { "XYZ", 3 } };
+	struct daxfs_rec_piece tp = { "t/a/r", 5 };
+	static const u8 zeros[24];
+	struct daxfs_rec_piece zp = { zeros, sizeof(zeros) };
+	__le16 l16;
+	__le32 l32;
+	__le64 l64;
+	u8 b;
+
+	good_dirent();
+	l16 = htole16(300);
+	reseal_refused("a name longer than DAXFS_NAME_MAX", h + 16, &l16, 2);
+	good_dirent();
+	l16 = htole16(12);
+	reseal_refused("a name past the record's end", h + 16, &l16, 2);
+	good_dirent();
+	b = '/';
+	reseal_refused("a '/' in an entry name", h + 24, &b, 1);
+	good_dirent();
+	b = 1;
+	reseal_refused("a dirent's pad not zero", h + 19, &b, 1);
+	good_dirent();
+	b = 1;
+	reseal_refused("padding after the name not zero", 62, &b, 1);
+	good_dirent();
+	l16 = htole16(DAXFS_REC_DIRENT_DEL);
+	reseal_refused("DIRENT_DEL with a child", 4, &l16, 2);
+
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_XATTR_SET, 0, 0, 1,
+			 &r_xset, sizeof(r_xset), xp, 2);
+	l32 = htole32(100);
+	reseal_refused("an xattr value past the record's end", h, &l32, 4);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_XATTR_SET, 0, 0, 1,
+			 &r_xset, sizeof(r_xset), xp, 2);
+	l32 = htole32(DAXFS_XATTR_VALUE_MAX + 1);
+	reseal_refused("an xattr value over DAXFS_XATTR_VALUE_MAX", h, &l32, 4);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_XATTR_SET, 0, 0, 1,
+			 &r_xset, sizeof(r_xset), xp, 2);
+	b = 0;
+	reseal_refused("an xattr name of 0 bytes", h + 4, &b, 1);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_XATTR_SET, 0, 0, 1,
+			 &r_xset, sizeof(r_xset), xp, 2);
+	b = 'x';
+	reseal_refused("an xattr name without a known namespace", h + 8, &b, 1);
+
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_INODE, 0, 0, 1,
+			 &r_inode, sizeof(r_inode), &tp, 1);
+	l32 = htole32(4000);
+	reseal_refused("an inode target past the record's end", h + 20, &l32,
+		       4);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_INODE, 0, 0, 1,
+			 &r_inode, sizeof(r_inode), &tp, 1);
+	l32 = htole32(4);
+	reseal_refused("unknown inode record flags", h + 16, &l32, 4);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_INODE, 0, 0, 1,
+			 &r_inode, sizeof(r_inode), &tp, 1);
+	b = 0;
+	reseal_refused("a NUL in a symlink target", h + 88 + 2, &b, 1);
+
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_MAP, 0, 0, 1,
+			 &r_map, sizeof(r_map), NULL, 0);
+	l64 = 0;
+	reseal_refused("a MAP of 0 pages", h + 8, &l64, 8);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_PUNCH, 0, 0, 1,
+			 &r_punch, sizeof(r_punch), NULL, 0);
+	l64 = htole64(3);
+	reseal_refused("a PUNCH with a page number", h + 16, &l64, 8);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_INODE_FREE, 0, 0,
+			 1, &r_free, sizeof(r_free), NULL, 0);
+	l64 = htole64(1);
+	reseal_refused("an INODE_FREE's reserved field set", h, &l64, 8);
+	daxfs_rec_encode(rec_buf, sizeof(rec_buf), DAXFS_REC_PAD, 0, 0, 0,
+			 &r_pad, sizeof(r_pad), &zp, 1);
+	b = 7;
+	reseal_refused("a PAD record that is not zeros", h + 8 + 5, &b, 1);
 }
 
 static void test_records(void)
 {
-	u8 buf[1024] __attribute__((aligned(8)));
-	struct daxfs_rec_inode ri = { .mode = htole32(0120777),
-				      .target_len = htole32(5) };
-	struct daxfs_rec_dentry rd = { .child = htole64(9),
-				       .name_len = htole16(4), .type = 8 };
-	struct daxfs_rec_write rw = { .pgoff = htole64(1),
-				      .npages = htole64(2) };
-	struct daxfs_rec_truncate rt = { .size = htole64(123) };
-	struct daxfs_rec_xattr rx = { .value_len = htole32(3),
-				      .name_len = 6 };
-	struct daxfs_rec_rename rn = { .new_dir = htole64(1),
-				       .old_len = htole16(1),
-				       .new_len = htole16(2) };
-	struct daxfs_rec_view v;
-	int ok, len;
-
-	ok = !rec_roundtrip(DAXFS_REC_INODE, &ri, sizeof(ri), "t/a/r", 5) &&
-	     !rec_roundtrip(DAXFS_REC_DENTRY_ADD, &rd, sizeof(rd), "name", 4) &&
-	     !rec_roundtrip(DAXFS_REC_DENTRY_DEL, &rd, sizeof(rd), "name", 4) &&
-	     !rec_roundtrip(DAXFS_REC_WRITE, &rw, sizeof(rw), NULL, 0) &&
-	     !rec_roundtrip(DAXFS_REC_TRUNCATE, &rt, sizeof(rt), NULL, 0) &&
-	     !rec_roundtrip(DAXFS_REC_XATTR_SET, &rx, sizeof(rx),
-			    "user.aXYZ", 9) &&
-	     !rec_roundtrip(DAXFS_REC_RENAME, &rn, sizeof(rn), "abc", 3);
-	tu_result(ok, "core: record encode/decode round trip, every type",
-		  "failed");
-	ok = daxfs_rec_encode(buf, 40, DAXFS_REC_WRITE, 1, 1, &rw,
-			      sizeof(rw), NULL, 0) == -ENOSPC &&
-	     daxfs_rec_encode(buf, sizeof(buf), 0, 1, 1, &rw, sizeof(rw),
-			      NULL, 0) == -EINVAL &&
-	     daxfs_rec_encode(buf, sizeof(buf), 9, 1, 1, &rw, sizeof(rw),
-			      NULL, 0) == -EINVAL &&
-	     daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_WRITE, 1, 1, &rw,
-			      8, NULL, 0) == -EINVAL &&
-	     daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_DENTRY_ADD, 1, 1,
-			      &rd, sizeof(rd), "abc", 3) == -EINVAL;
-	tu_result(ok, "core: record encode refuses bad input", "accepted");
-
-	len = daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_DENTRY_ADD, 3, 2,
-			       &rd, sizeof(rd), "name", 4);
-	ok = len == 56 && !daxfs_rec_decode(buf, (u64)len, &v) &&
-	     daxfs_rec_decode(buf, (u64)len - 8, &v) == -EUCLEAN &&
-	     daxfs_rec_decode(buf, 31, &v) == -EUCLEAN &&
-	     daxfs_rec_decode(buf + 1, (u64)len, &v) == -EUCLEAN;
-	tu_result(ok, "core: record decode needs the whole record",
-		  "len %d", len);
-
-	/* Each corruption of a good record must be refused. */
-	{
-		static const struct {
-			const char *what;
-			u32 at, size;
-			u64 value;
-		} bad[] = {
-			{ "magic", 0, 4, 0x12345678 },
-			{ "type 0", 4, 2, 0 },
-			{ "type 9", 4, 2, 9 },
-			{ "flags", 6, 2, 1 },
-			{ "len unaligned", 8, 4, 52 },
-			{ "len < header", 8, 4, 24 },
-			{ "len huge", 8, 4, 0x10000000 },
-			{ "crc", 12, 4, 0 },
-			{ "seq (crc)", 16, 8, 99 },
-			{ "name byte (crc)", 48, 1, 'X' },
-		};
-		u8 good[64] __attribute__((aligned(8)));
-
-		memcpy(good, buf, 56);
-		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			char name[96];
-			u64 le = htole64(bad[i].value);
-
-			memcpy(buf, good, 56);
-			memcpy(buf + bad[i].at, &le, bad[i].size);
-			snprintf(name, sizeof(name),
-				 "core: record decode refuses bad %s",
-				 bad[i].what);
-			tu_result(daxfs_rec_decode(buf, 56, &v) == -EUCLEAN,
-				  name, "accepted");
-		}
-	}
-	/* Announced lengths beyond the record, with a valid CRC. */
-	{
-		struct daxfs_rec_dentry big = rd;
-		struct daxfs_rec_xattr bx = rx;
-		struct daxfs_rec_rename br = rn;
-		struct daxfs_rec_inode bi = ri;
-		u32 crc;
-
-		len = daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_DENTRY_ADD,
-				       1, 1, &rd, sizeof(rd), "name", 4);
-		big.name_len = htole16(300);
-		memcpy(buf + 32, &big, sizeof(big));
-		/* re-checksum by hand: crc over record with crc zero */
-		memset(buf + 12, 0, 4);
-		crc = htole32(daxfs_crc32c(buf, (size_t)len));
-		memcpy(buf + 12, &crc, 4);
-		ok = daxfs_rec_decode(buf, (u64)len, &v) == -EUCLEAN;
-		big.name_len = htole16(12);	/* 4 + pad 4 < 12 */
-		memcpy(buf + 32, &big, sizeof(big));
-		memset(buf + 12, 0, 4);
-		crc = htole32(daxfs_crc32c(buf, (size_t)len));
-		memcpy(buf + 12, &crc, 4);
-		ok = ok && daxfs_rec_decode(buf, (u64)len, &v) == -EUCLEAN;
-		tu_result(ok, "core: record dentry name_len beyond len refused",
-			  "accepted");
-
-		len = daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_XATTR_SET,
-				       1, 1, &rx, sizeof(rx), "user.aXYZ", 9);
-		bx.value_len = htole32(100);
-		memcpy(buf + 32, &bx, sizeof(bx));
-		memset(buf + 12, 0, 4);
-		crc = htole32(daxfs_crc32c(buf, (size_t)len));
-		memcpy(buf + 12, &crc, 4);
-		ok = daxfs_rec_decode(buf, (u64)len, &v) == -EUCLEAN;
-		tu_result(ok, "core: record xattr value_len beyond len refused",
-			  "accepted");
-
-		len = daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_RENAME,
-				       1, 1, &rn, sizeof(rn), "abc", 3);
-		br.new_len = htole16(200);
-		memcpy(buf + 32, &br, sizeof(br));
-		memset(buf + 12, 0, 4);
-		crc = htole32(daxfs_crc32c(buf, (size_t)len));
-		memcpy(buf + 12, &crc, 4);
-		ok = daxfs_rec_decode(buf, (u64)len, &v) == -EUCLEAN;
-		tu_result(ok, "core: record rename lengths beyond len refused",
-			  "accepted");
-
-		len = daxfs_rec_encode(buf, sizeof(buf), DAXFS_REC_INODE,
-				       1, 1, &ri, sizeof(ri), "t/a/r", 5);
-		bi.target_len = htole32(4000);
-		memcpy(buf + 32, &bi, sizeof(bi));
-		memset(buf + 12, 0, 4);
-		crc = htole32(daxfs_crc32c(buf, (size_t)len));
-		memcpy(buf + 12, &crc, 4);
-		ok = daxfs_rec_decode(buf, (u64)len, &v) == -EUCLEAN;
-		tu_result(ok, "core: record inode target_len beyond len refused",
-			  "accepted");
-	}
+	test_record_types();
+	test_record_encode_refuses();
+	test_record_decode();
+	test_record_parts();
 }
 
 int main(void)

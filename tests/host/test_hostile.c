@@ -11,10 +11,25 @@
  *   test_hostile --write DIR         write a few corrupted images to DIR
  *                                    (for daxfs-inspect check)
  *   test_hostile --seeds DIR         write fuzz seeds to DIR
+ *   HOSTILE_SEED, HOSTILE_LOG_ITERS  seed and count of the random damages
+ *                                    of the delta region (default 2000)
+ *
+ * The delta region gets the same treatment: an image whose main has a
+ * log written by the core's writer (tests/host/fsdrv.h: creates, writes,
+ * renames, unlinks, xattrs, a compaction) is damaged field by field (the
+ * delta header, bitmap words, group counts, chunk headers and links,
+ * records, main's log_head and log_tail) and at random, and each result
+ * goes through daxfs_delta_open, daxfs_replay (strict and recovering)
+ * and a walk of the view, and some through a writable open and a few
+ * operations: never a crash or a hang, and damage is -EUCLEAN or -EIO
+ * with a message, never a wrong success where the damage must be seen.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <unistd.h>
 #include "imgbuild.h"
+#include "logimg.h"
 #include "testutil.h"
 #include "walk.h"
 
@@ -28,6 +43,19 @@ enum {
 };
 
 static struct ib sample;
+
+/*
+ * Work around a bug of daxfs_delta_format(): in a delta region of fewer
+ * than 64 pages the store of the bits past the last page overwrites the
+ * bitmap word holding page 0, so main's first chunk looks free (check
+ * reports it, an allocator would hand it out).  Mark it in use again.
+ */
+static void mark_first_chunk(u8 *img)
+{
+	u64 bitmap = le64toh(ib_delta(img)->bitmap_off);
+
+	img[le64toh(ib_super(img)->delta_off) + bitmap] |= 1;
+}
 
 static void make_sample(void)
 {
@@ -58,6 +86,7 @@ static void make_sample(void)
 	ib_branch(&sample, "grandchild", 1, DAXFS_BRANCH_LIVE); /* 2 */
 	ib_branch(&sample, "dead", 0, DAXFS_BRANCH_DISCARDED);	/* 3 */
 	ib_build(&sample);
+	mark_first_chunk(sample.img);
 }
 
 /* ---- locating things in an image ---- */
@@ -286,6 +315,13 @@ MUT(m_dl_pages, P64(ib_delta(img)->page_count,
 		    le64toh(ib_delta(img)->page_count) + 1))
 MUT(m_dl_bitmap, P64(ib_delta(img)->bitmap_off,
 		     le64toh(ib_delta(img)->first_page)))
+MUT(m_dl_gpages, P32(ib_delta(img)->group_pages, 4096))
+MUT(m_dl_gcount, P32(ib_delta(img)->group_count, 2))
+MUT(m_dl_groups, P64(ib_delta(img)->groups_off,
+		     le64toh(ib_delta(img)->groups_off) + 4))
+MUT(m_dl_mounts, P32(ib_delta(img)->mount_slots, 65))
+MUT(m_dl_reserved, ib_delta(img)->reserved[7] = 1)
+MUT(m_dl_first_ino, P64(ib_delta(img)->first_ino, I_COUNT))
 
 #define OPEN(n, f, x, e, s)	{ n, f, x, AT_OPEN, e, s, 0 }
 #define VAL(n, f, x, s)		{ n, f, x, AT_VALIDATE, -EUCLEAN, s, 0 }
@@ -458,12 +494,23 @@ static const struct hcase cases[] = {
 	VAL("delta magic", m_dl_magic, FIX_DELTA, "delta region: bad magic"),
 	VAL("delta header checksum", m_dl_crc, FIX_ALL,
 	    "bad header checksum"),
-	VAL("delta size", m_dl_size, FIX_DELTA, "delta_size"),
+	VAL("delta size", m_dl_size, FIX_DELTA, "does not match this format"),
 	VAL("delta first_page misaligned", m_dl_first, FIX_DELTA,
-	    "first_page"),
-	VAL("delta page_count", m_dl_pages, FIX_DELTA, "page_count"),
+	    "bad geometry"),
+	VAL("delta page_count", m_dl_pages, FIX_DELTA, "bad geometry"),
 	VAL("delta bitmap over the first page", m_dl_bitmap, FIX_DELTA,
 	    "bitmap"),
+	VAL("delta group_pages", m_dl_gpages, FIX_DELTA,
+	    "does not match this format"),
+	VAL("delta group_count", m_dl_gcount, FIX_DELTA, "bad geometry"),
+	VAL("delta groups_off misaligned", m_dl_groups, FIX_DELTA,
+	    "bad geometry"),
+	VAL("delta mount_slots", m_dl_mounts, FIX_DELTA,
+	    "does not match this format"),
+	VAL("delta reserved byte", m_dl_reserved, FIX_DELTA,
+	    "does not match this format"),
+	VAL("delta first_ino", m_dl_first_ino, FIX_DELTA,
+	    "is not inode_count + 1"),
 };
 
 static void apply_fix(u8 *img, enum fix fix)
@@ -777,6 +824,9 @@ static int write_file(const char *dir, const char *name, const u8 *img,
 	return fclose(f) ? 1 : 0;
 }
 
+static int write_log_images(const char *dir, size_t next);
+static void l_dirent_child(u8 *img);
+
 /* Corrupted images for daxfs-inspect check, named after the case. */
 static int write_images(const char *dir)
 {
@@ -800,7 +850,7 @@ static int write_images(const char *dir)
 		rc |= write_file(dir, name, img, sample.size);
 		free(img);
 	}
-	return rc;
+	return rc | write_log_images(dir, sizeof(pick) / sizeof(pick[0]));
 }
 
 /* Fuzz seeds: the sample, a plain image and a few corruptions. */
@@ -808,8 +858,9 @@ static int write_seeds(const char *dir)
 {
 	struct ib b;
 	u8 rec[256] __attribute__((aligned(8)));
-	struct daxfs_rec_dentry rd = { .child = htole64(2),
+	struct daxfs_rec_dirent rd = { .child = htole64(2), .cookie = htole64(9),
 				       .name_len = htole16(3), .type = 8 };
+	struct daxfs_rec_piece name = { "abc", 3 };
 	int len, rc = write_file(dir, "sample", sample.img, sample.size);
 
 	ib_init(&b);
@@ -840,16 +891,445 @@ static int write_seeds(const char *dir)
 		rc |= write_file(dir, name, img, sample.size);
 		free(img);
 	}
-	len = daxfs_rec_encode(rec, sizeof(rec), DAXFS_REC_DENTRY_ADD, 1, 1,
-			       &rd, sizeof(rd), "abc", 3);
+	/* an image with a log, as written and with a record sealed wrong */
+	rc |= write_file(dir, "log", lg.img, lg.size);
+	{
+		u8 *img = lg_copy();
+
+		l_dirent_child(img);
+		rc |= write_file(dir, "log-sealed-damage", img, lg.size);
+		free(img);
+	}
+	len = daxfs_rec_encode(rec, sizeof(rec), DAXFS_REC_DIRENT_ADD,
+			       DAXFS_REC_TXN_END, 0, 1, &rd, sizeof(rd), &name, 1);
 	if (len > 0)
 		rc |= write_file(dir, "record", rec, (u64)len);
 	return rc;
 }
 
+/* ---- the delta region: an image with a log (logimg.h) ---- */
+
+static struct tu_report lrep;
+
+/* The index of the first record of @type (after @from). */
+static u32 lg_find(u8 *img, u16 type, u32 from)
+{
+	for (u32 i = from; i < lg.nrec; i++)
+		if (le16toh(lg_rec_hdr(img, i).type) == type)
+			return i;
+	fprintf(stderr, "test_hostile: no record of type %u\n", type);
+	exit(2);
+}
+
+/* ---- the log cases: one field at a time ---- */
+
+#define LMUT(fn, ...) static void fn(u8 *img) { __VA_ARGS__; }
+
+static struct daxfs_branch *lg_main(u8 *img)
+{
+	return ib_branch_at(img, 0);
+}
+
+static void lg_rec_field(u8 *img, u32 i, size_t off, u32 width, u64 v,
+			 bool reseal)
+{
+	struct daxfs_rec_header h = lg_rec_hdr(img, i);
+	__le64 le = htole64(v);
+
+	memcpy((u8 *)&h + off, &le, width);
+	lg_set_rec_hdr(img, i, &h, reseal);
+}
+
+/* A record's fixed part: overwrite @width bytes at @off, seal again. */
+static void lg_rec_payload(u8 *img, u32 i, size_t off, u32 width, u64 v)
+{
+	static u8 buf[DAXFS_REC_MAX];
+	struct daxfs_rec_header h = lg_rec_hdr(img, i);
+	__le64 le = htole64(v);
+	u32 len = le32toh(h.len);
+
+	lg_get(img, lg.rec[i], buf, len);
+	memcpy(buf + sizeof(h) + off, &le, width);
+	daxfs_rec_seal(buf, le64toh(h.lsn), le16toh(h.flags));
+	lg_put(img, lg.rec[i], buf, len);
+}
+
+static u32 lg_mid(void)
+{
+	return lg.nrec / 2;
+}
+
+LMUT(l_dl_magic, P64(ib_delta(img)->magic, 7))
+LMUT(l_dl_crc, ib_delta(img)->crc ^= htole32(4))
+LMUT(l_dl_pages, P64(ib_delta(img)->page_count, 1ULL << 40); ib_fix_delta(img))
+LMUT(l_dl_first, P64(ib_delta(img)->first_page, 4096); ib_fix_delta(img))
+LMUT(l_dl_size, P64(ib_delta(img)->size, 1ULL << 62); ib_fix_delta(img))
+LMUT(l_head_far, P64(lg_main(img)->log_head, 1ULL << 40))
+LMUT(l_head_data, P64(lg_main(img)->log_head, lg.data_pgno))
+LMUT(l_head_self2, P64(lg_main(img)->log_head, lg.chunk[1]))
+LMUT(l_tail_huge, P64(lg_main(img)->log_tail, 1ULL << 50))
+LMUT(l_tail_odd, P64(lg_main(img)->log_tail, lg.tail - 3))
+LMUT(l_tail_past, P64(lg_main(img)->log_tail, lg.tail + 64))
+LMUT(l_tail_mid, P64(lg_main(img)->log_tail, lg.rec[lg_mid()] + 8))
+LMUT(l_tail_before_head, P64(lg_main(img)->log_tail, lg.chunk_lsn[0] - 8))
+LMUT(l_log_id, P64(lg_main(img)->log_id, 12345); ib_fix_branch(img, 0))
+LMUT(l_state, P32(lg_main(img)->state, DAXFS_BRANCH_DISCARDED))
+LMUT(l_ck_magic, lg_chunk_hdr(img, 1)->magic ^= htole64(1))
+LMUT(l_ck_crc, lg_chunk_hdr(img, 1)->crc ^= htole32(1))
+LMUT(l_ck_lsn, P64(lg_chunk_hdr(img, 1)->lsn, lg.chunk_lsn[1] + 4032);
+     lg_fix_chunk(img, 1))
+LMUT(l_ck_id, P64(lg_chunk_hdr(img, 2)->log_id, 99); lg_fix_chunk(img, 2))
+LMUT(l_link_far, P64(lg_chunk_hdr(img, 0)->next, 1ULL << 40))
+LMUT(l_link_none, P64(lg_chunk_hdr(img, 1)->next, DAXFS_NO_PAGE))
+LMUT(l_link_loop, P64(lg_chunk_hdr(img, 1)->next, lg.chunk[0]))
+LMUT(l_link_data, P64(lg_chunk_hdr(img, 0)->next, lg.data_pgno))
+LMUT(l_rec_flip, *lg_at(img, lg.rec[lg_mid()] + 36) ^= 0x10)
+LMUT(l_rec_magic, lg_rec_field(img, lg_mid(), 0, 4, 0, false))
+LMUT(l_rec_len0, lg_rec_field(img, lg_mid(), 8, 4, 0, false))
+LMUT(l_rec_len_big, lg_rec_field(img, lg_mid(), 8, 4, 1U << 30, false))
+LMUT(l_rec_len_plus, lg_rec_field(img, lg_mid(), 8, 4,
+     le32toh(lg_rec_hdr(img, lg_mid()).len) + 8, true))
+LMUT(l_rec_lsn, lg_rec_field(img, lg_mid(), 16, 8, lg.rec[lg_mid()] + 8,
+     true))
+LMUT(l_rec_type, lg_rec_field(img, lg_mid(), 4, 2, 77, true))
+LMUT(l_rec_flags, lg_rec_field(img, lg_mid(), 6, 2, 6, true))
+LMUT(l_rec_torn, lg_rec_field(img, lg.nrec - 1, 6, 2, 0, true))
+LMUT(l_rec_ino0, lg_rec_field(img, lg_find(img, DAXFS_REC_MAP, lg_mid()),
+			      24, 8, 0, true))
+LMUT(l_rec_ino_none, lg_rec_field(img, lg_find(img, DAXFS_REC_INODE_FREE, 0),
+				  24, 8, 1ULL << 30, true))
+LMUT(l_map_pgno, lg_rec_payload(img, lg_find(img, DAXFS_REC_MAP, lg_mid()),
+				offsetof(struct daxfs_rec_map, pgno), 8,
+				1ULL << 40))
+LMUT(l_dirent_child, lg_rec_payload(img,
+				    lg_find(img, DAXFS_REC_DIRENT_ADD, lg_mid()),
+				    offsetof(struct daxfs_rec_dirent, child),
+				    8, 99999))
+LMUT(l_dirent_type, lg_rec_payload(img,
+				   lg_find(img, DAXFS_REC_DIRENT_ADD, lg_mid()),
+				   offsetof(struct daxfs_rec_dirent, type), 1,
+				   DAXFS_FT_DIR))
+LMUT(l_inode_mode, lg_rec_payload(img, lg_find(img, DAXFS_REC_INODE, lg_mid()),
+				  offsetof(struct daxfs_rec_inode, mode), 4,
+				  DAXFS_S_IFLNK | 0777))
+LMUT(l_ckpt_size, lg_rec_field(img, lg_find(img, DAXFS_REC_MAP, lg_mid()),
+			       4, 2, DAXFS_REC_CHECKPOINT, true))
+LMUT(l_ckpt_moved, lg_rec_field(img, lg_find(img, DAXFS_REC_TRUNCATE, 0),
+				4, 2, DAXFS_REC_CHECKPOINT, true))
+
+struct lcase {
+	const char *name;
+	void (*mut)(u8 *img);
+	int open, replay;		/* expected errors */
+	const char *needle;		/* in the report */
+};
+
+#define LOPEN(n, f, s)		{ n, f, -EUCLEAN, 0, s }
+#define LREPLAY(n, f, s)	{ n, f, 0, -EUCLEAN, s }
+
+static const struct lcase lcases[] = {
+	LOPEN("delta magic", l_dl_magic, "bad magic"),
+	LOPEN("delta header checksum", l_dl_crc, "bad header checksum"),
+	LOPEN("delta page_count huge", l_dl_pages, "bad geometry"),
+	LOPEN("delta first_page over the header", l_dl_first, "bad geometry"),
+	LOPEN("delta size", l_dl_size, "does not match"),
+	LREPLAY("log_head past the region", l_head_far,
+		"bad branch slot or log head"),
+	LREPLAY("log_head on a data page", l_head_data,
+		"bad log head chunk or tail"),
+	LREPLAY("log_head on a later chunk", l_head_self2,
+		"(branch 0, log position "),
+	LREPLAY("log_tail huge", l_tail_huge, "bad log head chunk or tail"),
+	LREPLAY("log_tail unaligned", l_tail_odd, "bad log head chunk or tail"),
+	LREPLAY("log_tail past the last record", l_tail_past,
+		"bad record length"),
+	LREPLAY("log_tail inside a record", l_tail_mid,
+		"a record is cut at the tail"),
+	LREPLAY("log_tail before the head", l_tail_before_head,
+		"bad log head chunk or tail"),
+	LREPLAY("log id changed", l_log_id, "bad log head chunk or tail"),
+	LREPLAY("main not live", l_state, "bad branch slot or log head"),
+	LREPLAY("chunk magic", l_ck_magic, "damaged chunk or chunk link"),
+	LREPLAY("chunk checksum", l_ck_crc, "damaged chunk or chunk link"),
+	LREPLAY("chunk at the wrong LSN", l_ck_lsn,
+		"damaged chunk or chunk link"),
+	LREPLAY("chunk of another log", l_ck_id, "damaged chunk or chunk link"),
+	LREPLAY("chunk link past the region", l_link_far,
+		"damaged chunk or chunk link"),
+	LREPLAY("chunk link ends before the tail", l_link_none,
+		"damaged chunk or chunk link"),
+	LREPLAY("chunk link back to the head", l_link_loop,
+		"damaged chunk or chunk link"),
+	LREPLAY("chunk link to a data page", l_link_data,
+		"damaged chunk or chunk link"),
+	LREPLAY("record byte flipped", l_rec_flip, "damaged record"),
+	LREPLAY("record magic", l_rec_magic, "damaged record"),
+	LREPLAY("record length 0", l_rec_len0, "bad record length"),
+	LREPLAY("record length huge", l_rec_len_big, "bad record length"),
+	LREPLAY("record length + 8 (sealed)", l_rec_len_plus, "damaged record"),
+	LREPLAY("record LSN (sealed)", l_rec_lsn, "damaged record"),
+	LREPLAY("record type unknown (sealed)", l_rec_type, "damaged record"),
+	LREPLAY("record flags unknown (sealed)", l_rec_flags,
+		"damaged record"),
+	LREPLAY("last transaction torn (sealed)", l_rec_torn,
+		"a transaction is cut at the tail"),
+	LREPLAY("record of inode 0 (sealed)", l_rec_ino0,
+		"does not fit the files"),
+	LREPLAY("free of an inode that does not exist (sealed)",
+		l_rec_ino_none, "does not fit the files"),
+	LREPLAY("map to a page past the region (sealed)", l_map_pgno,
+		"does not fit the files"),
+	LREPLAY("entry naming no inode (sealed)", l_dirent_child,
+		"does not fit the files"),
+	LREPLAY("entry of the wrong type (sealed)", l_dirent_type,
+		"does not fit the files"),
+	LREPLAY("inode type changed (sealed)", l_inode_mode,
+		"does not fit the files"),
+	LREPLAY("checkpoint of the wrong size (sealed)", l_ckpt_size,
+		"damaged record"),
+	LREPLAY("checkpoint not at a chunk's start (sealed)", l_ckpt_moved,
+		"misplaced checkpoint"),
+};
+
+static void run_lcase(const struct lcase *c)
+{
+	struct lg_result res;
+	char name[160];
+	u8 *img = lg_copy();
+
+	c->mut(img);
+	snprintf(name, sizeof(name), "hostile: log: %s", c->name);
+	res = lg_run(img, &lrep);
+	tu_result(res.open == c->open && (c->open || res.replay == c->replay) &&
+		  tu_has(&lrep, c->needle), name,
+		  "open %d replay %d (want %d %d), no \"%s\"; first: %s",
+		  res.open, res.replay, c->open, c->replay, c->needle,
+		  tu_first(&lrep));
+	free(img);
+}
+
+/* Damage the replay need not see: the bitmap, counts, other pages. */
+static void test_log_unseen(void)
+{
+	u8 *img = lg_copy();
+	struct daxfs_image di;
+	struct daxfs_alloc a;
+	struct lg_result res;
+	u64 cursor, pgno, got;
+	int ret;
+
+	res = lg_run(img, &lrep);
+	tu_result(!res.open && !res.replay && !res.damaged,
+		  "hostile: log: the sample's log replays", "open %d replay %d: %s",
+		  res.open, res.replay, tu_first(&lrep));
+	/* every group count absurd: free pages stay within the region */
+	for (u32 g = 0; g < lg.di.delta.group_count; g++)
+		P64(*(__le64 *)(img + lg.di.delta.groups_off + g * 8), ~0ULL);
+	memset(img + lg.di.delta.bitmap_off, 0xff, 8);
+	res = lg_run(img, &lrep);
+	daxfs_image_open(&di, img, lg.size, NULL, NULL);
+	daxfs_delta_open(&di, NULL, NULL);
+	daxfs_alloc_init(&a, &di);
+	tu_result(!res.replay && daxfs_alloc_free(&a) <= di.delta.page_count,
+		  "hostile: log: bitmap words and group counts are not replay's "
+		  "business; free pages stay bounded", "replay %d, %llu free",
+		  res.replay, (unsigned long long)daxfs_alloc_free(&a));
+	/* the last bitmap word claims pages past the end */
+	{
+		u64 w = (di.delta.page_count - 1) / 64;
+
+		P64(*(__le64 *)(img + di.delta.bitmap_off + w * 8), 0);
+		cursor = w * 64;
+		di.wbase = img;
+		ret = daxfs_alloc_get(&a, &cursor, 1, DAXFS_ALLOC_RESERVE,
+				      &pgno, &got);
+		tu_result(ret == -EUCLEAN || (ret == 0 && pgno <
+					      di.delta.page_count),
+			  "hostile: log: a bitmap word with pages past the end "
+			  "is refused", "ret %d pgno %llu", ret,
+			  (unsigned long long)pgno);
+	}
+	free(img);
+}
+
+/* ---- random damage of the delta region ---- */
+
+static const u64 lg_vals[] = {
+	0, 1, 7, 8, 24, 32, 4032, 4064, 4096, 65536, 0x7fffffff, 0xffffffff,
+	1ULL << 32, 1ULL << 40, 1ULL << 62, ~0ULL, ~0ULL - 7,
+};
+
+/* An offset in the parts of the delta region that matter. */
+static u64 lg_spot(u32 *width)
+{
+	static const u32 widths[] = { 1, 2, 4, 8 };
+	const struct daxfs_image *d = &lg.di;
+	u64 r = rnd() % 100;
+
+	*width = widths[rnd() % 4];
+	if (r < 8)		/* delta header and shared counters */
+		return d->delta_off + rnd() % 128;
+	if (r < 14)		/* bitmap words, group counts */
+		return d->delta.bitmap_off + rnd() % 64;
+	if (r < 18)
+		return d->delta.groups_off + rnd() % 8;
+	if (r < 26) {		/* main's slot: head, tail, id, state */
+		static const size_t f[] = {
+			offsetof(struct daxfs_branch, log_head),
+			offsetof(struct daxfs_branch, log_tail),
+			offsetof(struct daxfs_branch, log_id),
+			offsetof(struct daxfs_branch, state),
+		};
+
+		*width = 8;
+		return d->branch_off + f[rnd() % 4];
+	}
+	if (r < 40) {		/* a chunk header */
+		*width = 8;
+		return daxfs_page_off(d, lg.chunk[rnd() % lg.nchunks]) +
+		       (rnd() % 8) * 8;
+	}
+	if (r < 70) {		/* a record header */
+		u64 lsn = lg.rec[rnd() % lg.nrec] + (rnd() % 4) * 8;
+		u8 *p = lg_at(lg.img, lsn);
+
+		return p ? (u64)(p - lg.img) : d->delta_off;
+	}
+	/* anywhere in the log's chunks, or the pages after */
+	return daxfs_page_off(d, 0) + rnd() % (64 * 4096);
+}
+
+static void lg_poke(u8 *img)
+{
+	u32 w;
+	u64 at = lg_spot(&w), v;
+
+	if (at + w > lg.size)
+		return;
+	if (rnd() % 3 == 0) {
+		img[at] ^= (u8)(1 << (rnd() % 8));
+		return;
+	}
+	v = lg_vals[rnd() % (sizeof(lg_vals) / 8)];
+	if (rnd() & 1) {
+		u64 old = 0;
+
+		memcpy(&old, img + at, w);
+		v = le64toh(old) + (rnd() % 17) - 8;
+	}
+	v = htole64(v);
+	memcpy(img + at, &v, w);
+}
+
+static volatile sig_atomic_t lg_iter;
+
+static void lg_alarm(int sig)
+{
+	static const char msg[] = "FAIL: hostile: log: a damaged delta region "
+				  "took over 60 s (a hang)\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(1);
+}
+
+/* A writable open (recovering) and a few operations: no crash. */
+static void lg_write(u8 *img)
+{
+	u64 ino;
+	struct fsd f;
+
+	if (fsd_open(&f, img, lg.size, true, DAXFS_REPLAY_RECOVER))
+		return;
+	if (!fsd_create(&f, 1, "w", DAXFS_S_IFREG | 0644, NULL, &ino)) {
+		fsd_write(&f, ino, 100, "written", 7);
+		fsd_setxattr(&f, ino, "user.w", "x", 1);
+	}
+	fsd_remove(&f, 1, "hello", false);
+	walk_view(&f.view);
+	fsd_close(&f);
+}
+
+/*
+ * For daxfs-inspect check: good-log.img, and bad-N.img (N from @next) with
+ * a record flipped and with a page marked in use that nothing uses.
+ */
+static int write_log_images(const char *dir, size_t next)
+{
+	u64 last = lg.di.delta.page_count - 1;
+	char name[64];
+	u8 *img;
+	int rc = write_file(dir, "good-log.img", lg.img, lg.size);
+
+	img = lg_copy();
+	l_rec_flip(img);
+	snprintf(name, sizeof(name), "bad-%zu.img", next);
+	rc |= write_file(dir, name, img, lg.size);
+	free(img);
+	img = lg_copy();
+	img[lg.di.delta.bitmap_off + last / 8] |= (u8)(1 << (last % 8));
+	P64(*(__le64 *)(img + lg.di.delta.groups_off + last /
+			lg.di.delta.group_pages * 8),
+	    le64toh(*(__le64 *)(img + lg.di.delta.groups_off + last /
+				lg.di.delta.group_pages * 8)) - 1);
+	snprintf(name, sizeof(name), "bad-%zu.img", next + 1);
+	rc |= write_file(dir, name, img, lg.size);
+	free(img);
+	return rc;
+}
+
+static void test_log_random(unsigned int iters)
+{
+	unsigned int opened = 0, replayed = 0, recovered = 0, bad = 0;
+	char name[160];
+	u8 *img = lg_copy();
+
+	signal(SIGALRM, lg_alarm);
+	for (unsigned int i = 0; i < iters; i++) {
+		struct lg_result res;
+		int n = 1 + (int)(rnd() % 6);
+
+		alarm(60);
+		lg_iter = (sig_atomic_t)i;
+		memcpy(img, lg.img, lg.size);
+		for (int k = 0; k < n; k++)
+			lg_poke(img);
+		if (rnd() % 2)
+			lg_fix_all(img);
+		res = lg_run(img, &lrep);
+		if (!res.open)
+			opened++;
+		if (!res.open && !res.replay)
+			replayed++;
+		if (res.damaged)
+			recovered++;
+		if ((res.open && res.open != -EUCLEAN && res.open != -EIO) ||
+		    (res.replay && res.replay != -EUCLEAN &&
+		     res.replay != -EIO) || ((res.open || res.replay) &&
+		     !lrep.n)) {
+			if (!bad++)
+				tu_result(0, "hostile: log: damage is -EUCLEAN "
+					  "with a message", "iteration %u: open "
+					  "%d replay %d, %d lines", i, res.open,
+					  res.replay, lrep.n);
+		}
+		if (i % 8 == 0)
+			lg_write(img);
+	}
+	alarm(0);
+	free(img);
+	snprintf(name, sizeof(name),
+		 "hostile: log: %u random damages of the delta region, no crash "
+		 "or hang (%u opened, %u replayed, %u recovered)", iters,
+		 opened, replayed, recovered);
+	tu_result(!bad, name, "%u bad results", bad);
+}
+
 int main(int argc, char **argv)
 {
 	make_sample();
+	make_log_sample();
 	if (argc == 3 && !strcmp(argv[1], "--write"))
 		return write_images(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--seeds"))
@@ -870,6 +1350,15 @@ int main(int argc, char **argv)
 	test_report_all();
 	test_report_cap();
 	mutate_walk(sample.img, sample.size, 3000, "the sample image");
+	for (size_t i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++)
+		run_lcase(&lcases[i]);
+	test_log_unseen();
+	if (getenv("HOSTILE_SEED"))
+		rng_state = strtoull(getenv("HOSTILE_SEED"), NULL, 0) | 1;
+	test_log_random(getenv("HOSTILE_LOG_ITERS") ?
+			(unsigned int)strtoul(getenv("HOSTILE_LOG_ITERS"),
+					      NULL, 0) : 2000);
+	free(lg.img);
 	if (argc >= 3 && !strcmp(argv[1], "--image"))
 		test_image_file(argv[2], argc >= 4 ?
 				(unsigned int)strtoul(argv[3], NULL, 0) : 2000);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * daxfs-inspect extract: recreate the image's tree with all metadata.
+ * daxfs-inspect extract: recreate the image's tree with all metadata, as
+ * the files are now (through the view: the base with main's log).
  *
  * The walk is iterative (an explicit stack of directories) and holds one
  * open descriptor for the directory being filled plus one for the root;
@@ -27,8 +28,8 @@
 #include "util.h"
 
 struct frame {
-	struct daxfs_inode_info dir;
-	u64 next;			/* next entry index */
+	struct daxfs_vinode dir;
+	u64 pos;			/* readdir position of the next entry */
 	size_t path_len;		/* length of this dir's path */
 };
 
@@ -40,8 +41,8 @@ struct extract {
 	size_t depth, cap;
 	char *path;			/* relative path, for messages */
 	size_t path_len, path_cap;
-	char **first;			/* ino - 1 -> first path of a hard link */
-	u8 *seen;			/* bitmap of directories visited */
+	struct ino_set first;		/* inode -> first path of a hard link */
+	struct ino_set seen;		/* directories visited */
 	bool chown;
 	u64 errors;
 	u64 files;
@@ -94,82 +95,103 @@ static int write_run(void *ctx, u64 pos, const u8 *data, u64 len)
 	return 0;
 }
 
-/* Set the xattrs of @ii on @fd, or on @name in @dirfd when @fd < 0. */
-static void set_xattrs(struct extract *ex, const struct daxfs_inode_info *ii,
-		       int fd, int dirfd, const char *name)
+/* Where set_xattr() puts one xattr: an open file, or a name. */
+struct xattr_dest {
+	struct extract *ex;
+	const struct daxfs_vinode *vi;
+	int fd;				/* or -1: @name in @dirfd */
+	int dirfd;
+	const char *name;
+	bool in_dir;			/* the cwd is @dirfd */
+};
+
+static int set_xattr(void *ctx, const char *xname, u32 len)
 {
 	static u8 value[DAXFS_XATTR_VALUE_MAX];
-	struct daxfs_xattr_info x;
+	struct xattr_dest *d = ctx;
+	int n, rc;
 
-	if (!ii->xattr_count)
-		return;
-	if (fd < 0 && fchdir(dirfd) < 0) {
-		ex_error(ex, "fchdir", errno);
-		return;
+	n = daxfs_view_xattr_get(&d->ex->in->view, d->vi, (const u8 *)xname,
+				 len, value, sizeof(value));
+	if (n < 0) {
+		ex_error(d->ex, "xattr", n);
+		return 0;
 	}
-	for (u32 i = 0; i < ii->xattr_count; i++) {
-		int err = daxfs_xattr_entry(&ex->in->img, ii, i, &x), rc;
-
-		if (!err)
-			err = daxfs_xattr_value(&ex->in->img, &x, value,
-						sizeof(value));
-		if (err < 0) {
-			ex_error(ex, "xattr", err);
-			continue;
+	/* l*xattr() take a path: the name, from its directory */
+	if (d->fd < 0 && !d->in_dir) {
+		if (fchdir(d->dirfd) < 0) {
+			ex_error(d->ex, "fchdir", errno);
+			return 1;
 		}
-		if (fd >= 0)
-			rc = fsetxattr(fd, x.name, value, x.value_len, 0);
-		else
-			rc = lsetxattr(name, x.name, value, x.value_len, 0);
-		if (rc < 0)
-			ex_error(ex, x.name, errno);
+		d->in_dir = true;
 	}
+	if (d->fd >= 0)
+		rc = fsetxattr(d->fd, xname, value, (size_t)n, 0);
+	else
+		rc = lsetxattr(d->name, xname, value, (size_t)n, 0);
+	if (rc < 0)
+		ex_error(d->ex, xname, errno);
+	return 0;
 }
 
-static void inode_times(const struct daxfs_inode_info *ii,
-			struct timespec ts[2])
+/* Set the xattrs of @vi on @fd, or on @name in @dirfd when @fd < 0. */
+static void set_xattrs(struct extract *ex, const struct daxfs_vinode *vi,
+		       int fd, int dirfd, const char *name)
 {
-	ts[0].tv_sec = (time_t)ii->atime_sec;
-	ts[0].tv_nsec = ii->atime_nsec < 1000000000 ? ii->atime_nsec : 0;
-	ts[1].tv_sec = (time_t)ii->mtime_sec;
-	ts[1].tv_nsec = ii->mtime_nsec < 1000000000 ? ii->mtime_nsec : 0;
+	struct xattr_dest d = { ex, vi, fd, dirfd, name, false };
+	int err;
+
+	err = daxfs_view_xattr_names(&ex->in->view, vi, set_xattr, &d);
+	if (err < 0)
+		ex_error(ex, "xattrs", err);
+}
+
+static void inode_times(const struct daxfs_vinode *vi, struct timespec ts[2])
+{
+	const struct daxfs_attr *a = &vi->attr;
+
+	ts[0].tv_sec = (time_t)a->atime_sec;
+	ts[0].tv_nsec = a->atime_nsec < 1000000000 ? a->atime_nsec : 0;
+	ts[1].tv_sec = (time_t)a->mtime_sec;
+	ts[1].tv_nsec = a->mtime_nsec < 1000000000 ? a->mtime_nsec : 0;
 }
 
 /* Owner, mode, xattrs and times of an open file or directory. */
-static void meta_fd(struct extract *ex, const struct daxfs_inode_info *ii,
-		    int fd)
+static void meta_fd(struct extract *ex, const struct daxfs_vinode *vi, int fd)
 {
+	const struct daxfs_attr *a = &vi->attr;
 	struct timespec ts[2];
 
-	if (ex->chown && fchown(fd, ii->uid, ii->gid) < 0)
+	if (ex->chown && fchown(fd, a->uid, a->gid) < 0)
 		ex_error(ex, "chown", errno);
-	if (fchmod(fd, ii->mode & 07777) < 0)
+	if (fchmod(fd, a->mode & 07777) < 0)
 		ex_error(ex, "chmod", errno);
-	set_xattrs(ex, ii, fd, -1, NULL);
-	inode_times(ii, ts);
+	set_xattrs(ex, vi, fd, -1, NULL);
+	inode_times(vi, ts);
 	if (futimens(fd, ts) < 0)
 		ex_error(ex, "utimens", errno);
 }
 
 /* The same for a node that cannot be opened (symlink, device, ...). */
-static void meta_at(struct extract *ex, const struct daxfs_inode_info *ii,
+static void meta_at(struct extract *ex, const struct daxfs_vinode *vi,
 		    const char *name)
 {
-	bool lnk = (ii->mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK;
+	const struct daxfs_attr *a = &vi->attr;
+	bool lnk = (a->mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK;
 	struct timespec ts[2];
 
-	if (ex->chown && fchownat(ex->curfd, name, ii->uid, ii->gid,
+	if (ex->chown && fchownat(ex->curfd, name, a->uid, a->gid,
 				  AT_SYMLINK_NOFOLLOW) < 0)
 		ex_error(ex, "chown", errno);
-	if (!lnk && fchmodat(ex->curfd, name, ii->mode & 07777, 0) < 0)
+	if (!lnk && fchmodat(ex->curfd, name, a->mode & 07777, 0) < 0)
 		ex_error(ex, "chmod", errno);
-	set_xattrs(ex, ii, -1, ex->curfd, name);
-	inode_times(ii, ts);
+	set_xattrs(ex, vi, -1, ex->curfd, name);
+	inode_times(vi, ts);
 	if (utimensat(ex->curfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		ex_error(ex, "utimens", errno);
 }
 
-static void make_file(struct extract *ex, const struct daxfs_inode_info *ii,
+static void make_file(struct extract *ex, const struct daxfs_vinode *vi,
 		      const char *name)
 {
 	int fd, err;
@@ -180,21 +202,23 @@ static void make_file(struct extract *ex, const struct daxfs_inode_info *ii,
 		ex_error(ex, "create", errno);
 		return;
 	}
-	err = file_runs(ex->in, ii, write_run, &fd);
+	err = file_runs(ex->in, vi, write_run, &fd);
 	if (err)
 		ex_error(ex, "write", err);
-	else if (ftruncate(fd, (off_t)ii->size) < 0)
-		ex_error(ex, "truncate", errno);
-	meta_fd(ex, ii, fd);
+	else if (vi->attr.size > INT64_MAX ||
+		 ftruncate(fd, (off_t)vi->attr.size) < 0)
+		ex_error(ex, "truncate", vi->attr.size > INT64_MAX ? EFBIG :
+			 errno);
+	meta_fd(ex, vi, fd);
 	if (close(fd) < 0)
 		ex_error(ex, "close", errno);
 }
 
-static void make_symlink(struct extract *ex, const struct daxfs_inode_info *ii,
+static void make_symlink(struct extract *ex, const struct daxfs_vinode *vi,
 			 const char *name)
 {
 	char target[DAXFS_SYMLINK_MAX + 1];
-	int err = daxfs_symlink_read(&ex->in->img, ii, target, sizeof(target));
+	int err = daxfs_view_symlink(&ex->in->view, vi, target, sizeof(target));
 
 	if (err < 0) {
 		ex_error(ex, "symlink target", err);
@@ -204,22 +228,22 @@ static void make_symlink(struct extract *ex, const struct daxfs_inode_info *ii,
 		ex_error(ex, "symlink", errno);
 		return;
 	}
-	meta_at(ex, ii, name);
+	meta_at(ex, vi, name);
 }
 
-static void make_node(struct extract *ex, const struct daxfs_inode_info *ii,
+static void make_node(struct extract *ex, const struct daxfs_vinode *vi,
 		      const char *name)
 {
-	u32 type = ii->mode & DAXFS_S_IFMT;
+	u32 type = vi->attr.mode & DAXFS_S_IFMT;
 	dev_t dev = 0;
 
 	if (type == DAXFS_S_IFCHR || type == DAXFS_S_IFBLK)
-		dev = makedev(ii->rdev_major, ii->rdev_minor);
+		dev = makedev(vi->attr.rdev_major, vi->attr.rdev_minor);
 	if (mknodat(ex->curfd, name, type | 0600, dev) < 0) {
 		ex_error(ex, "mknod", errno);
 		return;
 	}
-	meta_at(ex, ii, name);
+	meta_at(ex, vi, name);
 }
 
 /*
@@ -254,17 +278,18 @@ static void make_link(struct extract *ex, const char *first, const char *name)
 	free(copy);
 }
 
-static int push_dir(struct extract *ex, const struct daxfs_inode_info *ii,
+static int push_dir(struct extract *ex, const struct daxfs_vinode *vi,
 		    const char *name)
 {
+	struct ino_ent *seen = ino_get(&ex->seen, vi->ino, true);
 	struct frame *f;
 	int fd;
 
-	if (ex->seen[ii->ino / 8] & (1U << (ii->ino % 8))) {
+	if (seen->data) {
 		ex_error(ex, "directory reached twice", -EUCLEAN);
 		return -1;
 	}
-	ex->seen[ii->ino / 8] |= 1U << (ii->ino % 8);
+	seen->data = ex;	/* any non-NULL mark */
 	if (mkdirat(ex->curfd, name, 0700) < 0) {
 		ex_error(ex, "mkdir", errno);
 		return -1;
@@ -282,8 +307,8 @@ static int push_dir(struct extract *ex, const struct daxfs_inode_info *ii,
 	close(ex->curfd);
 	ex->curfd = fd;
 	f = &ex->stack[ex->depth++];
-	f->dir = *ii;
-	f->next = 0;
+	f->dir = *vi;
+	f->pos = 0;
 	f->path_len = ex->path_len;
 	return 0;
 }
@@ -318,51 +343,51 @@ static int pop_dir(struct extract *ex)
 /* Create one directory entry; a directory is pushed, not filled. */
 static void make_entry(struct extract *ex, const struct daxfs_dirent_info *de)
 {
-	struct daxfs_inode_info ii;
-	const char *name = de->name;	/* checked by daxfs_dir_entry() */
-	char **first = NULL;
+	struct daxfs_vinode vi;
+	const char *name = de->name;	/* checked by the view */
+	struct ino_ent *first = NULL;
 	u32 type;
 	int err;
 
 	path_push(ex, name, de->name_len);
-	err = daxfs_inode_read(&ex->in->img, de->ino, &ii);
+	err = daxfs_view_inode(&ex->in->view, de->ino, &vi);
 	if (err) {
 		ex_error(ex, "inode", err);
 		goto out;
 	}
-	type = ii.mode & DAXFS_S_IFMT;
+	type = vi.attr.mode & DAXFS_S_IFMT;
 	if (type == DAXFS_S_IFDIR) {
-		if (push_dir(ex, &ii, name) == 0)
+		if (push_dir(ex, &vi, name) == 0)
 			return;	/* path stays pushed until pop_dir() */
 		goto out;
 	}
-	if (ii.nlink > 1) {
-		first = &ex->first[ii.ino - 1];
-		if (*first) {
-			make_link(ex, *first, name);
+	if (vi.attr.nlink > 1) {
+		first = ino_get(&ex->first, vi.ino, true);
+		if (first->data) {
+			make_link(ex, first->data, name);
 			goto out;
 		}
 	}
 	ex->files++;
 	switch (type) {
 	case DAXFS_S_IFREG:
-		make_file(ex, &ii, name);
+		make_file(ex, &vi, name);
 		break;
 	case DAXFS_S_IFLNK:
-		make_symlink(ex, &ii, name);
+		make_symlink(ex, &vi, name);
 		break;
 	case DAXFS_S_IFCHR:
 	case DAXFS_S_IFBLK:
 	case DAXFS_S_IFIFO:
 	case DAXFS_S_IFSOCK:
-		make_node(ex, &ii, name);
+		make_node(ex, &vi, name);
 		break;
 	default:
 		ex_error(ex, "unknown file type", -EUCLEAN);
 		first = NULL;
 	}
 	if (first)
-		*first = xstrdup(ex->path);
+		first->data = xstrdup(ex->path);
 out:
 	path_trunc(ex, ex->depth ? ex->stack[ex->depth - 1].path_len : 0);
 }
@@ -372,18 +397,23 @@ static void walk(struct extract *ex)
 	while (ex->depth) {
 		struct frame *f = &ex->stack[ex->depth - 1];
 		struct daxfs_dirent_info de;
-		int err = daxfs_dir_entry(&ex->in->img, &f->dir, f->next, &de);
+		u64 at;
+		int err = daxfs_view_readdir(&ex->in->view, &f->dir, f->pos,
+					     &de, &at);
 
-		if (err == -ENOENT) {
+		if (err == -ENOENT || (!err && at == ~0ULL)) {
 			if (pop_dir(ex) < 0)
 				return;
 			continue;
 		}
-		f->next++;
 		if (err) {
+			/* the entries after this one cannot be found */
 			ex_error(ex, "directory entry", err);
+			if (pop_dir(ex) < 0)
+				return;
 			continue;
 		}
+		f->pos = at + 1;
 		make_entry(ex, &de);
 	}
 }
@@ -425,13 +455,13 @@ static int open_target(const char *dir)
 int cmd_extract(struct inspect *in, const char *dir)
 {
 	struct extract ex = { .in = in, .curfd = -1 };
-	struct daxfs_inode_info root;
+	struct daxfs_vinode root;
 	int err, cwd;
 
-	if (quick_validate(in, "extract"))
+	if (quick_validate(in, "extract") || open_view(in))
 		return EXIT_BAD;
-	err = daxfs_inode_read(&in->img, in->img.root_ino, &root);
-	if (err || (root.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR) {
+	err = daxfs_view_inode(&in->view, in->img.root_ino, &root);
+	if (err || (root.attr.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR) {
 		err_msg("root inode: %s", err_name(err ? err : -EUCLEAN));
 		return EXIT_BAD;
 	}
@@ -444,9 +474,7 @@ int cmd_extract(struct inspect *in, const char *dir)
 	}
 	ex.curfd = dup(ex.rootfd);
 	ex.chown = geteuid() == 0;
-	ex.first = xcalloc(in->img.inode_count, sizeof(*ex.first));
-	ex.seen = xcalloc(in->img.inode_count / 8 + 1, 1);
-	ex.seen[root.ino / 8] |= 1U << (root.ino % 8);
+	ino_get(&ex.seen, root.ino, true)->data = &ex;
 	ex.cap = 64;
 	ex.stack = xmalloc(ex.cap * sizeof(*ex.stack));
 	ex.stack[0] = (struct frame){ .dir = root };
@@ -460,10 +488,8 @@ int cmd_extract(struct inspect *in, const char *dir)
 			err_msg("cannot return to the working directory");
 		close(cwd);
 	}
-	for (u64 i = 0; i < in->img.inode_count; i++)
-		free(ex.first[i]);
-	free(ex.first);
-	free(ex.seen);
+	ino_set_free(&ex.first, true);
+	ino_set_free(&ex.seen, false);
 	free(ex.stack);
 	free(ex.path);
 	if (!ex.chown)

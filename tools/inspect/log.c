@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * daxfs-inspect branches / log: the branch table and the walk of one
- * branch's log, chunk by chunk, every offset checked against the delta
- * region before it is read.
+ * daxfs-inspect branches / log: the branch table, and one branch's log
+ * read record by record with the core's reader (daxfs_log_next), which
+ * checks every chunk and record the way a mount's replay does.  What is
+ * printed is what a replay would see; where the reader stops on damage,
+ * the listing stops too and the reader's one-line reason goes to
+ * standard error.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +24,24 @@ static const char *const state_names[] = {
 
 static const char *const rec_names[] = {
 	[DAXFS_REC_INODE] = "inode",
-	[DAXFS_REC_DENTRY_ADD] = "dentry-add",
-	[DAXFS_REC_DENTRY_DEL] = "dentry-del",
-	[DAXFS_REC_WRITE] = "write",
+	[DAXFS_REC_INODE_FREE] = "inode-free",
+	[DAXFS_REC_DIRENT_ADD] = "dirent-add",
+	[DAXFS_REC_DIRENT_DEL] = "dirent-del",
+	[DAXFS_REC_MAP] = "map",
+	[DAXFS_REC_PUNCH] = "punch",
 	[DAXFS_REC_TRUNCATE] = "truncate",
 	[DAXFS_REC_XATTR_SET] = "xattr-set",
 	[DAXFS_REC_XATTR_DEL] = "xattr-del",
-	[DAXFS_REC_RENAME] = "rename",
+	[DAXFS_REC_CHECKPOINT] = "checkpoint",
+	[DAXFS_REC_PAD] = "pad",
 };
+
+const char *rec_type_name(u16 type)
+{
+	if (type < sizeof(rec_names) / sizeof(rec_names[0]) && rec_names[type])
+		return rec_names[type];
+	return "?";
+}
 
 static bool has_branches(struct inspect *in)
 {
@@ -37,18 +49,6 @@ static bool has_branches(struct inspect *in)
 		return true;
 	printf("no branches (image built without -b)\n");
 	return false;
-}
-
-/* Copy slot @i of the branch table; false if it lies outside the region. */
-static bool read_slot(struct inspect *in, u32 i, struct daxfs_branch *b)
-{
-	u64 off = in->img.branch_off + (u64)i * sizeof(*b);
-
-	if (i >= in->img.branch_count || off > in->reg.size ||
-	    in->reg.size - off < sizeof(*b))
-		return false;
-	memcpy(b, (const u8 *)in->reg.base + off, sizeof(*b));
-	return true;
 }
 
 static const char *state_name(u32 state)
@@ -67,36 +67,48 @@ static void slot_name(const struct daxfs_branch *b, char *buf)
 			*p = '?';
 }
 
+static void print_slot(u32 i, const struct daxfs_branch *b)
+{
+	char name[DAXFS_BRANCH_NAME_MAX + 1], parent[16], when[48];
+	bool crc_ok = le32_to_cpu(b->crc) == daxfs_branch_crc(b);
+
+	slot_name(b, name);
+	if (le32_to_cpu(b->parent) == DAXFS_BRANCH_NONE)
+		snprintf(parent, sizeof(parent), "-");
+	else
+		snprintf(parent, sizeof(parent), "%u", le32_to_cpu(b->parent));
+	time_string((s64)le64_to_cpu(b->create_time), 0, when, sizeof(when));
+	printf("%4u %-16s %6s %-9s %4" PRIu64 " %4u %#10" PRIx64 " %8" PRIu64
+	       " %10" PRIu64 " %10" PRIu64 " %4" PRIu64 " %.19s %s",
+	       i, name, parent, state_name(le32_to_cpu(b->state)),
+	       le64_to_cpu(b->generation), le32_to_cpu(b->nchildren),
+	       le64_to_cpu(b->log_id), le64_to_cpu(b->log_head),
+	       le64_to_cpu(b->log_tail), le64_to_cpu(b->fork_lsn),
+	       le64_to_cpu(b->parent_gen), when, crc_ok ? "ok" : "BAD");
+	if (b->owner)
+		printf(" owner 0x%" PRIx64, le64_to_cpu(b->owner));
+	putchar('\n');
+}
+
 int cmd_branches(struct inspect *in)
 {
-	char name[DAXFS_BRANCH_NAME_MAX + 1], parent[16], h[32];
 	struct daxfs_branch b;
 	u32 shown = 0;
 
 	if (!has_branches(in))
 		return EXIT_OK;
-	printf("%4s %-20s %6s %-9s %10s %10s %10s %8s %s\n", "slot", "name",
-	       "parent", "state", "used", "log_head", "log_tail", "next_seq",
-	       "owner");
+	printf("%4s %-16s %6s %-9s %4s %4s %10s %8s %10s %10s %4s %-19s %s\n",
+	       "slot", "name", "parent", "state", "gen", "kids", "log_id",
+	       "log_head", "log_tail", "fork_lsn", "pgen", "created (UTC)",
+	       "crc");
 	for (u32 i = 0; i < in->img.branch_count; i++) {
-		if (!read_slot(in, i, &b)) {
+		if (daxfs_branch_read(&in->img, i, &b)) {
 			err_msg("branch slot %u: outside the region", i);
 			return EXIT_BAD;
 		}
 		if (le32_to_cpu(b.state) == DAXFS_BRANCH_FREE)
 			continue;
-		slot_name(&b, name);
-		if (le32_to_cpu(b.parent) == DAXFS_BRANCH_NONE)
-			snprintf(parent, sizeof(parent), "-");
-		else
-			snprintf(parent, sizeof(parent), "%u",
-				 le32_to_cpu(b.parent));
-		printf("%4u %-20s %6s %-9s %10s 0x%08" PRIx64 " 0x%08" PRIx64
-		       " %8" PRIu64 " 0x%" PRIx64 "\n", i, name, parent,
-		       state_name(le32_to_cpu(b.state)),
-		       human_size(le64_to_cpu(b.used_bytes), h, sizeof(h)),
-		       le64_to_cpu(b.log_head), le64_to_cpu(b.log_tail),
-		       le64_to_cpu(b.log_seq), le64_to_cpu(b.owner));
+		print_slot(i, &b);
 		shown++;
 	}
 	printf("%u of %u slots in use\n", shown, in->img.branch_count);
@@ -113,10 +125,11 @@ static long find_slot(struct inspect *in, const char *want,
 	u64 n;
 
 	if (want[0] == '#' && !parse_u64(want + 1, &n) &&
-	    n < in->img.branch_count && read_slot(in, (u32)n, out))
+	    n < in->img.branch_count &&
+	    !daxfs_branch_read(&in->img, (u32)n, out))
 		return (long)n;
 	for (u32 i = 0; i < in->img.branch_count; i++) {
-		if (!read_slot(in, i, &b) ||
+		if (daxfs_branch_read(&in->img, i, &b) ||
 		    le32_to_cpu(b.state) == DAXFS_BRANCH_FREE)
 			continue;
 		memcpy(name, b.name, DAXFS_BRANCH_NAME_MAX);
@@ -132,16 +145,7 @@ static long find_slot(struct inspect *in, const char *want,
 	return found;
 }
 
-/* The delta region as far as it is mapped. */
-struct delta {
-	const u8 *base;
-	u64 size;
-};
-
-static bool delta_fits(const struct delta *d, u64 off, u64 len)
-{
-	return off <= d->size && len <= d->size - off;
-}
+/* ---- printing records ---- */
 
 static void print_bytes(const u8 *p, u32 len)
 {
@@ -150,325 +154,277 @@ static void print_bytes(const u8 *p, u32 len)
 	putchar('"');
 }
 
-static void print_inode_rec(const u8 *p, u32 len)
+/* A value: its length, and the first bytes when they are text. */
+static void print_value(const u8 *p, u32 len)
+{
+	u32 show = len < 32 ? len : 32;
+
+	printf(" (%u bytes", len);
+	for (u32 i = 0; i < show; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7f)
+			show = 0;
+	if (show) {
+		printf(": ");
+		print_bytes(p, show);
+		if (show < len)
+			printf("...");
+	}
+	putchar(')');
+}
+
+static void print_inode_rec(const struct daxfs_rec_view *v)
 {
 	struct daxfs_rec_inode r;
-	char mode[11];
+	char mode[11], when[48];
+	u32 m, tlen;
 
-	if (len < sizeof(r))
-		return;
-	memcpy(&r, p, sizeof(r));
-	mode_string(le32_to_cpu(r.mode), mode);
-	printf(" %s nlink %u uid %u gid %u size %" PRIu64,
-	       mode, le32_to_cpu(r.nlink), le32_to_cpu(r.uid),
-	       le32_to_cpu(r.gid), le64_to_cpu(r.size));
-	if (le32_to_cpu(r.target_len) &&
-	    le32_to_cpu(r.target_len) <= len - sizeof(r)) {
+	memcpy(&r, v->payload, sizeof(r));
+	m = le32_to_cpu(r.mode);
+	tlen = le32_to_cpu(r.target_len);
+	mode_string(m, mode);
+	time_string((s64)le64_to_cpu(r.mtime_sec), le32_to_cpu(r.mtime_nsec),
+		    when, sizeof(when));
+	printf("%s%s nlink %u uid %u gid %u size %" PRIu64,
+	       le32_to_cpu(r.flags) & DAXFS_RI_NEW ? "new " : "", mode,
+	       le32_to_cpu(r.nlink), le32_to_cpu(r.uid), le32_to_cpu(r.gid),
+	       le64_to_cpu(r.size));
+	if ((m & DAXFS_S_IFMT) == DAXFS_S_IFDIR)
+		printf(" parent %" PRIu64, le64_to_cpu(r.parent));
+	if ((m & DAXFS_S_IFMT) == DAXFS_S_IFCHR ||
+	    (m & DAXFS_S_IFMT) == DAXFS_S_IFBLK)
+		printf(" rdev %u:%u", le32_to_cpu(r.rdev_major),
+		       le32_to_cpu(r.rdev_minor));
+	printf(" mtime %s", when);
+	if (tlen) {
 		printf(" -> ");
-		print_bytes(p + sizeof(r), le32_to_cpu(r.target_len));
+		print_bytes(v->payload + sizeof(r), tlen);
 	}
 }
 
+static void print_dirent_rec(const struct daxfs_rec_view *v)
+{
+	struct daxfs_rec_dirent r;
+
+	memcpy(&r, v->payload, sizeof(r));
+	print_bytes(v->payload + sizeof(r), le16_to_cpu(r.name_len));
+	if (v->type == DAXFS_REC_DIRENT_ADD)
+		printf(" -> %" PRIu64 " (%s) cookie %" PRIu64,
+		       le64_to_cpu(r.child), type_name(r.type),
+		       le64_to_cpu(r.cookie));
+}
+
+static void print_map_rec(const struct daxfs_rec_view *v)
+{
+	struct daxfs_rec_map r;
+	u64 pgoff, n;
+
+	memcpy(&r, v->payload, sizeof(r));
+	pgoff = le64_to_cpu(r.pgoff);
+	n = le64_to_cpu(r.npages);
+	printf("file page%s %" PRIu64, n == 1 ? "" : "s", pgoff);
+	if (n > 1)
+		printf("-%" PRIu64, pgoff + n - 1);
+	if (v->type == DAXFS_REC_PUNCH) {
+		printf(" hole");
+		return;
+	}
+	printf(" -> delta page %" PRIu64, le64_to_cpu(r.pgno));
+	if (n > 1)
+		printf("-%" PRIu64, le64_to_cpu(r.pgno) + n - 1);
+}
+
+static void print_xattr_rec(const struct daxfs_rec_view *v)
+{
+	struct daxfs_rec_xattr r;
+
+	memcpy(&r, v->payload, sizeof(r));
+	print_bytes(v->payload + sizeof(r), r.name_len);
+	if (v->type == DAXFS_REC_XATTR_SET)
+		print_value(v->payload + sizeof(r) + r.name_len,
+			    le32_to_cpu(r.value_len));
+}
+
+/* The fields of a decoded (so well formed) record. */
 static void print_payload(const struct daxfs_rec_view *v)
 {
-	const u8 *p = v->payload;
-	u32 len = v->payload_len;
+	struct daxfs_rec_truncate t;
+	struct daxfs_rec_checkpoint c;
 
 	switch (v->type) {
 	case DAXFS_REC_INODE:
-		print_inode_rec(p, len);
+		print_inode_rec(v);
 		break;
-	case DAXFS_REC_DENTRY_ADD:
-	case DAXFS_REC_DENTRY_DEL: {
-		struct daxfs_rec_dentry r;
-
-		if (len < sizeof(r))
-			break;
-		memcpy(&r, p, sizeof(r));
-		printf(" child %" PRIu64 " type %u ", le64_to_cpu(r.child),
-		       r.type);
-		if (le16_to_cpu(r.name_len) <= len - sizeof(r))
-			print_bytes(p + sizeof(r), le16_to_cpu(r.name_len));
+	case DAXFS_REC_DIRENT_ADD:
+	case DAXFS_REC_DIRENT_DEL:
+		print_dirent_rec(v);
 		break;
-	}
-	case DAXFS_REC_WRITE: {
-		struct daxfs_rec_write r;
-
-		if (len < sizeof(r))
-			break;
-		memcpy(&r, p, sizeof(r));
-		printf(" pages %" PRIu64 "+%" PRIu64 " at +0x%" PRIx64
-		       " size %" PRIu64, le64_to_cpu(r.pgoff),
-		       le64_to_cpu(r.npages), le64_to_cpu(r.off),
-		       le64_to_cpu(r.size));
+	case DAXFS_REC_MAP:
+	case DAXFS_REC_PUNCH:
+		print_map_rec(v);
 		break;
-	}
-	case DAXFS_REC_TRUNCATE: {
-		struct daxfs_rec_truncate r;
-
-		if (len < sizeof(r))
-			break;
-		memcpy(&r, p, sizeof(r));
-		printf(" size %" PRIu64, le64_to_cpu(r.size));
+	case DAXFS_REC_TRUNCATE:
+		memcpy(&t, v->payload, sizeof(t));
+		printf("from file page %" PRIu64, le64_to_cpu(t.pages));
 		break;
-	}
 	case DAXFS_REC_XATTR_SET:
-	case DAXFS_REC_XATTR_DEL: {
-		struct daxfs_rec_xattr r;
-
-		if (len < sizeof(r))
-			break;
-		memcpy(&r, p, sizeof(r));
-		putchar(' ');
-		if (r.name_len <= len - sizeof(r))
-			print_bytes(p + sizeof(r), r.name_len);
-		if (v->type == DAXFS_REC_XATTR_SET)
-			printf(" (%u value bytes)", le32_to_cpu(r.value_len));
+	case DAXFS_REC_XATTR_DEL:
+		print_xattr_rec(v);
 		break;
-	}
-	case DAXFS_REC_RENAME: {
-		struct daxfs_rec_rename r;
-		u32 ol, nl;
-
-		if (len < sizeof(r))
-			break;
-		memcpy(&r, p, sizeof(r));
-		ol = le16_to_cpu(r.old_len);
-		nl = le16_to_cpu(r.new_len);
-		printf(" child %" PRIu64 " to dir %" PRIu64 " victim %" PRIu64
-		       " flags 0x%x ", le64_to_cpu(r.child),
-		       le64_to_cpu(r.new_dir), le64_to_cpu(r.victim),
-		       le32_to_cpu(r.flags));
-		if ((u64)ol + nl <= len - sizeof(r)) {
-			print_bytes(p + sizeof(r), ol);
-			printf(" -> ");
-			print_bytes(p + sizeof(r) + ol, nl);
-		}
+	case DAXFS_REC_CHECKPOINT:
+		memcpy(&c, v->payload, sizeof(c));
+		printf("restates the branch in %" PRIu64 " records",
+		       le64_to_cpu(c.records));
 		break;
-	}
+	case DAXFS_REC_PAD:
+		printf("%u bytes of filler", v->len);
+		break;
 	}
 }
 
-/*
- * State of one log walk.  `log` prints every record and its problems on
- * stdout; `check` walks quietly and hands problems to its reporter.
- */
-struct walk {
-	u64 records;
-	u64 problems;
-	u64 next_seq;
-	bool have_seq;
-	bool quiet;
-	daxfs_report_fn report;
-	void *ctx;
-	const char *branch;
+/* ---- walking a log ---- */
+
+/* The chunks of a log, as daxfs_log_chunks() finds them. */
+struct chunk_list {
+	u64 *pgno, *lsn;
+	u64 n, cap;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-problem(struct walk *w, const char *fmt, ...)
+static int add_chunk(void *ctx, u64 pgno, u64 lsn)
 {
-	char msg[256], line[320];
-	va_list ap;
+	struct chunk_list *c = ctx;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	w->problems++;
-	if (!w->quiet) {
-		printf("%s\n", msg);
-		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->pgno = xrealloc(c->pgno, c->cap * sizeof(u64));
+		c->lsn = xrealloc(c->lsn, c->cap * sizeof(u64));
 	}
-	snprintf(line, sizeof(line), "branch %s: log: %s", w->branch, msg);
-	w->report(w->ctx, line);
+	c->pgno[c->n] = pgno;
+	c->lsn[c->n] = lsn;
+	c->n++;
+	return 0;
 }
 
-/* Check the chunk header at @off; one problem and false if it is bad. */
-static bool chunk_ok(struct walk *w, const struct delta *d, u64 off,
-		     u32 slot, u64 gen, struct daxfs_log_chunk *c)
+struct log_walk {
+	struct inspect *in;
+	struct chunk_list chunks;
+	u64 shown;			/* chunk lines printed */
+	u64 records, txns;
+	struct first_problem fp;
+};
+
+/* Chunk lines for every chunk starting before @end (a record's end). */
+static void chunk_lines(struct log_walk *w, u64 start, u64 end)
 {
-	struct daxfs_log_chunk tmp;
+	while (w->shown < w->chunks.n && w->chunks.lsn[w->shown] < end) {
+		u64 lsn = w->chunks.lsn[w->shown];
 
-	if (off % DAXFS_BLOCK_SIZE || !delta_fits(d, off, DAXFS_CHUNK_SIZE)) {
-		problem(w, "chunk at +0x%" PRIx64 ": outside the delta region or "
-		       "misaligned", off);
-		return false;
-	}
-	memcpy(c, d->base + off, sizeof(*c));
-	tmp = *c;
-	tmp.crc = 0;
-	if (le64_to_cpu(c->magic) != DAXFS_CHUNK_MAGIC) {
-		problem(w, "chunk at +0x%" PRIx64 ": bad magic", off);
-		return false;
-	}
-	if (daxfs_crc32c(&tmp, sizeof(tmp)) != le32_to_cpu(c->crc)) {
-		problem(w, "chunk at +0x%" PRIx64 ": bad crc", off);
-		return false;
-	}
-	if (le32_to_cpu(c->branch) != slot ||
-	    le64_to_cpu(c->generation) != gen) {
-		problem(w, "chunk at +0x%" PRIx64 ": belongs to slot %u "
-		       "generation %" PRIu64, off,
-		       le32_to_cpu(c->branch), le64_to_cpu(c->generation));
-		return false;
-	}
-	return true;
-}
-
-/*
- * The region may change under us (shared memory): decode a private copy
- * of the record, whose length is read once from its header.
- */
-static u8 rec_buf[DAXFS_REC_MAX];
-
-static long copy_record(const u8 *src, u64 avail)
-{
-	struct daxfs_rec_header h;
-	u32 len;
-
-	memcpy(&h, src, sizeof(h));
-	len = le32_to_cpu(h.len);
-	if (len < sizeof(h) || len > avail || len > DAXFS_REC_MAX)
-		return -EUCLEAN;
-	memcpy(rec_buf, src, len);
-	return len;
-}
-
-/*
- * Print the records of the chunk at @off up to @end (delta offsets).
- * Returns 1 at a clean end of chunk, 0 at the published tail, -1 on a
- * damaged record.
- */
-static int walk_chunk(const struct delta *d, u64 off, u64 end, bool last,
-		      struct walk *w)
-{
-	u64 pos = off + sizeof(struct daxfs_log_chunk);
-	struct daxfs_rec_view v;
-
-	while (pos < end) {
-		long rlen;
-		u32 magic;
-
-		if (end - pos < sizeof(struct daxfs_rec_header)) {
-			if (!last)
-				return 1;
-			problem(w, "record at +0x%" PRIx64 ": cut short by "
-				"the tail", pos);
-			return -1;
-		}
-		memcpy(&magic, d->base + pos, sizeof(magic));
-		if (!last && le32_to_cpu(magic) == 0)
-			return 1;	/* padding up to the chunk end */
-		rlen = copy_record(d->base + pos, end - pos);
-		if (rlen < 0 || daxfs_rec_decode(rec_buf, (u64)rlen, &v) < 0 ||
-		    v.len < sizeof(struct daxfs_rec_header) ||
-		    v.len > end - pos) {
-			problem(w, "record at +0x%" PRIx64 ": does not "
-				"verify", pos);
-			return -1;
-		}
-		if (w->have_seq && v.seq != w->next_seq)
-			problem(w, "record at +0x%" PRIx64 ": sequence %"
-				PRIu64 ", expected %" PRIu64, pos, v.seq,
-				w->next_seq);
-		w->records++;
-		w->next_seq = v.seq + 1;
-		w->have_seq = true;
-		pos += v.len;
-		if (w->quiet)
-			continue;
-		printf("+0x%08" PRIx64 " seq %-8" PRIu64 " %-10s ino %-8"
-		       PRIu64 " len %u", pos - v.len, v.seq,
-		       v.type <= DAXFS_REC_TYPE_MAX && rec_names[v.type] ?
-		       rec_names[v.type] : "?", v.ino, v.len);
-		print_payload(&v);
+		printf("chunk %" PRIu64 " at delta page %" PRIu64 ", lsn %"
+		       PRIu64, w->shown, w->chunks.pgno[w->shown], lsn);
+		if (lsn > start)
+			printf(" (the record at lsn %" PRIu64 " continues "
+			       "here)", start);
 		putchar('\n');
+		w->shown++;
 	}
-	return last ? 0 : 1;
 }
 
-static int walk_log(struct inspect *in, u32 slot, const struct daxfs_branch *b,
-		    struct walk *w)
+static void print_record(struct log_walk *w, const struct daxfs_rec_view *v)
 {
-	struct delta d = { 0 };
-	u64 head = le64_to_cpu(b->log_head), tail = le64_to_cpu(b->log_tail);
-	u64 gen = le64_to_cpu(b->generation), chunks = 0;
-	u64 off = head;
-	u8 *seen;
-
-	if (in->img.delta_off < in->reg.size) {
-		d.base = (const u8 *)in->reg.base + in->img.delta_off;
-		d.size = in->reg.size - in->img.delta_off;
-		if (d.size > in->img.delta_size)
-			d.size = in->img.delta_size;
-	}
-	if (!head) {
-		if (!w->quiet)
-			printf("log empty\n");
-		return 0;
-	}
-	/* One bit per delta page: a chunk reached twice is a cycle. */
-	seen = xcalloc(d.size / DAXFS_BLOCK_SIZE / 8 + 1, 1);
-	while (off) {
-		struct daxfs_log_chunk c;
-		bool last = tail >= off && tail <= off + DAXFS_CHUNK_SIZE;
-		u64 pg = off / DAXFS_BLOCK_SIZE;
-		int r;
-
-		if (!chunk_ok(w, &d, off, slot, gen, &c))
-			break;
-		if (seen[pg / 8] & (1U << (pg % 8))) {
-			problem(w, "chunk at +0x%" PRIx64 ": reached twice "
-				"(the chain has a cycle)", off);
-			break;
-		}
-		seen[pg / 8] |= 1U << (pg % 8);
-		chunks++;
-		r = walk_chunk(&d, off, last ? tail : off + DAXFS_CHUNK_SIZE,
-			       last, w);
-		if (r <= 0)
-			break;
-		off = le64_to_cpu(c.next);
-		if (!off)
-			problem(w, "chain ends before the tail +0x%" PRIx64,
-				tail);
-	}
-	free(seen);
-	if (!w->quiet && !w->problems)
-		printf("%" PRIu64 " records in %" PRIu64 " chunk%s\n",
-		       w->records, chunks, chunks == 1 ? "" : "s");
-	return w->problems ? -EUCLEAN : 0;
+	chunk_lines(w, v->lsn, v->lsn + v->len);
+	printf("  %10" PRIu64 " %-10s %8" PRIu64, v->lsn,
+	       rec_type_name(v->type), v->ino);
+	if (v->type != DAXFS_REC_INODE_FREE)
+		printf("  ");
+	print_payload(v);
+	if (v->flags & DAXFS_REC_TXN_END)
+		printf("  [txn end]");
+	putchar('\n');
 }
 
-int check_logs(struct inspect *in, daxfs_report_fn report, void *ctx)
+/*
+ * The link of the chunk holding the tail: DAXFS_NO_PAGE, or chunks an
+ * interrupted commit linked (the next writable mount frees them).
+ */
+static void print_tail_link(struct log_walk *w)
+{
+	struct daxfs_image *img = &w->in->img;
+	u64 pgno, next;
+
+	if (!w->chunks.n)
+		return;
+	pgno = w->chunks.pgno[w->chunks.n - 1];
+	next = daxfs_word_load(img, daxfs_page_off(img, pgno) +
+			       offsetof(struct daxfs_log_chunk, next));
+	if (next != DAXFS_NO_PAGE)
+		printf("the last chunk links to delta page %" PRIu64 " past "
+		       "the tail: a commit that was never published (the "
+		       "next writable mount frees it)\n", next);
+}
+
+static int walk_log(struct inspect *in, const struct daxfs_log_span *span,
+		    struct log_walk *w)
+{
+	struct daxfs_log_reader r;
+	struct daxfs_rec_view v;
+	int err, cerr;
+
+	/* the chunk list may stop early on damage: the reader says why */
+	cerr = daxfs_log_chunks(&in->img, span, add_chunk, &w->chunks);
+	err = daxfs_log_reader_init(&r, &in->img, span);
+	if (err) {
+		daxfs_log_reader_release(&r);
+		snprintf(w->fp.msg, sizeof(w->fp.msg), "log: bad head chunk "
+			 "(delta page %" PRIu64 ") or tail (lsn %" PRIu64 "): "
+			 "%s", span->head, span->tail, err_name(err));
+		w->fp.seen = true;
+		return err;
+	}
+	while ((err = daxfs_log_next(&r, &v, first_report, &w->fp)) > 0) {
+		print_record(w, &v);
+		w->records++;
+		if (v.flags & DAXFS_REC_TXN_END)
+			w->txns++;
+	}
+	daxfs_log_reader_release(&r);
+	if (!err && cerr) {
+		snprintf(w->fp.msg, sizeof(w->fp.msg), "log: the chunk chain "
+			 "breaks after delta page %" PRIu64 ": %s",
+			 w->chunks.n ? w->chunks.pgno[w->chunks.n - 1] :
+			 span->head, err_name(cerr));
+		w->fp.seen = true;
+		err = cerr;
+	}
+	if (err)
+		return err;
+	chunk_lines(w, span->tail, span->tail + 1);
+	printf("tail at lsn %" PRIu64 "; %" PRIu64 " records in %" PRIu64
+	       " transactions, %" PRIu64 " chunk%s\n", span->tail, w->records,
+	       w->txns, w->chunks.n, w->chunks.n == 1 ? "" : "s");
+	print_tail_link(w);
+	return 0;
+}
+
+/* The header line of `log`: where the log is, from the slot. */
+static void print_log_head(long slot, const struct daxfs_branch *b)
 {
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
-	struct daxfs_branch b;
-	int err = 0;
 
-	if (!(in->img.feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES))
-		return 0;
-	for (u32 i = 0; i < in->img.branch_count; i++) {
-		struct walk w = {
-			.quiet = true, .report = report, .ctx = ctx,
-			.branch = name,
-		};
-
-		if (!read_slot(in, i, &b) ||
-		    le32_to_cpu(b.state) != DAXFS_BRANCH_LIVE)
-			continue;
-		slot_name(&b, name);
-		if (walk_log(in, i, &b, &w))
-			err = -EUCLEAN;
-	}
-	return err;
+	slot_name(b, name);
+	printf("branch %s (slot %ld, %s, generation %" PRIu64 "): log id %#"
+	       PRIx64 ", head at delta page %" PRIu64 ", tail at lsn %" PRIu64
+	       "\n", name, slot, state_name(le32_to_cpu(b->state)),
+	       le64_to_cpu(b->generation), le64_to_cpu(b->log_id),
+	       le64_to_cpu(b->log_head), le64_to_cpu(b->log_tail));
 }
 
 int cmd_log(struct inspect *in, const char *branch)
 {
-	char name[DAXFS_BRANCH_NAME_MAX + 1];
-	struct walk w = { .quiet = false };
+	struct first_problem fp = { .seen = false };
+	struct log_walk w = { .in = in };
+	struct daxfs_log_span span;
 	struct daxfs_branch b;
 	long slot;
+	int err;
 
 	if (!has_branches(in))
 		return EXIT_OK;
@@ -477,10 +433,29 @@ int cmd_log(struct inspect *in, const char *branch)
 		err_msg("%s: no such branch", branch);
 		return EXIT_BAD;
 	}
-	slot_name(&b, name);
-	printf("branch %s (slot %ld, %s, generation %" PRIu64 "): log head "
-	       "+0x%" PRIx64 ", tail +0x%" PRIx64 "\n", name, slot,
-	       state_name(le32_to_cpu(b.state)), le64_to_cpu(b.generation),
-	       le64_to_cpu(b.log_head), le64_to_cpu(b.log_tail));
-	return walk_log(in, (u32)slot, &b, &w) ? EXIT_BAD : EXIT_OK;
+	if (open_delta(in, first_report, &fp)) {
+		err_msg("%s: %s", in->reg.desc, fp.msg);
+		return EXIT_BAD;
+	}
+	print_log_head(slot, &b);
+	if (le32_to_cpu(b.state) != DAXFS_BRANCH_LIVE) {
+		err_msg("branch %s (slot %ld) is %s: only live branches have "
+			"a log", branch, slot,
+			state_name(le32_to_cpu(b.state)));
+		return EXIT_BAD;
+	}
+	err = daxfs_log_span(&in->img, (u32)slot, &span);
+	if (!err)
+		err = walk_log(in, &span, &w);
+	else
+		snprintf(w.fp.msg, sizeof(w.fp.msg), "branch slot %ld: bad log "
+			 "head or id: %s", slot, err_name(err));
+	free(w.chunks.pgno);
+	free(w.chunks.lsn);
+	if (err) {
+		err_msg("%s: %s", in->reg.desc, w.fp.seen || w.fp.msg[0] ?
+			w.fp.msg : err_name(err));
+		return EXIT_BAD;
+	}
+	return EXIT_OK;
 }

@@ -21,14 +21,17 @@ static const char usage_text[] =
 "  -s, --size SIZE  the region size (K/M/G suffixes)\n"
 "\n"
 "Commands:\n"
-"  super            print the superblock\n"
-"  inodes           one line per inode\n"
+"  super            print the superblock, delta header and mount table\n"
+"  inodes           one line per inode, as the files are now\n"
 "  ls PATH          list a directory (or one entry) like ls -l\n"
 "  cat PATH         write a file to stdout (symlinks followed in the image)\n"
 "  extract DIR      recreate the tree with all metadata in DIR (new or empty)\n"
 "  check            full consistency check (fsck); exit 1 on a bad image\n"
 "  branches         list the branch table\n"
-"  log BRANCH       print the records of a branch's log\n"
+"  log BRANCH       print the records of a branch's log (name or #SLOT)\n"
+"\n"
+"The files of a branching image are shown as they are now: the base\n"
+"image with main's log replayed on it.\n"
 "\n"
 "  -h, --help       this text\n"
 "\n"
@@ -72,6 +75,15 @@ void inspect_report(void *ctx, const char *msg)
 	struct inspect *in = ctx;
 
 	err_msg("%s: %s", in->reg.desc, msg);
+}
+
+void first_report(void *ctx, const char *msg)
+{
+	struct first_problem *fp = ctx;
+
+	if (!fp->seen)
+		snprintf(fp->msg, sizeof(fp->msg), "%s", msg);
+	fp->seen = true;
 }
 
 static const struct command *find_command(const char *name)
@@ -167,6 +179,7 @@ int main(int argc, char **argv)
 	} else {
 		rc = cmd->nargs ? cmd->fn1(&in, argv[optind]) : cmd->fn0(&in);
 	}
+	close_view(&in);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		err_msg("write error on standard output");
 		rc = EXIT_BAD;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* daxfs-inspect: the superblock, the inode table, ls -l style lines. */
+/*
+ * daxfs-inspect: the superblock, the delta header and mount table, the
+ * inodes as the files are now, ls -l style lines.
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,31 +63,52 @@ void print_name(FILE *f, const void *bytes, u32 len)
 	}
 }
 
-void print_inode_line(struct inspect *in, const struct daxfs_inode_info *ii)
+const char *type_name(u8 ft)
 {
-	char mode[11], when[48], size[32];
-	u32 type = ii->mode & DAXFS_S_IFMT;
+	switch (ft) {
+	case DAXFS_FT_FIFO:
+		return "fifo";
+	case DAXFS_FT_CHR:
+		return "chr";
+	case DAXFS_FT_DIR:
+		return "dir";
+	case DAXFS_FT_BLK:
+		return "blk";
+	case DAXFS_FT_REG:
+		return "file";
+	case DAXFS_FT_LNK:
+		return "symlink";
+	case DAXFS_FT_SOCK:
+		return "sock";
+	}
+	return "?";
+}
 
-	(void)in;
-	mode_string(ii->mode, mode);
-	time_string(ii->mtime_sec, ii->mtime_nsec, when, sizeof(when));
+void print_inode_line(const struct daxfs_vinode *vi)
+{
+	const struct daxfs_attr *a = &vi->attr;
+	char mode[11], when[48], size[32];
+	u32 type = a->mode & DAXFS_S_IFMT;
+
+	mode_string(a->mode, mode);
+	time_string(a->mtime_sec, a->mtime_nsec, when, sizeof(when));
 	if (type == DAXFS_S_IFCHR || type == DAXFS_S_IFBLK)
-		snprintf(size, sizeof(size), "%u, %u", ii->rdev_major,
-			 ii->rdev_minor);
+		snprintf(size, sizeof(size), "%u, %u", a->rdev_major,
+			 a->rdev_minor);
 	else
-		snprintf(size, sizeof(size), "%" PRIu64, ii->size);
-	printf("%s %3u %5u %5u %10s %s", mode, ii->nlink, ii->uid, ii->gid,
+		snprintf(size, sizeof(size), "%" PRIu64, a->size);
+	printf("%s %3u %5u %5u %10s %s", mode, a->nlink, a->uid, a->gid,
 	       size, when);
 }
 
-void print_link_target(struct inspect *in, const struct daxfs_inode_info *ii)
+void print_link_target(struct inspect *in, const struct daxfs_vinode *vi)
 {
 	char target[DAXFS_SYMLINK_MAX + 1];
 	int len;
 
-	if ((ii->mode & DAXFS_S_IFMT) != DAXFS_S_IFLNK)
+	if ((vi->attr.mode & DAXFS_S_IFMT) != DAXFS_S_IFLNK)
 		return;
-	len = daxfs_symlink_read(&in->img, ii, target, sizeof(target));
+	len = daxfs_view_symlink(&in->view, vi, target, sizeof(target));
 	if (len < 0) {
 		printf(" -> <%s>", err_name(len));
 		return;
@@ -93,26 +117,87 @@ void print_link_target(struct inspect *in, const struct daxfs_inode_info *ii)
 	print_name(stdout, target, (u32)len);
 }
 
+/* One line of `inodes`: 0, or 1 when the inode could not be read. */
+static int inode_row(struct inspect *in, u64 ino)
+{
+	struct daxfs_vinode vi;
+	int err = daxfs_view_inode(&in->view, ino, &vi);
+
+	if (err == -ENOENT) {
+		printf("%10" PRIu64 " (deleted)\n", ino);
+		return 0;
+	}
+	if (err) {
+		printf("%10" PRIu64 " <%s>\n", ino, err_name(err));
+		return 1;
+	}
+	printf("%10" PRIu64 " ", ino);
+	print_inode_line(&vi);
+	print_link_target(in, &vi);
+	putchar('\n');
+	return 0;
+}
+
+/*
+ * The inodes main's log made: every INODE record with DAXFS_RI_NEW (the
+ * log has been replayed, so it reads).  Those freed since are skipped.
+ */
+static int new_inodes(struct inspect *in, struct ino_set *set)
+{
+	struct daxfs_log_reader r;
+	struct daxfs_log_span span;
+	struct daxfs_rec_view rec;
+	int err;
+
+	err = daxfs_log_span(&in->img, 0, &span);
+	if (!err)
+		err = daxfs_log_reader_init(&r, &in->img, &span);
+	if (err)
+		return err;
+	while ((err = daxfs_log_next(&r, &rec, NULL, NULL)) > 0) {
+		struct daxfs_rec_inode ri;
+
+		if (rec.type != DAXFS_REC_INODE)
+			continue;
+		memcpy(&ri, rec.payload, sizeof(ri));
+		if (le32_to_cpu(ri.flags) & DAXFS_RI_NEW)
+			ino_get(set, rec.ino, true);
+	}
+	daxfs_log_reader_release(&r);
+	return err;
+}
+
 int cmd_inodes(struct inspect *in)
 {
-	struct daxfs_inode_info ii;
-	int rc = EXIT_OK;
+	struct ino_set made = { { NULL, 0 } };
+	struct daxfs_tnode *n;
+	int rc = EXIT_OK, err;
 
+	if (open_view(in))
+		return EXIT_BAD;
 	printf("%10s %-10s %3s %5s %5s %10s %s\n", "ino", "mode", "lnk",
 	       "uid", "gid", "size", "mtime (UTC)");
-	for (u64 ino = 1; ino <= in->img.inode_count; ino++) {
-		int err = daxfs_inode_read(&in->img, ino, &ii);
-
-		if (err) {
-			printf("%10" PRIu64 " <%s>\n", ino, err_name(err));
+	for (u64 ino = 1; ino <= in->img.inode_count; ino++)
+		if (inode_row(in, ino))
 			rc = EXIT_BAD;
-			continue;
-		}
-		printf("%10" PRIu64 " ", ino);
-		print_inode_line(in, &ii);
-		print_link_target(in, &ii);
-		putchar('\n');
+	if (!in->have_layer)
+		return rc;
+	err = new_inodes(in, &made);
+	if (err) {
+		err_msg("main's log: %s", err_name(err));
+		rc = EXIT_BAD;
 	}
+	for (n = daxfs_tree_first(&made.tree); n; n = daxfs_tree_next(n)) {
+		u64 ino = daxfs_tree_entry(n, struct ino_ent, node)->ino;
+		struct daxfs_vinode vi;
+
+		/* made and freed again: not there any more */
+		if (daxfs_view_inode(&in->view, ino, &vi) == -ENOENT)
+			continue;
+		if (inode_row(in, ino))
+			rc = EXIT_BAD;
+	}
+	ino_set_free(&made, false);
 	return rc;
 }
 
@@ -136,26 +221,92 @@ static void print_range(const char *what, u64 off, u64 count, u64 bytes)
 	       off, count, human_size(bytes, h, sizeof(h)));
 }
 
+/* The delta header as stored (whether or not it checks out). */
+static void print_delta_header(const struct daxfs_delta_super *ds)
+{
+	u32 crc = daxfs_crc32c(ds, offsetof(struct daxfs_delta_super, crc));
+	char h[32];
+
+	printf("delta magic      0x%016" PRIx64 " (%s)\n",
+	       le64_to_cpu(ds->magic),
+	       le64_to_cpu(ds->magic) == DAXFS_DELTA_MAGIC ? "ok" : "BAD");
+	printf("delta crc        0x%08x (%s)\n", le32_to_cpu(ds->crc),
+	       crc == le32_to_cpu(ds->crc) ? "ok" : "BAD");
+	printf("delta size       %" PRIu64 " (%s)\n", le64_to_cpu(ds->size),
+	       human_size(le64_to_cpu(ds->size), h, sizeof(h)));
+	printf("delta pages      %" PRIu64 " of 4 KiB from +0x%" PRIx64 "\n",
+	       le64_to_cpu(ds->page_count), le64_to_cpu(ds->first_page));
+	printf("bitmap           at +0x%" PRIx64 ", %" PRIu64 " words\n",
+	       le64_to_cpu(ds->bitmap_off),
+	       (le64_to_cpu(ds->page_count) + 63) / 64);
+	printf("groups           %u of %u pages, free counts at +0x%" PRIx64
+	       "\n", le32_to_cpu(ds->group_count),
+	       le32_to_cpu(ds->group_pages), le64_to_cpu(ds->groups_off));
+	printf("first_ino        %" PRIu64 "\n", le64_to_cpu(ds->first_ino));
+	printf("mount_slots      %u\n", le32_to_cpu(ds->mount_slots));
+}
+
+static u64 shared_word(struct inspect *in, size_t field)
+{
+	return daxfs_word_load(&in->img, in->img.delta.shared_off + field);
+}
+
+/* The mount table's used slots. */
+static void print_mounts(struct inspect *in)
+{
+	u32 used = 0;
+
+	for (u32 i = 0; i < DAXFS_MOUNT_SLOTS; i++) {
+		struct daxfs_mount_slot m;
+
+		if (daxfs_image_read(&in->img, daxfs_mount_word(&in->img, i, 0),
+				     &m, sizeof(m)) || !m.id)
+			continue;
+		printf("mount slot %-5u id 0x%016" PRIx64 ", heartbeat %" PRIu64
+		       ", seen epoch %" PRIu64 ", branch %u%s", i,
+		       le64_to_cpu(m.id), le64_to_cpu(m.heartbeat),
+		       le64_to_cpu(m.seen_epoch), le32_to_cpu(m.branch),
+		       le32_to_cpu(m.flags) & DAXFS_MOUNT_RW ?
+		       ", writable" : "");
+		if (le32_to_cpu(m.flags) & ~DAXFS_MOUNT_RW)
+			printf(", flags 0x%x", le32_to_cpu(m.flags));
+		putchar('\n');
+		used++;
+	}
+	printf("mounts           %u of %u slots in use%s\n", used,
+	       DAXFS_MOUNT_SLOTS, used ? "" : " (none mounted, or a clean "
+	       "unmount)");
+}
+
 static void print_delta(struct inspect *in)
 {
+	struct first_problem fp = { .seen = false };
 	struct daxfs_delta_super ds;
-	u64 off = in->img.delta_off;
+	struct daxfs_alloc a;
+	int err;
 
 	if (!in->img.delta_size)
 		return;
-	if (off > in->reg.size || in->reg.size - off < sizeof(ds)) {
+	if (daxfs_image_read(&in->img, in->img.delta_off, &ds, sizeof(ds))) {
 		printf("delta header     <outside the mapped region>\n");
 		return;
 	}
-	memcpy(&ds, (const u8 *)in->reg.base + off, sizeof(ds));
-	printf("delta magic      0x%016" PRIx64 "%s\n",
-	       le64_to_cpu(ds.magic),
-	       le64_to_cpu(ds.magic) == DAXFS_DELTA_MAGIC ? " (ok)" :
-	       " (BAD)");
-	printf("delta pages      %" PRIu64 " (%" PRIu64 " free), bitmap at "
-	       "+0x%" PRIx64 ", first page at +0x%" PRIx64 "\n",
-	       le64_to_cpu(ds.page_count), le64_to_cpu(ds.free_pages),
-	       le64_to_cpu(ds.bitmap_off), le64_to_cpu(ds.first_page));
+	print_delta_header(&ds);
+	err = open_delta(in, first_report, &fp);
+	if (err) {
+		printf("delta region     <%s>\n", fp.seen ? fp.msg :
+		       err_name(err));
+		return;
+	}
+	if (!daxfs_alloc_init(&a, &in->img))
+		printf("free pages       %" PRIu64 " of %" PRIu64 " (group "
+		       "counts)\n", daxfs_alloc_free(&a),
+		       in->img.delta.page_count);
+	printf("next_ino         %" PRIu64 "\n",
+	       shared_word(in, offsetof(struct daxfs_shared, next_ino)));
+	printf("epoch            %" PRIu64 "\n",
+	       shared_word(in, offsetof(struct daxfs_shared, epoch)));
+	print_mounts(in);
 }
 
 int cmd_super(struct inspect *in)

@@ -1,25 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * daxfs-inspect: path resolution with daxfs_dir_lookup, and the ls and
- * cat commands built on it.
+ * daxfs-inspect: path resolution through the view (the base image with
+ * main's log replayed), and the ls and cat commands built on it.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inspect.h"
 #include "util.h"
 
 #define MAX_SYMLINKS	40
-
-static int read_ino(struct inspect *in, u64 ino, struct daxfs_inode_info *ii)
-{
-	int err = daxfs_inode_read(&in->img, ino, ii);
-
-	if (err)
-		err_msg("inode %" PRIu64 ": %s", ino, err_name(err));
-	return err;
-}
 
 /* Replace the path being walked by @target + @rest (a symlink step). */
 static char *splice_link(const char *target, u32 tlen, const char *rest)
@@ -39,16 +31,40 @@ static int path_error(const char *path, int err)
 	return err;
 }
 
-int resolve_path(struct inspect *in, const char *path, bool follow_last,
-		 struct daxfs_inode_info *out)
+static bool is_dir(const struct daxfs_vinode *vi)
 {
-	struct daxfs_inode_info cur, child;
+	return (vi->attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFDIR;
+}
+
+/* Follow symlink @link: the rest of the walk is its target + @rest. */
+static int follow(struct inspect *in, const char *path,
+		  const struct daxfs_vinode *link, const char *rest,
+		  struct daxfs_vinode *cur, char **buf)
+{
+	char target[DAXFS_SYMLINK_MAX + 1];
+	int tlen = daxfs_view_symlink(&in->view, link, target, sizeof(target));
+	char *next;
+
+	if (tlen < 0)
+		return path_error(path, tlen);
+	next = splice_link(target, (u32)tlen, rest);
+	free(*buf);
+	*buf = next;
+	if (tlen && target[0] == '/')
+		return view_inode(in, in->img.root_ino, cur);
+	return 0;
+}
+
+int resolve_path(struct inspect *in, const char *path, bool follow_last,
+		 struct daxfs_vinode *out)
+{
+	struct daxfs_vinode cur, child;
 	struct daxfs_dirent_info de;
 	char *buf = NULL;
 	const char *p = path;
 	int links = 0, err;
 
-	err = read_ino(in, in->img.root_ino, &cur);
+	err = view_inode(in, in->img.root_ino, &cur);
 	while (!err) {
 		const char *q;
 		size_t len;
@@ -63,44 +79,30 @@ int resolve_path(struct inspect *in, const char *path, bool follow_last,
 			p = q;
 			continue;
 		}
-		if ((cur.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR) {
+		if (!is_dir(&cur)) {
 			err = path_error(path, -ENOTDIR);
 			break;
 		}
 		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			err = read_ino(in, cur.parent, &cur);
+			err = view_inode(in, cur.attr.parent, &cur);
 			p = q;
 			continue;
 		}
-		err = daxfs_dir_lookup(&in->img, &cur, (const u8 *)p,
-				       (u32)(len > UINT32_MAX ? 0 : len), &de);
+		err = daxfs_view_lookup(&in->view, &cur, (const u8 *)p,
+					(u32)(len > UINT32_MAX ? 0 : len), &de);
 		if (!err)
-			err = read_ino(in, de.ino, &child);
+			err = view_inode(in, de.ino, &child);
 		else
 			path_error(path, err);
 		if (err)
 			break;
-		if ((child.mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK &&
+		if ((child.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFLNK &&
 		    (*q || follow_last)) {
-			char target[DAXFS_SYMLINK_MAX + 1];
-			int tlen;
-			char *next;
-
 			if (++links > MAX_SYMLINKS) {
 				err = path_error(path, -ELOOP);
 				break;
 			}
-			tlen = daxfs_symlink_read(&in->img, &child, target,
-						  sizeof(target));
-			if (tlen < 0) {
-				err = path_error(path, tlen);
-				break;
-			}
-			next = splice_link(target, (u32)tlen, q);
-			if (tlen && target[0] == '/')
-				err = read_ino(in, in->img.root_ino, &cur);
-			free(buf);
-			buf = next;
+			err = follow(in, path, &child, q, &cur, &buf);
 			p = buf;
 			continue;
 		}
@@ -113,32 +115,34 @@ int resolve_path(struct inspect *in, const char *path, bool follow_last,
 	return err;
 }
 
-int file_runs(struct inspect *in, const struct daxfs_inode_info *ii,
+int file_runs(struct inspect *in, const struct daxfs_vinode *vi,
 	      file_run_fn fn, void *ctx)
 {
-	u64 pages = ii->size / DAXFS_BLOCK_SIZE +
-		    !!(ii->size % DAXFS_BLOCK_SIZE);
+	u64 size = vi->attr.size;
+	u64 pages = size / DAXFS_BLOCK_SIZE + !!(size % DAXFS_BLOCK_SIZE);
 	u64 pg = 0;
 
 	while (pg < pages) {
-		u64 off = 0, n = 0, pos, len;
-		int rc = daxfs_file_map(&in->img, ii, pg, &off, &n);
+		struct daxfs_fmap m;
 		const u8 *data = NULL;
+		u64 n, pos, len;
+		int rc = daxfs_view_map(&in->view, vi, pg, &m);
 
 		if (rc < 0)
 			return rc;
+		n = m.npages;
 		if (n == 0)
 			return -EUCLEAN;
 		if (n > pages - pg)
 			n = pages - pg;
 		pos = pg * DAXFS_BLOCK_SIZE;
 		len = n * DAXFS_BLOCK_SIZE;
-		if (len > ii->size - pos)
-			len = ii->size - pos;
-		if (rc == 0) {
-			if (off > in->reg.size || len > in->reg.size - off)
+		if (len > size - pos)
+			len = size - pos;
+		if (!m.hole) {
+			if (m.off > in->reg.size || len > in->reg.size - m.off)
 				return -EUCLEAN;
-			data = (const u8 *)in->reg.base + off;
+			data = (const u8 *)in->reg.base + m.off;
 		}
 		rc = fn(ctx, pos, data, len);
 		if (rc)
@@ -171,20 +175,20 @@ static int cat_run(void *ctx, u64 pos, const u8 *data, u64 len)
 
 int cmd_cat(struct inspect *in, const char *path)
 {
-	struct daxfs_inode_info ii;
+	struct daxfs_vinode vi;
 	int err;
 
-	if (resolve_path(in, path, true, &ii))
+	if (open_view(in) || resolve_path(in, path, true, &vi))
 		return EXIT_BAD;
-	if ((ii.mode & DAXFS_S_IFMT) == DAXFS_S_IFDIR) {
+	if (is_dir(&vi)) {
 		err_msg("%s: %s", path, strerror(EISDIR));
 		return EXIT_BAD;
 	}
-	if ((ii.mode & DAXFS_S_IFMT) != DAXFS_S_IFREG) {
+	if ((vi.attr.mode & DAXFS_S_IFMT) != DAXFS_S_IFREG) {
 		err_msg("%s: not a regular file", path);
 		return EXIT_BAD;
 	}
-	err = file_runs(in, &ii, cat_run, NULL);
+	err = file_runs(in, &vi, cat_run, NULL);
 	if (err == -EIO) {
 		err_msg("write error on standard output");
 		return EXIT_BAD;
@@ -198,8 +202,8 @@ int cmd_cat(struct inspect *in, const char *path)
 
 static int ls_entry(struct inspect *in, const struct daxfs_dirent_info *de)
 {
-	struct daxfs_inode_info ii;
-	int err = daxfs_inode_read(&in->img, de->ino, &ii);
+	struct daxfs_vinode vi;
+	int err = daxfs_view_inode(&in->view, de->ino, &vi);
 
 	if (err) {
 		printf("?????????? <inode %" PRIu64 ": %s> ", de->ino,
@@ -208,42 +212,39 @@ static int ls_entry(struct inspect *in, const struct daxfs_dirent_info *de)
 		putchar('\n');
 		return err;
 	}
-	print_inode_line(in, &ii);
+	print_inode_line(&vi);
 	putchar(' ');
 	print_name(stdout, de->name, de->name_len);
-	print_link_target(in, &ii);
+	print_link_target(in, &vi);
 	putchar('\n');
 	return 0;
 }
 
 int cmd_ls(struct inspect *in, const char *path)
 {
-	struct daxfs_inode_info dir;
-	struct daxfs_dirent_info de;
+	struct daxfs_dirent_info *ents;
+	struct daxfs_vinode dir;
 	int rc = EXIT_OK;
+	long n;
 
-	if (resolve_path(in, path, false, &dir))
+	if (open_view(in) || resolve_path(in, path, false, &dir))
 		return EXIT_BAD;
-	if ((dir.mode & DAXFS_S_IFMT) != DAXFS_S_IFDIR) {
-		print_inode_line(in, &dir);
+	if (!is_dir(&dir)) {
+		print_inode_line(&dir);
 		putchar(' ');
 		print_name(stdout, path, strlen(path));
 		print_link_target(in, &dir);
 		putchar('\n');
 		return EXIT_OK;
 	}
-	for (u64 i = 0;; i++) {
-		int err = daxfs_dir_entry(&in->img, &dir, i, &de);
-
-		if (err == -ENOENT)
-			break;
-		if (err) {
-			err_msg("%s: entry %" PRIu64 ": %s", path, i,
-				err_name(err));
-			return EXIT_BAD;
-		}
-		if (ls_entry(in, &de))
-			rc = EXIT_BAD;
+	n = read_dir(in, &dir, &ents);
+	if (n < 0) {
+		err_msg("%s: %s", path, err_name((int)n));
+		return EXIT_BAD;
 	}
+	for (long i = 0; i < n; i++)
+		if (ls_entry(in, &ents[i]))
+			rc = EXIT_BAD;
+	free(ents);
 	return rc;
 }

@@ -12,11 +12,14 @@
  * has its own rate (0 to 2000 changes a second) and each change is one of
  *   any      a random byte anywhere in the image XORed with a random value
  *   meta     one bit of the superblock, branch table or metadata area
- *   inode, extent, dirent, xattr, super, delta
+ *   inode, extent, dirent, xattr, super, delta, branch, chunk
  *            one field of a random entry of that table (or of the
- *            superblock, the branch slot 0, the delta header) set to a
- *            hostile value: a bit flipped, +-1, 0, all ones, random,
- *            small, next to the table's bound, or another entry's value
+ *            superblock, the delta header, main's branch slot, main's
+ *            first log chunk header) set to a hostile value: a bit
+ *            flipped, +-1, 0, all ones, random, small, next to the
+ *            table's bound, or another entry's value
+ *   bitmap   one 64-bit word of the delta page bitmap or of the group
+ *            free counts: a bit flipped, 0 or all ones
  *   strtab   a string byte made '/', NUL, '.', random or +-1 (names stop
  *            being valid or sorted)
  *   page     one 4 KiB page of the image put back as it was
@@ -41,22 +44,22 @@
 
 enum kind {
 	K_ANY, K_META, K_INODE, K_EXTENT, K_DIRENT, K_XATTR, K_SUPER,
-	K_DELTA, K_STRTAB, K_PAGE, K_NKINDS
+	K_DELTA, K_BRANCH, K_CHUNK, K_BITMAP, K_STRTAB, K_PAGE, K_NKINDS
 };
 
 static const char *const kind_name[K_NKINDS] = {
 	"any", "meta", "inode", "extent", "dirent", "xattr", "super",
-	"delta", "strtab", "page",
+	"delta", "branch", "chunk", "bitmap", "strtab", "page",
 };
 
 /* Relative weights of the change kinds (K_PAGE: a page restore). */
 static const int kind_weight[K_NKINDS] = {
-	10, 12, 20, 14, 20, 8, 2, 2, 10, 4,
+	10, 12, 20, 14, 20, 8, 2, 2, 2, 2, 2, 10, 4,
 };
 
 /* What a field's values are bounded by, for "next to the bound" values. */
 enum bound { B_NONE, B_INODES, B_EXTENTS, B_DIRENTS, B_XATTRS, B_STRTAB,
-	     B_DATA_END, B_IMAGE };
+	     B_DATA_END, B_PAGES, B_IMAGE };
 
 struct field {
 	const char *name;
@@ -125,10 +128,32 @@ static const struct field super_fields[] = {
 static const struct field delta_fields[] = {
 	FLD(daxfs_delta_super, magic, B_NONE, 1),
 	FLD(daxfs_delta_super, size, B_IMAGE, 1),
-	FLD(daxfs_delta_super, page_count, B_NONE, 1),
+	FLD(daxfs_delta_super, page_count, B_PAGES, 2),
 	FLD(daxfs_delta_super, bitmap_off, B_NONE, 1),
-	FLD(daxfs_delta_super, free_pages, B_NONE, 1),
+	FLD(daxfs_delta_super, groups_off, B_NONE, 1),
+	FLD(daxfs_delta_super, first_page, B_NONE, 1),
+	FLD(daxfs_delta_super, group_count, B_NONE, 1),
+	FLD(daxfs_delta_super, first_ino, B_INODES, 1),
 	FLD(daxfs_delta_super, crc, B_NONE, 1),
+};
+
+/* Main's slot: what a reader of its log loads. */
+static const struct field branch_fields[] = {
+	FLD(daxfs_branch, state, B_NONE, 1),
+	FLD(daxfs_branch, crc, B_NONE, 1),
+	FLD(daxfs_branch, log_id, B_NONE, 1),
+	FLD(daxfs_branch, log_head, B_PAGES, 3),
+	FLD(daxfs_branch, log_tail, B_NONE, 3),
+	FLD(daxfs_branch, owner, B_NONE, 1),
+};
+
+/* Main's first log chunk (delta page 0 as mkdaxfs makes it). */
+static const struct field chunk_fields[] = {
+	FLD(daxfs_log_chunk, magic, B_NONE, 1),
+	FLD(daxfs_log_chunk, log_id, B_NONE, 1),
+	FLD(daxfs_log_chunk, lsn, B_NONE, 1),
+	FLD(daxfs_log_chunk, crc, B_NONE, 1),
+	FLD(daxfs_log_chunk, next, B_PAGES, 3),
 };
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
@@ -154,6 +179,7 @@ static struct {
 	uint64_t bound[B_IMAGE + 1];
 	struct table tab[K_NKINDS];	/* by kind, for the field kinds */
 	uint64_t strtab_off, strtab_size;
+	uint64_t bitmap_off, bitmap_len;	/* bitmap and group counts */
 	uint64_t rng;
 	long long t0;
 	long counts[K_NKINDS];
@@ -359,6 +385,23 @@ static void change_strtab(void)
 	change(K_STRTAB, off, 1, v);
 }
 
+/* A bitmap or group count word: a bit flipped, 0 or all ones. */
+static void change_bitmap(void)
+{
+	uint64_t off, v;
+
+	if (!F.bitmap_len)
+		return;
+	off = F.bitmap_off + below(F.bitmap_len / 8) * 8;
+	v = load(off, 8);
+	switch (below(3)) {
+	case 0: v ^= 1ULL << below(64); break;
+	case 1: v = 0; break;
+	default: v = ~0ULL; break;
+	}
+	change(K_BITMAP, off, 8, v);
+}
+
 static void change_one(void)
 {
 	int total = 0, r, k;
@@ -384,6 +427,9 @@ static void change_one(void)
 	case K_STRTAB:
 		change_strtab();
 		break;
+	case K_BITMAP:
+		change_bitmap();
+		break;
 	case K_PAGE: {
 		uint64_t off = below(F.len / PAGE) * PAGE;
 
@@ -408,7 +454,13 @@ static int restore(void)
 		F.full_restores++;
 		return 1;
 	}
-	if (below(5) == 0) {
+	if (below(6) == 0) {
+		/* the delta region's header page, branch table and bitmap */
+		put_back(F.tab[K_DELTA].off, PAGE);
+		put_back(F.tab[K_BRANCH].off, PAGE);
+		put_back(F.tab[K_CHUNK].off, PAGE);
+		put_back(F.bitmap_off, F.bitmap_len);
+	} else if (below(5) == 0) {
 		put_back(F.strtab_off, F.strtab_size);
 	} else {
 		const struct table *t = &F.tab[tables[below(4)]];
@@ -437,6 +489,35 @@ static void table(enum kind k, uint64_t off, uint64_t count, uint64_t esize,
 		    kind_name[k]);
 }
 
+/*
+ * The delta region of a branching image: its header, main's slot, the
+ * first chunk of main's log (delta page 0, as mkdaxfs makes it), the
+ * bitmap and group counts (up to the first page).
+ */
+static void delta_geometry(const struct daxfs_super *s, uint64_t delta_off)
+{
+	const struct daxfs_delta_super *d =
+		(const struct daxfs_delta_super *)(F.img + delta_off);
+	uint64_t first = le64toh(d->first_page);
+	uint64_t bitmap = le64toh(d->bitmap_off);
+
+	table(K_DELTA, delta_off, 1, sizeof(struct daxfs_delta_super),
+	      delta_fields, NF(delta_fields));
+	if (le32toh(s->branch_count))
+		table(K_BRANCH, le64toh(s->branch_off), 1,
+		      sizeof(struct daxfs_branch), branch_fields,
+		      NF(branch_fields));
+	if (first < le64toh(s->delta_size) &&
+	    first + PAGE <= F.len - delta_off)
+		table(K_CHUNK, delta_off + first, 1,
+		      sizeof(struct daxfs_log_chunk), chunk_fields,
+		      NF(chunk_fields));
+	if (bitmap < first && first <= F.len - delta_off) {
+		F.bitmap_off = delta_off + bitmap;
+		F.bitmap_len = (first - bitmap) / 8 * 8;
+	}
+}
+
 /* Geometry from the pristine image's superblock (made by mkdaxfs). */
 static void geometry(void)
 {
@@ -455,8 +536,7 @@ static void geometry(void)
 	      sizeof(struct daxfs_xattr), xattr_fields, NF(xattr_fields));
 	table(K_SUPER, 0, 1, DAXFS_SUPER_SIZE, super_fields, NF(super_fields));
 	if (le64toh(s->delta_size) >= sizeof(struct daxfs_delta_super))
-		table(K_DELTA, delta_off, 1, sizeof(struct daxfs_delta_super),
-		      delta_fields, NF(delta_fields));
+		delta_geometry(s, delta_off);
 	F.strtab_off = le64toh(s->strtab_off);
 	F.strtab_size = le64toh(s->strtab_size);
 	F.meta_end = le64toh(s->inode_off) + le64toh(s->meta_size);
@@ -468,6 +548,8 @@ static void geometry(void)
 	F.bound[B_XATTRS] = le64toh(s->xattr_count);
 	F.bound[B_STRTAB] = F.strtab_size;
 	F.bound[B_DATA_END] = le64toh(s->data_off) + le64toh(s->data_size);
+	F.bound[B_PAGES] = F.tab[K_DELTA].count ? le64toh(((const struct
+		daxfs_delta_super *)(F.img + delta_off))->page_count) : 0;
 	F.bound[B_IMAGE] = F.len;
 }
 
