@@ -39,6 +39,8 @@
 #define DAXFS_VERSION		3
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
+/* Largest regular file: a loff_t, with its last page addressable. */
+#define DAXFS_FILE_SIZE_MAX	((1ULL << 63) - DAXFS_BLOCK_SIZE)
 #define DAXFS_SUPER_SIZE	4096U
 #define DAXFS_NAME_MAX		255U
 #define DAXFS_SYMLINK_MAX	4095U

@@ -89,6 +89,11 @@ static inline void daxfs_region_flush(void *addr, size_t len, bool persistent)
 
 static inline void daxfs_region_fence(bool persistent)
 {
+	/*
+	 * Orders the stores before it (data, records, bitmap bits) before
+	 * the release store of a log tail that publishes them; on
+	 * persistent memory it also waits for their cache write-backs.
+	 */
 	if (persistent)
 		pmem_wmb();
 	else
@@ -109,11 +114,13 @@ static inline u64 daxfs_cas64(void *p, u64 old, u64 new)
 
 static inline u64 daxfs_load64_acquire(const void *p)
 {
+	/* pairs with the writer's daxfs_store64_release() */
 	return le64_to_cpu((__force __le64)smp_load_acquire((const u64 *)p));
 }
 
 static inline void daxfs_store64_release(void *p, u64 v)
 {
+	/* publishes every store before it to daxfs_load64_acquire() */
 	smp_store_release((u64 *)p, (__force u64)cpu_to_le64(v));
 }
 
@@ -154,6 +161,9 @@ typedef int64_t s64;
 #define cpu_to_le64(x)		htole64(x)
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#ifndef __aligned
+#define __aligned(n)		__attribute__((aligned(n)))
+#endif
 
 #ifndef EUCLEAN
 #define EUCLEAN			117

@@ -376,8 +376,10 @@ u64 daxfs_word_cas(const struct daxfs_image *img, u64 off, u64 old, u64 new);
 void daxfs_word_store(const struct daxfs_image *img, u64 off, u64 v);
 /* Atomic add; returns the new value. */
 u64 daxfs_word_add(const struct daxfs_image *img, u64 off, s64 delta);
-/* Store @len bytes at region offset @off and (on persistent memory)
- * write them back from the CPU caches; daxfs_fence() orders them. */
+/*
+ * Store @len bytes at region offset @off and (on persistent memory)
+ * write them back from the CPU caches; daxfs_fence() orders them.
+ */
 void daxfs_region_write(const struct daxfs_image *img, u64 off,
 			const void *src, u64 len);
 void daxfs_region_zero(const struct daxfs_image *img, u64 off, u64 len);
@@ -629,13 +631,15 @@ struct daxfs_txn {
 	u32 nrec;
 	int err;
 	unsigned int alloc_flags;	/* DAXFS_ALLOC_RESERVE: frees space */
-	u8 small[DAXFS_TXN_INLINE] __attribute__((aligned(8)));
+	u8 small[DAXFS_TXN_INLINE] __aligned(8);
 };
 
 void daxfs_txn_init(struct daxfs_txn *t);
 void daxfs_txn_release(struct daxfs_txn *t);
-/* Every attribute of @ino; @flags DAXFS_RI_NEW for a new inode (with
- * its symlink @target, or NULL). */
+/*
+ * Every attribute of @ino; @flags DAXFS_RI_NEW for a new inode (with
+ * its symlink @target, or NULL).
+ */
 int daxfs_txn_inode(struct daxfs_txn *t, u64 ino, const struct daxfs_attr *a,
 		    u32 flags, const char *target, u32 target_len);
 int daxfs_txn_free(struct daxfs_txn *t, u64 ino);
@@ -775,8 +779,10 @@ int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
 int daxfs_log_stage(struct daxfs_writer *w, struct daxfs_txn *t);
 /* Forget what daxfs_log_stage() staged (its chunks are freed). */
 void daxfs_log_unstage(struct daxfs_writer *w);
-/* Apply @t to the top layer (after staging it); -EUCLEAN is a bug and
- * breaks the writer (the staged txn is dropped). */
+/*
+ * Apply @t to the top layer (after staging it); -EUCLEAN is a bug and
+ * breaks the writer (the staged txn is dropped).
+ */
 int daxfs_txn_apply(struct daxfs_writer *w, const struct daxfs_txn *t,
 		    daxfs_free_fn fr, void *ctx);
 /* Make the staged transaction durable and visible. */

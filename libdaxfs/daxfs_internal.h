@@ -11,8 +11,6 @@
 #include "daxfs_core.h"
 
 #define DAXFS_NSEC_PER_SEC	1000000000U
-/* Largest regular file: a loff_t, with its last page addressable. */
-#define DAXFS_FILE_SIZE_MAX	((1ULL << 63) - DAXFS_BLOCK_SIZE)
 /* Steps of a region-bounded loop between two daxfs_yield() calls. */
 #define DAXFS_YIELD_EVERY	4096U
 

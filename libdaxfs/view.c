@@ -42,12 +42,27 @@ static void attr_from_base(struct daxfs_attr *a,
 	a->rdev_minor = b->rdev_minor;
 }
 
+/*
+ * st_blocks of a file: the pages the layers own plus the base's.  A page
+ * a layer copied from a lower one counts twice in that sum, so it is cut
+ * to the file's size in pages, but never below what the layers own
+ * themselves (pages fallocate(KEEP_SIZE) put past the end count).
+ */
+static u64 file_blocks(const struct daxfs_vinode *vi, u64 base, u64 owned)
+{
+	u64 cap = daxfs_pages(vi->attr.size);
+
+	if (owned > cap)
+		cap = owned;
+	return base + owned < cap ? base + owned : cap;
+}
+
 int daxfs_view_inode_at(const struct daxfs_view *v, u32 top, u64 ino,
 			struct daxfs_vinode *out)
 {
 	const struct daxfs_lnode *ln;
 	bool have_attr = false;
-	u64 blocks = 0;
+	u64 blocks = 0, owned = 0;
 	u32 k;
 	int ret;
 
@@ -60,7 +75,7 @@ int daxfs_view_inode_at(const struct daxfs_view *v, u32 top, u64 ino,
 		if (ln->flags & DAXFS_LN_FREED)
 			return -ENOENT;
 		out->changed = true;
-		blocks += ln->owned;
+		owned += ln->owned;
 		if (!have_attr && (ln->flags & DAXFS_LN_ATTR)) {
 			out->attr = ln->attr;
 			have_attr = true;
@@ -77,14 +92,13 @@ int daxfs_view_inode_at(const struct daxfs_view *v, u32 top, u64 ino,
 	if (!have_attr)
 		attr_from_base(&out->attr, &out->base);
 	if ((out->base.mode & DAXFS_S_IFMT) == DAXFS_S_IFREG)
-		blocks += out->base.blocks;
+		blocks = out->base.blocks;
 	have_attr = true;
 done:
 	if (!have_attr)
 		return -EUCLEAN;
 	if ((out->attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFREG)
-		out->blocks = blocks < daxfs_pages(out->attr.size) ? blocks :
-			      daxfs_pages(out->attr.size);
+		out->blocks = file_blocks(out, blocks, owned);
 	return 0;
 }
 

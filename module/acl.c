@@ -100,7 +100,7 @@ int daxfs_txn_acls(struct daxfs_txn *t, struct inode *inode,
 	return ret;
 }
 
-int daxfs_set_acl_op(daxfs_idmap_t *idmap, struct daxfs_acl_target target,
+int daxfs_set_acl_op(daxfs_idmap_t *idmap, daxfs_acl_target_t *target,
 		     struct posix_acl *acl, int type)
 {
 	struct inode *inode = daxfs_acl_inode(target);

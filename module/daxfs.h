@@ -262,7 +262,7 @@ int daxfs_xattr_raw_get(struct inode *inode, const char *name, void *buf,
 
 /* acl.c */
 struct posix_acl *daxfs_get_acl(struct inode *inode, int type, bool rcu);
-int daxfs_set_acl_op(daxfs_idmap_t *idmap, struct daxfs_acl_target target,
+int daxfs_set_acl_op(daxfs_idmap_t *idmap, daxfs_acl_target_t *target,
 		     struct posix_acl *acl, int type);
 int daxfs_txn_acls(struct daxfs_txn *t, struct inode *inode,
 		   struct posix_acl *acl, struct posix_acl *default_acl);

@@ -325,8 +325,10 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 	return ret;
 }
 
-/* Become main's writer: claim it, open the writer, clean up after the
- * last one. */
+/*
+ * Become main's writer: claim it, open the writer, clean up after the
+ * last one.
+ */
 static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 {
 	int ret = daxfs_claim_branch(sb, d);

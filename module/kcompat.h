@@ -82,11 +82,11 @@ static inline void daxfs_touch_mc(struct inode *inode)
  * follows the same change.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define daxfs_acl_target	dentry *
+typedef struct dentry daxfs_acl_target_t;
 #define daxfs_acl_inode(t)	d_inode(t)
 #define daxfs_acl_arg(dentry)	(dentry)
 #else
-#define daxfs_acl_target	inode *
+typedef struct inode daxfs_acl_target_t;
 #define daxfs_acl_inode(t)	(t)
 #define daxfs_acl_arg(dentry)	d_inode(dentry)
 #endif

@@ -258,7 +258,7 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_flags |= SB_NOSEC | SB_POSIXACL;
 	sb->s_blocksize = DAXFS_BLOCK_SIZE;
 	sb->s_blocksize_bits = DAXFS_BLOCK_SHIFT;
-	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_maxbytes = min_t(u64, MAX_LFS_FILESIZE, DAXFS_FILE_SIZE_MAX);
 	sb->s_time_gran = 1;
 	sb->s_time_min = S64_MIN;
 	sb->s_time_max = S64_MAX;
@@ -516,8 +516,10 @@ static void daxfs_kill_sb(struct super_block *sb)
 {
 	struct daxfs_sb_info *sbi = sb->s_fs_info;
 
-	/* a failed fill_super: put_super does not run, and the DAX device
-	 * must go before the block device */
+	/*
+	 * A failed fill_super: put_super does not run, and the DAX device
+	 * must go before the block device.
+	 */
 	if (!sb->s_root && sbi) {
 		daxfs_delta_unmount(sb);
 		daxfs_region_unmap(&sbi->region);

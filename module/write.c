@@ -371,6 +371,12 @@ static int daxfs_fill_around(struct inode *inode, loff_t pos, size_t done,
 	return 0;
 }
 
+/* The bytes from @pos to the end of its page. */
+static size_t daxfs_page_rest(loff_t pos)
+{
+	return PAGE_SIZE - offset_in_page(pos);
+}
+
 /* One chunk of a write; returns the bytes written or an error. */
 static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
 				 struct iov_iter *from)
@@ -409,10 +415,13 @@ static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
 		fresh |= w.fresh[i];
 
 	filemap_invalidate_lock(mapping);
-	/* pages written in place stay where they are: nothing to unmap */
+	/*
+	 * Pages written in place stay where they are: nothing to unmap.
+	 * Private copies made by MAP_PRIVATE stores stay (even_cows 0).
+	 */
 	if (fresh)
 		unmap_mapping_range(mapping, first << PAGE_SHIFT,
-				    (u64)used << PAGE_SHIFT, 1);
+				    (u64)used << PAGE_SHIFT, 0);
 	ret = daxfs_fill_around(inode, pos, done, old, &w);
 	if (!ret) {
 		daxfs_txn_init(&t);
@@ -424,6 +433,9 @@ static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
 		daxfs_wpages_free(inode->i_sb, &w);
 	}
 	filemap_invalidate_unlock(mapping);
+	/* nothing of this chunk was written: its bytes may be tried again */
+	if (ret)
+		iov_iter_revert(from, done);
 out:
 	daxfs_wpages_release(&w);
 	return ret ? ret : (ssize_t)done;
@@ -433,6 +445,7 @@ ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	struct daxfs_region *r = daxfs_region(inode);
+	size_t len, max = SIZE_MAX;
 	ssize_t ret, done = 0;
 	int idx;
 
@@ -452,8 +465,16 @@ ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		goto out;
 	}
 	while (iov_iter_count(from)) {
-		ret = daxfs_write_chunk(inode, iocb->ki_pos,
-					iov_iter_count(from), from);
+		len = min(iov_iter_count(from), max);
+		ret = daxfs_write_chunk(inode, iocb->ki_pos, len, from);
+		/*
+		 * A full region: write what fits, a short write, as a disk
+		 * filesystem does (smaller chunks down to one page).
+		 */
+		if (ret == -ENOSPC && len > daxfs_page_rest(iocb->ki_pos)) {
+			max = max(len / 2, daxfs_page_rest(iocb->ki_pos));
+			continue;
+		}
 		if (ret <= 0)
 			break;
 		iocb->ki_pos += ret;
@@ -530,8 +551,15 @@ int daxfs_truncate(struct inode *inode, loff_t size)
 	if (ret)
 		return ret;
 	filemap_invalidate_lock(mapping);
-	unmap_mapping_range(mapping, round_down(min(size, old), PAGE_SIZE), 0,
-			    1);
+	/*
+	 * Pages past the new end leave every mapping, private copies too
+	 * (a load there is SIGBUS); the page holding the end may move (its
+	 * tail is zeroed in a copy): it leaves the shared mappings.
+	 */
+	if (size < old)
+		unmap_mapping_range(mapping, round_up(size, PAGE_SIZE), 0, 1);
+	unmap_mapping_range(mapping, round_down(min(size, old), PAGE_SIZE),
+			    PAGE_SIZE, 0);
 	daxfs_txn_init(&t);
 	if (size < old)
 		t.alloc_flags = DAXFS_ALLOC_RESERVE;
@@ -559,7 +587,7 @@ int daxfs_truncate(struct inode *inode, loff_t size)
 static int daxfs_alloc_range(struct inode *inode, u64 first, u64 n,
 			     bool replace, loff_t new_size)
 {
-	loff_t old = i_size_read(inode);
+	loff_t end, old = i_size_read(inode);
 	struct daxfs_wpages w;
 	struct daxfs_fmap m;
 	struct daxfs_txn t;
@@ -587,9 +615,10 @@ static int daxfs_alloc_range(struct inode *inode, u64 first, u64 n,
 		if (ret)
 			break;
 		daxfs_txn_init(&t);
-		if (new_size > i_size_read(inode))
-			i_size_write(inode, min_t(loff_t, new_size,
-						  (first + k) << PAGE_SHIFT));
+		/* the size grows with each batch, never below what it was */
+		end = min_t(loff_t, new_size, (first + k) << PAGE_SHIFT);
+		if (end > i_size_read(inode))
+			i_size_write(inode, end);
 		ret = daxfs_commit_pages(inode, first, &w, &t, old);
 		daxfs_txn_release(&t);
 		old = i_size_read(inode);
@@ -687,8 +716,9 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 			goto out;
 	}
 	filemap_invalidate_lock(mapping);
+	/* pages that change leave the shared mappings; private copies stay */
 	unmap_mapping_range(mapping, round_down(off, PAGE_SIZE),
-			    round_up(len, PAGE_SIZE) + PAGE_SIZE, 1);
+			    round_up(len, PAGE_SIZE) + PAGE_SIZE, 0);
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		ret = daxfs_punch(inode, off, len);
 	} else {

@@ -47,10 +47,10 @@ packages() {
 		# it; modinfo/modprobe/insmod/rmmod (kmod); xz and zstd unpack
 		# compressed modules (6.12's are .ko.xz); rsync (kmod.sh);
 		# ndctl and mkfs.erofs (guest tests); setfacl, getfacl
-		# (guest/acl.sh)
+		# (guest/acl.sh); git (guest/wprograms.sh)
 		echo qemu-system-x86 linux-image-amd64 linux-headers-amd64 \
 		     busybox-static cpio kmod xz-utils zstd rsync ndctl \
-		     erofs-utils acl ;;
+		     erofs-utils acl git ;;
 	bench)
 		packages vm
 		# report.py, mkfs.erofs; udevadm settle (bench/guest.sh)

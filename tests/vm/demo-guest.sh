@@ -66,7 +66,29 @@ echo "Cached after:  $after kB (grew by $((after - before)) kB;" \
      "a page-cache filesystem would grow by 65536 kB)"
 [ $((after - before)) -lt 8192 ] || die "the page cache grew"
 
-step "Writes are refused: the base image is read-only"
+step "Writing: the base stays as it was, changes go to main's log"
+run sh -c "echo 'written in the guest' > $MNT/notes.txt"
+run sh -c "echo 'one more line' >> $MNT/hello.txt"
+run mv "$MNT/doc" "$MNT/documents"
+run ln -s notes.txt "$MNT/notes-link"
+run dd if=/dev/urandom of="$MNT/random.bin" bs=1M count=4 status=none
+sum=$(sha256sum <"$MNT/random.bin")
+run ls -l "$MNT"
+run df -h "$MNT"
+
+step "Unmount and mount again: the changes are replayed from the log"
+run umount "$MNT"
+run mount -t daxfs -o "phys=$DAXFS_PHYS,size=$DAXFS_PHYS_SIZE" none "$MNT"
+run cat "$MNT/notes.txt" "$MNT/hello.txt"
+run ls -l "$MNT"
+[ "$(sha256sum <"$MNT/random.bin")" = "$sum" ] ||
+	die "random.bin reads back wrong after the remount"
+echo "random.bin: the same 4 MiB as before the remount"
+run rm "$MNT/random.bin"
+run df -h "$MNT"
+
+step "A read-only mount refuses writes"
+run mount -o remount,ro "$MNT"
 if err=$( (echo x >"$MNT/new") 2>&1 ); then
 	die "a write succeeded"
 fi

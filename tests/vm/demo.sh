@@ -39,13 +39,14 @@ head -c 64M /dev/urandom >"$D/tree/big.bin" || die "cannot make big.bin"
 (cd "$D/tree" && sha256sum big.bin >"$D/big.sha256")
 du -sh "$D/tree" | sed 's/\t.*/ in the tree/'
 
-step "mkdaxfs -d $D/tree -o $D/demo.img"
-# An NVDIMM is a multiple of 2 MiB: size the image to match.
+step "mkdaxfs -d $D/tree -o $D/demo.img -b"
+# An NVDIMM is a multiple of 2 MiB: size the image to match, with 32 MiB
+# of delta region for the changes the demo makes (-b).
 build/mkdaxfs -q -d "$D/tree" -o "$D/demo.img" || die "mkdaxfs failed"
 sz=$(stat -c %s "$D/demo.img")
-sz=$(( (sz + (2 << 20) - 1) / (2 << 20) * (2 << 20) ))
-build/mkdaxfs -d "$D/tree" -o "$D/demo.img" -s "$sz" ||
-	die "mkdaxfs -s $sz failed"
+sz=$(( (sz + (34 << 20) - 1) / (2 << 20) * (2 << 20) ))
+build/mkdaxfs -d "$D/tree" -o "$D/demo.img" -s "$sz" -b ||
+	die "mkdaxfs -s $sz -b failed"
 ls -l "$D/demo.img"
 build/daxfs-inspect "$D/demo.img" check 2>/dev/null && echo "image checks out"
 
@@ -54,6 +55,18 @@ DAXFS_KO=$ko bash tests/vm/vm.sh --kernel "$kver" --timeout 300 \
 	--nvdimm "$D/demo.img" --env "DEMO_SUM=$D/big.sha256" \
 	tests/vm/demo-guest.sh
 rc=$?
+if [ "$rc" -eq 0 ]; then
+	step "Back on the host: the guest's changes are in the image file"
+	echo "# daxfs-inspect demo.img ls /"
+	build/daxfs-inspect "$D/demo.img" ls / || rc=1
+	echo "# daxfs-inspect demo.img cat /notes.txt"
+	build/daxfs-inspect "$D/demo.img" cat /notes.txt || rc=1
+	echo "# daxfs-inspect demo.img log main | tail"
+	build/daxfs-inspect "$D/demo.img" log main | tail -n 8
+	build/daxfs-inspect "$D/demo.img" check >/dev/null 2>&1 &&
+		echo "daxfs-inspect check: clean" ||
+		{ echo "demo: daxfs-inspect check found problems" >&2; rc=1; }
+fi
 if [ "$rc" -eq 0 ]; then
 	step "Demo finished: every step worked"
 else

@@ -25,23 +25,12 @@
 #    cache makes kmem_cache_destroy complain ("Objects remaining"),
 #    which the kernel log check catches.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/leakcheck.sh"
 
 need "$MKDAXFS" "$H/dxmount" "$H/filecheck" "$H/walk"
 CYCLES=${LEAK_CYCLES:-200}
 DMABUF_CYCLES=${LEAK_DMABUF_CYCLES:-30}
-# With SLUB debugging on (tests/vm/run.sh boots slub_debug=FZPU) no cache
-# keeps per-CPU slabs, so /proc/slabinfo counts are exact and the line
-# can be tight; without it every CPU's current slab counts as fully used
-# and the counts move in whole slabs (up to ~250 objects for small caches).
-if [ "$(cat /sys/kernel/slab/kmalloc-32/store_user 2>/dev/null)" = 1 ]; then
-	SLAB_TOL=15 SLAB_MODE="exact counts, slub_debug"
-else
-	SLAB_TOL=300 SLAB_MODE="slab-granular counts, no slub_debug"
-fi
-SLAB_TOL=${DAXFS_LEAK_SLAB_TOL:-$SLAB_TOL}
-SUNRECL_TOL_KB=400
 need_phys $((8 << 20))
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 modprobe vgem 2>/dev/null
 
 SRC=$W/src
@@ -70,42 +59,6 @@ one_cycle() {	# one_cycle phys|vgem
 	return $rc
 }
 
-settle() {
-	local s
-	drop_caches
-	for s in /sys/kernel/slab/*/shrink; do echo 1 >"$s" 2>/dev/null; done
-	sleep 1
-}
-# snapshot FILE: slab active objects per cache, SUnreclaim, mappings,
-# dma-bufs.
-snapshot() {
-	settle
-	awk 'NR > 2 { print "slab", $1, $2 }' /proc/slabinfo >"$1"
-	slab_foreign | sed 's/^/foreign /' >>"$1"
-	echo "sunreclaim x $(mem_kb SUnreclaim)" >>"$1"
-	echo "vmalloc x $(grep -cE "$VMAP_RE" /proc/vmallocinfo)" >>"$1"
-	echo "dmabuf x $(awk '/^Total/ { print $2 }' \
-		/sys/kernel/debug/dma_buf/bufinfo 2>/dev/null)" >>"$1"
-	local c
-	for c in $(awk 'NR > 2 && $1 ~ /^kmalloc-/ { print $1 }' /proc/slabinfo)
-	do
-		slab_callers "$c" | sed "s/^/$c\t/"
-	done >"$1.callers"
-}
-# grown_callers SNAP1 SNAP2 CACHE: the allocation sites of CACHE that hold
-# 10 or more objects more in SNAP2 than in SNAP1, largest first
-grown_callers() {
-	awk -F '\t' -v c="$3" '
-	$1 != c { next }
-	FNR == NR { a[$3] = $2; next }
-	{ d = $2 - a[$3]; if (d >= 10) printf "%+d %s\n", d, $3 }' \
-		"$1.callers" "$2.callers" | sort -rn | head -n 5
-}
-# kernel mappings of the region (any caller: a leaked one may point into
-# the unloaded module) and of dma-bufs (vgem's shmem vmap, the test heap)
-VMAP_RE="phys=0x0*${PHYS#0x}|memremap|daxfs|shmem_vmap|heap_vmap"
-value() { awk -v k="$2" -v n="$3" '$1 == k && $2 == n { print $3 }' "$1"; }
-
 # warm up: first mounts create caches and fill lookup caches
 daxfs_unload || { fail "leaks: module busy before the test"; exit 1; }
 snapshot "$W/before"
@@ -130,50 +83,6 @@ half_cycles() {	# half_cycles N_PHYS N_DMABUF
 		one_cycle vgem || failed=$((failed + 1))
 	done
 	dmabuf_failed=$((dmabuf_failed + failed))
-}
-
-# grown SNAP1 SNAP2: "CACHE +N " for each cache that holds SLAB_TOL or
-# more objects more in SNAP2 (not counting the 9p root's objects).
-# vmap_area is left out: vfree() (of kernel stacks too, so of every
-# process a snapshot runs) frees its address range lazily, and the count
-# climbs by hundreds until the next purge whatever daxfs does; the exact
-# vmallocinfo check below covers the region's mappings instead.
-grown() {
-	awk '
-	FNR == NR { if ($1 == "slab") w[$2] = $3
-		    if ($1 == "foreign") wf[$2] = $3; next }
-	$1 == "foreign" { f[$2] = $3 - wf[$2]; next }
-	$1 == "slab" && ($2 in w) && $2 != "vmap_area" { d[$2] = $3 - w[$2] }
-	END { for (c in d) if (d[c] - f[c] >= tol)
-		printf "%s +%d ", c, d[c] - f[c] }' tol=$SLAB_TOL "$1" "$2"
-}
-# measure_half FROM TO: snapshot TO; GROWN is what grew since FROM.
-# Objects freed through RCU (files, dentries, radix tree nodes, kfree_rcu
-# batches that drain every 5 s) may still be on their way out: what grew
-# is what is still there after up to three more rounds of settling.
-# (Not a $(command substitution): the subshell's own memory would count.)
-measure_half() {
-	local round c
-	snapshot "$2"
-	GROWN=$(grown "$1" "$2")
-	for round in 1 2 3; do
-		[ -z "$GROWN" ] && break
-		echo "leaks: ${2##*/}: $GROWN; settling again" >&2
-		for c in $(echo "$GROWN" | grep -o 'kmalloc-[^ ]*'); do
-			grown_callers "$1" "$2" "$c" | sed "s/^/leaks:   $c: /" >&2
-		done
-		sleep 5
-		snapshot "$2"
-		GROWN=$(grown "$1" "$2")
-	done
-}
-# the caches named in both "CACHE +N" lists
-in_both() {
-	local c out=
-	for c in $(echo "$1" | grep -o '[^ ]* +' | tr -d ' +'); do
-		echo "$2" | grep -q "\(^\| \)$c +" && out+="$c "
-	done
-	echo "$out"
 }
 
 phys_bad=0 dmabuf_failed=0

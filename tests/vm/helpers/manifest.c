@@ -17,6 +17,7 @@
  * trees deeper than PATH_MAX work.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include "common.h"
@@ -69,34 +70,71 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static uint64_t mix64(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * The content hash: each 64 KiB block (at its offset) that holds a byte
+ * other than zero, so holes and written zeros hash alike whatever the
+ * filesystem calls them, and a sparse file of any size hashes in the
+ * time its data takes (SEEK_DATA skips the holes).
+ */
 static uint64_t hash_file(int dfd, const char *name, const char *path)
 {
 	static unsigned char buf[1 << 16];
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t fill, i;
-	ssize_t n = 1;
+	ssize_t n;
+	off_t pos = 0, d;
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		die_errno("open %s", path);
-	while (n > 0) {
-		/* hash whole buffers so that short reads do not matter */
+	for (;;) {
+		d = lseek(fd, pos, SEEK_DATA);
+		if (d < 0 && errno == ENXIO)
+			break;
+		if (d < 0)
+			die_errno("lseek(SEEK_DATA) %s", path);
+		pos = d & ~(off_t)(sizeof(buf) - 1);
+		/* whole buffers, so that short reads do not matter */
 		for (fill = 0; fill < sizeof(buf); fill += n) {
-			n = read(fd, buf + fill, sizeof(buf) - fill);
+			n = pread(fd, buf + fill, sizeof(buf) - fill,
+				  pos + fill);
 			if (n < 0)
 				die_errno("read %s", path);
 			if (n == 0)
 				break;
 		}
-		for (i = 0; i + 8 <= fill; i += 8) {
-			uint64_t w;
+		if (!fill)
+			break;
+		if (!all_zero(buf, fill)) {
+			h = mix64(h, (uint64_t)pos);
+			for (i = 0; i + 8 <= fill; i += 8) {
+				uint64_t w;
 
-			memcpy(&w, buf + i, 8);
-			h = (h ^ w) * 0x100000001b3ULL;
-			h ^= h >> 29;
+				memcpy(&w, buf + i, 8);
+				h = mix64(h, w);
+			}
+			for (; i < fill; i++)
+				h = (h ^ buf[i]) * 0x100000001b3ULL;
 		}
-		for (; i < fill; i++)
-			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		if (fill < sizeof(buf))
+			break;
+		pos += fill;
 	}
 	close(fd);
 	return h;

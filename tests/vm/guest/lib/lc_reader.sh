@@ -75,7 +75,7 @@ reader_fail() {
 [ -n "$PHYS" ] || reader_fail "no NVDIMM"
 daxfs_load
 dmesg_mark
-OPTS="phys=$PHYS,size=$PHYS_SIZE"
+OPTS="ro,phys=$PHYS,size=$PHYS_SIZE"
 M1=$W/valid M2=$W/noval M3=$W/cycle
 mkdir -p "$M1" "$M2" "$M3"
 

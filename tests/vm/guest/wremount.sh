@@ -1,0 +1,164 @@
+#!/bin/bash
+# Remounting a writable mount, and who may mount a region at once:
+#  - remount,ro keeps every change (content, names, attributes, xattrs)
+#    and refuses writes (EROFS); remount,rw takes writes again; several
+#    rounds, each checked, then everything after unmount and mount;
+#  - remount,ro is refused (EBUSY) while a file is open for writing;
+#  - one writer per region: a second writable mount is EBUSY, so is a
+#    read-only mount next to the writer; two read-only mounts may share
+#    the region, and then remount,rw of either is EBUSY until the other
+#    is gone; a writer that remounts ro lets a reader in;
+#  - the recovery option mounts read-only (even without ro) and shows
+#    the files, remount,rw of it is refused, a remount may not add it,
+#    and a normal writable mount works afterwards;
+#  - remount may not change phys= or size=.
+. "$(dirname "$0")/lib/common.sh"
+
+need "$MKDAXFS" "$H/wtool" "$H/dxmount" "$H/manifest"
+SIZE=$((32 << 20))
+need_phys $SIZE
+daxfs_load
+dmesg_mark
+
+SRC=$W/src
+A=$W/a
+B=$W/b
+WT=$H/wtool
+OPTS="phys=$PHYS,size=$SIZE"
+mkdir -p "$SRC/dir" "$A" "$B"
+echo base >"$SRC/dir/base"
+if ! "$MKDAXFS" -q -b -d "$SRC" -p "$PHYS" -s "$SIZE"; then
+	fail "wremount: mkdaxfs -b -p"
+	exit 1
+fi
+is() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+opt1() { awk -v d="$1" '$2 == d { split($4, o, ","); print o[1] }' /proc/mounts; }
+has_opt() { awk -v d="$1" -v o="$2" '$2 == d { n = split($4, a, ","); for (i = 1; i <= n; i++) if (a[i] == o) f = 1 } END { exit !f }' /proc/mounts; }
+# try_mount DIR OPTIONS: "ok" (mounted) or the errno name
+try_mount() {
+	local r
+	r=$("$H/dxmount" opts "$1" "$2" 2>/dev/null)
+	case $? in
+	0) echo ok ;;
+	2) echo "$r" ;;
+	*) echo "dxmount-failed" ;;
+	esac
+}
+remount() {	# remount DIR ro|rw: "ok" or the error
+	mount -o "remount,$2" "$1" 2>&1 && echo ok
+}
+
+if ! mount -t daxfs -o "$OPTS" none "$A"; then
+	fail "wremount: mount"
+	exit 1
+fi
+# one round of changes per step; the manifest is what must stay
+round() {	# round N
+	mkdir "$A/r$1"
+	"$WT" pwrite "$A/r$1/f" 0 $((3000 + $1 * 5000)) "$1" >/dev/null
+	ln -s f "$A/r$1/s"
+	setfattr -n user.r -v "$1" "$A/r$1/f"
+	chmod 600 "$A/r$1/f"
+	echo "round $1" >>"$A/dir/base"
+	[ "$1" -gt 1 ] && mv "$A/r$(($1 - 1))/s" "$A/r$1/s-prev"
+	[ "$1" -gt 1 ] && rm "$A/r$(($1 - 1))/f"
+	"$H/manifest" "$A" >"$W/want"
+}
+same() {	# same WHAT: the manifest of A is what the last round left
+	"$H/manifest" "$A" >"$W/got" 2>&1
+	if cmp -s "$W/got" "$W/want"; then
+		pass "wremount: $1: every file as it was"
+	else
+		fail "wremount: $1: $(diff "$W/want" "$W/got" | grep '^[<>]' | head -n 3 | tr '\n' ' ')"
+	fi
+}
+for n in 1 2 3; do
+	round "$n"
+	is "wremount: round $n: remount,ro" "$(remount "$A" ro) $(opt1 "$A")" "ok ro"
+	same "round $n, read-only"
+	is "wremount: round $n: writes on the read-only remount are EROFS" \
+		"$("$WT" try creat "$A/x") $("$WT" try openw "$A/dir/base") $("$WT" try unlink "$A/dir/base")" \
+		"EROFS EROFS EROFS"
+	is "wremount: round $n: remount,rw" "$(remount "$A" rw) $(opt1 "$A")" "ok rw"
+	same "round $n, writable again"
+done
+exec 3>>"$A/dir/base"
+r=$(remount "$A" ro)
+case "$r" in
+*busy*) pass "wremount: remount,ro with a file open for writing is EBUSY" ;;
+ok) fail "wremount: remount,ro with a file open for writing succeeded"
+    remount "$A" rw >/dev/null ;;
+*) fail "wremount: remount,ro with a file open for writing: $r" ;;
+esac
+echo "while open" >&3
+exec 3>&-
+"$H/manifest" "$A" >"$W/want"
+umount "$A"
+if mount -t daxfs -o "$OPTS" none "$A"; then
+	same "after the rounds, unmount and mount"
+else
+	fail "wremount: mount after the rounds"
+fi
+
+# --- one writer per region ---------------------------------------------------
+is "wremount: a second writable mount next to the writer is EBUSY" \
+	"$(try_mount "$B" "$OPTS")" EBUSY
+is "wremount: a read-only mount next to the writer is EBUSY" \
+	"$(try_mount "$B" "ro,$OPTS")" EBUSY
+is "wremount: the writer remounted ro" "$(remount "$A" ro)" ok
+is "wremount: a second read-only mount next to it" "$(try_mount "$B" "ro,$OPTS")" ok
+r=$(remount "$A" rw)
+case "$r" in
+ok) fail "wremount: remount,rw while another mount of the region exists succeeded"
+    remount "$A" ro >/dev/null ;;
+*busy*) pass "wremount: remount,rw while another mount of the region exists is EBUSY" ;;
+*) fail "wremount: remount,rw next to another mount: $r" ;;
+esac
+is "wremount: both read-only mounts read the same" \
+	"$("$H/manifest" "$B" | cmp -s - "$W/want" && echo same)" same
+umount "$B"
+is "wremount: remount,rw once the other mount is gone" "$(remount "$A" rw) $(opt1 "$A")" "ok rw"
+echo "after" >"$A/after"
+"$H/manifest" "$A" >"$W/want"
+
+# --- remount may not change the region -----------------------------------------
+r=$(mount -o "remount,phys=$((PHYS + 4096)),size=$SIZE" "$A" 2>&1 && echo ok)
+[ "$r" = ok ] && fail "wremount: remount with another phys= succeeded" ||
+	pass "wremount: remount with another phys= is refused"
+r=$(mount -o "remount,phys=$PHYS,size=$((SIZE / 2))" "$A" 2>&1 && echo ok)
+[ "$r" = ok ] && fail "wremount: remount with another size= succeeded" ||
+	pass "wremount: remount with another size= is refused"
+r=$(mount -o "remount,recovery" "$A" 2>&1 && echo ok)
+[ "$r" = ok ] && fail "wremount: remount adding recovery succeeded" ||
+	pass "wremount: remount may not add recovery"
+is "wremount: still writable after the refused remounts" \
+	"$(opt1 "$A") $("$WT" try creat "$A/after2")" "rw ok"
+rm "$A/after2"
+"$H/manifest" "$A" >"$W/want"	# the root's times moved
+umount "$A"
+
+# --- recovery ---------------------------------------------------------------
+if mount -t daxfs -o "$OPTS,recovery" none "$A" 2>"$W/err"; then
+	is "wremount: -o recovery mounts read-only" "$(opt1 "$A")" ro
+	has_opt "$A" recovery && pass "wremount: /proc/mounts shows recovery" ||
+		fail "wremount: /proc/mounts does not show recovery"
+	same "a recovery mount"
+	is "wremount: writes on a recovery mount are EROFS" \
+		"$("$WT" try creat "$A/x") $("$WT" try openw "$A/after")" "EROFS EROFS"
+	r=$(remount "$A" rw)
+	[ "$r" = ok ] && fail "wremount: remount,rw of a recovery mount succeeded" ||
+		pass "wremount: remount,rw of a recovery mount is refused"
+	umount "$A"
+else
+	fail "wremount: mount -o recovery: $(head -n 1 "$W/err")"
+fi
+if mount -t daxfs -o "$OPTS" none "$A"; then
+	same "a writable mount after the recovery mount"
+	is "wremount: and it writes" "$("$WT" try creat "$A/x")" ok
+	umount "$A"
+else
+	fail "wremount: writable mount after recovery"
+fi
+dmesg_clean "wremount: kernel log clean"
