@@ -1,5 +1,5 @@
 #!/bin/bash
-# Leaks: 200 mount/read/unmount cycles from physical memory (and 30 from
+# Leaks: 100 mount/read/unmount cycles from physical memory (and 30 from
 # vgem dma-bufs), then rmmod.  The module must unload, and afterwards
 #  - no region mapping is left: /proc/vmallocinfo lines of the region's
 #    address, memremap, daxfs or a dma-buf vmap are back to the count
@@ -28,7 +28,7 @@
 . "$(dirname "$0")/lib/leakcheck.sh"
 
 need "$MKDAXFS" "$H/dxmount" "$H/filecheck" "$H/walk"
-CYCLES=${LEAK_CYCLES:-200}
+CYCLES=${LEAK_CYCLES:-100}
 DMABUF_CYCLES=${LEAK_DMABUF_CYCLES:-30}
 need_phys $((8 << 20))
 modprobe vgem 2>/dev/null

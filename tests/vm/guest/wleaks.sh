@@ -14,13 +14,13 @@
 # unlinked while open or had to repair the page bitmap (pages the
 # workload took and did not give back), and the base file is intact.
 #
-# Knobs: WLEAK_CYCLES (60: 30 per half, so that a leak of one object per
-# cycle shows by twice the line).
+# Knobs: WLEAK_CYCLES (40: 20 per half, so that a leak of one object per
+# cycle passes the line of 15 in each half).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/leakcheck.sh"
 
 need "$MKDAXFS" "$H/wtool"
-CYCLES=${WLEAK_CYCLES:-60}
+CYCLES=${WLEAK_CYCLES:-40}
 SIZE=$((32 << 20))
 need_phys $SIZE
 

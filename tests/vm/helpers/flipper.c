@@ -180,6 +180,13 @@ static struct {
 	struct table tab[K_NKINDS];	/* by kind, for the field kinds */
 	uint64_t strtab_off, strtab_size;
 	uint64_t bitmap_off, bitmap_len;	/* bitmap and group counts */
+	/*
+	 * The delta region's mount table: every mount of the image (a
+	 * read-only one too) keeps its slot and heartbeat there, so it is
+	 * live state, not image content: never changed, put back or
+	 * compared.
+	 */
+	uint64_t live_off, live_len;
 	uint64_t rng;
 	long long t0;
 	long counts[K_NKINDS];
@@ -266,12 +273,17 @@ static void record(enum kind k, uint64_t off, unsigned int width,
 	F.counts[k]++;
 }
 
+static int is_live(uint64_t off, uint64_t len)
+{
+	return off < F.live_off + F.live_len && F.live_off < off + len;
+}
+
 static void change(enum kind k, uint64_t off, unsigned int width,
 		   uint64_t new)
 {
 	uint64_t old;
 
-	if (off + width > F.len)
+	if (off + width > F.len || is_live(off, width))
 		return;
 	old = load(off, width);
 	new &= width_mask(width);
@@ -290,7 +302,8 @@ static void put_back(uint64_t off, uint64_t len)
 	if (len > F.len - off)
 		len = F.len - off;
 	for (i = 0; i < len; i++)
-		F.region[off + i] = F.img[off + i];
+		if (!is_live(off + i, 1))
+			F.region[off + i] = F.img[off + i];
 }
 
 /* Every changed page back; afterwards the image is pristine again. */
@@ -503,6 +516,9 @@ static void delta_geometry(const struct daxfs_super *s, uint64_t delta_off)
 
 	table(K_DELTA, delta_off, 1, sizeof(struct daxfs_delta_super),
 	      delta_fields, NF(delta_fields));
+	F.live_off = delta_off + sizeof(struct daxfs_delta_super) +
+		     offsetof(struct daxfs_shared, mounts);
+	F.live_len = sizeof(((struct daxfs_shared *)0)->mounts);
 	if (le32toh(s->branch_count))
 		table(K_BRANCH, le64toh(s->branch_off), 1,
 		      sizeof(struct daxfs_branch), branch_fields,
@@ -573,7 +589,7 @@ static int region_is_pristine(void)
 	size_t i;
 
 	for (i = 0; i < F.len; i++)
-		if (F.region[i] != F.img[i])
+		if (F.region[i] != F.img[i] && !is_live(i, 1))
 			return 0;
 	return 1;
 }
