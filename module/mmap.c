@@ -22,7 +22,9 @@
  * MAP_SHARED writable (a writable branch): a page is mapped writable
  * only once it is a delta page of the mount's own branch; a write to any
  * other page (the base's, a frozen branch's, a hole) first moves that
- * page into the branch (a copy, committed), then maps the copy: the
+ * page into the branch (a copy, committed, under invalidate_lock held
+ * exclusively so that no fault maps the old page again), then maps the
+ * copy, which ->pfn_mkwrite checks the entry points to: the
  * stores of every process and every read() meet in that one page.  Read
  * faults map pages read-only, so the first store to each comes back
  * through ->pfn_mkwrite.  A write() that moves a page takes it out of
@@ -91,19 +93,18 @@ static vm_fault_t daxfs_fault_own(struct vm_fault *vmf, u64 *off)
 	if (ret < 0 || own)
 		goto out;
 	ret = daxfs_alloc_pages(inode->i_sb, 1, 0, &pgno, &got);
-	if (!ret)
-		ret = daxfs_fill_page(inode, vmf->pgoff, pgno, 0, PAGE_SIZE,
-				      i_size_read(inode));
+	if (ret)
+		goto out;
+	ret = daxfs_fill_page(inode, vmf->pgoff, pgno, 0, PAGE_SIZE,
+			      i_size_read(inode));
 	if (!ret) {
 		daxfs_txn_init(&t);
 		daxfs_txn_map(&t, inode->i_ino, vmf->pgoff, 1, pgno);
 		ret = daxfs_commit_txn(inode->i_sb, &t);
 		daxfs_txn_release(&t);
-		if (ret)
-			daxfs_free_pages(inode->i_sb, pgno, 1);
-	} else if (ret != -ENOSPC) {
-		daxfs_free_pages(inode->i_sb, pgno, 1);
 	}
+	if (ret)
+		daxfs_free_pages(inode->i_sb, pgno, 1);
 	if (!ret) {
 		*off = daxfs_page_off(daxfs_img(inode), pgno);
 		unmap_mapping_range(inode->i_mapping, vmf->pgoff << PAGE_SHIFT,
@@ -204,19 +205,56 @@ static void daxfs_map_around(struct vm_fault *vmf, u64 file_pages)
 	}
 }
 
-/* A store to a shared mapping: the page, owned, mapped writable. */
-static vm_fault_t daxfs_write_fault(struct vm_fault *vmf)
+/*
+ * Move file page vmf->pgoff into the branch for a store, under
+ * invalidate_lock held exclusively: no fault may map the old page between
+ * the lookup of another one and the unmap that follows the commit.
+ * VM_FAULT_NOPAGE: the store faults again and maps the branch's page.
+ */
+static vm_fault_t daxfs_cow_fault(struct vm_fault *vmf)
 {
-	struct daxfs_region *r = daxfs_region(file_inode(vmf->vma->vm_file));
-	vm_fault_t ret;
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
 	u64 off;
 
-	ret = daxfs_fault_own(vmf, &off);
-	if (ret)
+	filemap_invalidate_lock(inode->i_mapping);
+	if (vmf->pgoff < daxfs_file_pages(inode)) {
+		ret = daxfs_fault_own(vmf, &off);
+		if (!ret)
+			ret = VM_FAULT_NOPAGE;
+	}
+	filemap_invalidate_unlock(inode->i_mapping);
+	return ret;
+}
+
+/*
+ * A store to a shared mapping of a writable mount: a page of the branch's
+ * own is mapped writable; any other is moved into the branch first.
+ */
+static vm_fault_t daxfs_write_fault(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct daxfs_region *r = daxfs_region(inode);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	u64 off, n;
+	bool own = false;
+	int hole = -1;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (vmf->pgoff < daxfs_file_pages(inode))
+		hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
+	if (hole >= 0 && own) {
+		WRITE_ONCE(DAXFS_I(inode)->mmap_dirty, true);
+		ret = vmf_insert_pfn_prot(vmf->vma, vmf->address,
+					  pfn_t_to_pfn(daxfs_region_pfn(r, off)),
+					  vm_get_page_prot(vmf->vma->vm_flags));
+	}
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	if (hole < 0)
+		return VM_FAULT_SIGBUS;
+	if (own)
 		return ret;
-	return vmf_insert_pfn_prot(vmf->vma, vmf->address,
-				   pfn_t_to_pfn(daxfs_region_pfn(r, off)),
-				   vm_get_page_prot(vmf->vma->vm_flags));
+	return daxfs_cow_fault(vmf);
 }
 
 static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
@@ -232,9 +270,6 @@ static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= pages)
 		return VM_FAULT_SIGBUS;
-	if ((vmf->flags & FAULT_FLAG_WRITE) &&
-	    (vmf->vma->vm_flags & VM_SHARED))
-		return daxfs_write_fault(vmf);
 	hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
 	if (hole < 0)
 		return VM_FAULT_SIGBUS;
@@ -250,7 +285,9 @@ static vm_fault_t daxfs_do_fault(struct vm_fault *vmf)
 
 /*
  * Faults hold invalidate_lock shared: the page map does not change under
- * them (write, truncate and hole punch hold it exclusively).
+ * them (write, truncate and hole punch hold it exclusively, and so does a
+ * store that moves a page into the branch).  Stores to shared mappings
+ * take it themselves (daxfs_write_fault).
  */
 static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 {
@@ -263,6 +300,12 @@ static vm_fault_t daxfs_fault(struct vm_fault *vmf)
 	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;
+	if ((vmf->flags & FAULT_FLAG_WRITE) &&
+	    (vmf->vma->vm_flags & VM_SHARED)) {
+		ret = locked ? daxfs_write_fault(vmf) : VM_FAULT_SIGBUS;
+		daxfs_region_exit_fault(r, idx);
+		return ret;
+	}
 	if (locked)
 		filemap_invalidate_lock_shared(inode->i_mapping);
 	ret = daxfs_do_fault(vmf);
@@ -283,28 +326,35 @@ static vm_fault_t daxfs_pfn_mkwrite(struct vm_fault *vmf)
 	struct daxfs_region *r = daxfs_region(inode);
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 	u64 off, n;
-	bool own;
-	int idx, hole;
+	bool own = false;
+	int idx, hole = -1;
 
 	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;
 	filemap_invalidate_lock_shared(inode->i_mapping);
-	if (vmf->pgoff >= daxfs_file_pages(inode))
-		goto out;
-	hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
-	if (hole < 0)
-		goto out;
-	if (own) {
-		WRITE_ONCE(DAXFS_I(inode)->mmap_dirty, true);
-		ret = 0;
-		goto out;
+	if (vmf->pgoff < daxfs_file_pages(inode))
+		hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
+	if (hole >= 0 && own) {
+		/*
+		 * Only the entry of the branch's page may become writable:
+		 * one that still maps another page (the one it had before
+		 * the branch took it) goes, and the store faults again.
+		 */
+		if (pte_pfn(vmf->orig_pte) ==
+		    pfn_t_to_pfn(daxfs_region_pfn(r, off))) {
+			WRITE_ONCE(DAXFS_I(inode)->mmap_dirty, true);
+			ret = 0;
+		} else {
+			unmap_mapping_range(inode->i_mapping,
+					    (loff_t)vmf->pgoff << PAGE_SHIFT,
+					    PAGE_SIZE, 0);
+			ret = VM_FAULT_NOPAGE;
+		}
 	}
-	ret = daxfs_fault_own(vmf, &off);
-	if (!ret)
-		ret = VM_FAULT_NOPAGE;	/* the old page is unmapped: again */
-out:
 	filemap_invalidate_unlock_shared(inode->i_mapping);
+	if (hole >= 0 && !own)
+		ret = daxfs_cow_fault(vmf);	/* unmapped it: again */
 	daxfs_region_exit_fault(r, idx);
 	return ret;
 }
@@ -429,7 +479,10 @@ static int daxfs_vma_access(struct vm_area_struct *vma, unsigned long addr,
 	idx = daxfs_region_enter(r);
 	if (idx < 0)
 		return 0;
+	/* the page may not be freed and reused while it is copied */
+	filemap_invalidate_lock_shared(vma->vm_file->f_mapping);
 	ret = daxfs_do_access(vma, addr, buf, len);
+	filemap_invalidate_unlock_shared(vma->vm_file->f_mapping);
 	daxfs_region_exit(r, idx);
 	return ret;
 }

@@ -224,8 +224,6 @@ static int daxfs_link(struct dentry *old, struct inode *dir,
 	ret = daxfs_check_name(dir, dentry);
 	if (ret)
 		return ret;
-	if (inode->i_nlink >= DAXFS_LINK_MAX)
-		return -EMLINK;
 	daxfs_undo_save(&ud, dir);
 	daxfs_undo_save(&ui, inode);
 	daxfs_txn_init(&t);

@@ -259,6 +259,8 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_blocksize = DAXFS_BLOCK_SIZE;
 	sb->s_blocksize_bits = DAXFS_BLOCK_SHIFT;
 	sb->s_maxbytes = min_t(u64, MAX_LFS_FILESIZE, DAXFS_FILE_SIZE_MAX);
+	/* link(), mkdir() and a directory's rename are checked by the VFS */
+	sb->s_max_links = DAXFS_LINK_MAX;
 	sb->s_time_gran = 1;
 	sb->s_time_min = S64_MIN;
 	sb->s_time_max = S64_MAX;

@@ -26,7 +26,8 @@ int daxfs_writable(struct super_block *sb)
 
 	if (!d || sb_rdonly(sb))
 		return -EROFS;
-	if (READ_ONCE(d->broken))
+	/* a broken index, or a DAX device that has gone */
+	if (READ_ONCE(d->broken) || READ_ONCE(DAXFS_SB(sb)->region.dead))
 		return -EIO;
 	return 0;
 }

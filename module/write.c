@@ -371,6 +371,33 @@ static int daxfs_fill_around(struct inode *inode, loff_t pos, size_t done,
 	return 0;
 }
 
+/*
+ * The size is about to grow past the page of the end of file: bytes past
+ * the end in that page (stored through a mapping, or left by a write
+ * whose commit failed) must read as zeros once they are inside the file.
+ * Only a page of the branch's own can hold any (pages below it are never
+ * written; mkdaxfs zero-fills tails), and nobody may read them yet: they
+ * are zeroed in place.
+ */
+static int daxfs_zero_eof_tail(struct inode *inode)
+{
+	loff_t old = i_size_read(inode);
+	u32 in = old & ~PAGE_MASK;
+	struct daxfs_fmap m;
+	u8 *p;
+	int own;
+
+	if (!in)
+		return 0;
+	own = daxfs_own_page(inode, old >> PAGE_SHIFT, &m);
+	if (own <= 0)
+		return own;
+	p = page_addr(inode, m.pgno);
+	memset(p + in, 0, PAGE_SIZE - in);
+	daxfs_flush(inode, p + in, PAGE_SIZE - in);
+	return 0;
+}
+
 /* The bytes from @pos to the end of its page. */
 static size_t daxfs_page_rest(loff_t pos)
 {
@@ -464,6 +491,13 @@ ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		ret = idx;
 		goto out;
 	}
+	if (iocb->ki_pos > i_size_read(inode)) {
+		ret = daxfs_zero_eof_tail(inode);
+		if (ret) {
+			daxfs_region_exit(r, idx);
+			goto out;
+		}
+	}
 	while (iov_iter_count(from)) {
 		len = min(iov_iter_count(from), max);
 		ret = daxfs_write_chunk(inode, iocb->ki_pos, len, from);
@@ -472,6 +506,8 @@ ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		 * filesystem does (smaller chunks down to one page).
 		 */
 		if (ret == -ENOSPC && len > daxfs_page_rest(iocb->ki_pos)) {
+			len = min_t(size_t, len, DAXFS_WRITE_PAGES * PAGE_SIZE -
+				    offset_in_page(iocb->ki_pos));
 			max = max(len / 2, daxfs_page_rest(iocb->ki_pos));
 			continue;
 		}
@@ -524,8 +560,9 @@ static int daxfs_cut_page(struct inode *inode, loff_t size, loff_t old,
 		daxfs_flush(inode, p + in, PAGE_SIZE - in);
 		return 0;
 	}
-	ret = daxfs_alloc_pages(inode->i_sb, 1, DAXFS_ALLOC_RESERVE, pgno,
-				&got);
+	/* the reserve only for a copy that frees the page it replaces */
+	ret = daxfs_alloc_pages(inode->i_sb, 1, own ? DAXFS_ALLOC_RESERVE : 0,
+				pgno, &got);
 	if (ret)
 		return ret;
 	ret = daxfs_fill_page(inode, pgoff, *pgno, 0, PAGE_SIZE,
@@ -638,13 +675,14 @@ static int daxfs_zero_partial(struct inode *inode, u64 pgoff, u32 from,
 	struct daxfs_fmap m;
 	struct daxfs_txn t;
 	u64 pgno, got;
-	int ret;
+	int own, ret;
 
-	ret = daxfs_map_page(inode, pgoff, &m);
-	if (ret || m.hole)
-		return ret;
-	ret = daxfs_alloc_pages(inode->i_sb, 1, DAXFS_ALLOC_RESERVE, &pgno,
-				&got);
+	own = daxfs_own_page(inode, pgoff, &m);
+	if (own < 0 || m.hole)
+		return own < 0 ? own : 0;
+	/* the reserve only for a copy that frees the page it replaces */
+	ret = daxfs_alloc_pages(inode->i_sb, 1, own ? DAXFS_ALLOC_RESERVE : 0,
+				&pgno, &got);
 	if (ret)
 		return ret;
 	ret = daxfs_fill_page(inode, pgoff, pgno, 0, PAGE_SIZE, size);
@@ -726,7 +764,9 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 		u64 first = off >> PAGE_SHIFT;
 		u64 last = DIV_ROUND_UP_ULL(end, PAGE_SIZE);
 
-		if (mode & FALLOC_FL_ZERO_RANGE) {
+		if (size > i_size_read(inode))
+			ret = daxfs_zero_eof_tail(inode);
+		if (!ret && (mode & FALLOC_FL_ZERO_RANGE)) {
 			/* partial pages zeroed in a copy, whole ones new */
 			ret = daxfs_punch(inode, off, len);
 			first = DIV_ROUND_UP_ULL(off, PAGE_SIZE);
@@ -776,6 +816,14 @@ int daxfs_sync_inode(struct inode *inode)
 		return 0;
 	WRITE_ONCE(vn->mmap_dirty, false);
 	filemap_invalidate_lock_shared(inode->i_mapping);
+	/*
+	 * Entries that stay writable would take later stores without a
+	 * fault, and so without setting mmap_dirty again: they go, and the
+	 * next store comes back through ->pfn_mkwrite.  Stores made before
+	 * this are written back below.
+	 */
+	if (mapping_writably_mapped(inode->i_mapping))
+		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
 	pages = DIV_ROUND_UP_ULL(i_size_read(inode), PAGE_SIZE);
 	while (pgoff < pages && !ret) {
 		ret = daxfs_map_page(inode, pgoff, &m);
