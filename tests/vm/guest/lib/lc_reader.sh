@@ -95,6 +95,18 @@ slab_snapshot() {
 	settle
 	awk 'NR > 2 { print $1, $2 }' /proc/slabinfo >"$1"
 	slab_foreign | sed 's/^/foreign:/' >>"$1"
+	local c
+	for c in $(awk 'NR > 2 && $1 ~ /^kmalloc-/ { print $1 }' /proc/slabinfo)
+	do
+		slab_callers "$c" | sed "s/^/$c\t/"
+	done >"$1.callers"
+}
+# grown_sites SNAP1 SNAP2: the allocation sites holding 10 or more
+# objects more in SNAP2, largest first (to name a leak)
+grown_sites() {
+	awk -F '\t' 'FNR == NR { a[$1 "\t" $3] = $2; next }
+		{ d = $2 - a[$1 "\t" $3]; if (d >= 10) printf "%+d %s %s\n", d, $1, $3 }' \
+		"$1.callers" "$2.callers" | sort -rn | head -n 5
 }
 # kmalloc caches that grew by SLAB_TOL objects or more since $1, not
 # counting what the guest's 9p root holds (slab_foreign)
@@ -319,6 +331,8 @@ if [ -n "$leak" ]; then
 	fail "livecorrupt-reader: slab grew after umount: $leak"
 	nbad=$((nbad + 1))
 fi
+grown_sites "$W/slab.before" "$W/slab.after" |
+	sed 's/^/livecorrupt-reader: allocation sites holding more objects: /'
 awk 'FNR == NR { b[$1] = $2; next }
 	$1 ~ /^kmalloc/ && ($1 in b) { print $2 - b[$1], $1 }' \
 	"$W/slab.before" "$W/slab.after" | sort -nr | head -n 3 |
