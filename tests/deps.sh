@@ -47,10 +47,11 @@ packages() {
 		# it; modinfo/modprobe/insmod/rmmod (kmod); xz and zstd unpack
 		# compressed modules (6.12's are .ko.xz); rsync (kmod.sh);
 		# ndctl and mkfs.erofs (guest tests); setfacl, getfacl
-		# (guest/acl.sh); git (guest/wprograms.sh)
+		# (guest/acl.sh); git (guest/wprograms.sh); fuser (psmisc,
+		# guest/wops.sh names what holds a mount)
 		echo qemu-system-x86 linux-image-amd64 linux-headers-amd64 \
 		     busybox-static cpio kmod xz-utils zstd rsync ndctl \
-		     erofs-utils acl git ;;
+		     erofs-utils acl git psmisc ;;
 	bench)
 		packages vm
 		# report.py, mkfs.erofs; udevadm settle (bench/guest.sh)
