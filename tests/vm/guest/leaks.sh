@@ -96,7 +96,6 @@ grown2=$GROWN
 [ "$dmabuf_failed" -eq 0 ] &&
 	pass "leaks: $DMABUF_CYCLES dma-buf mount/read/umount cycles" ||
 	fail "leaks: $dmabuf_failed of $DMABUF_CYCLES dma-buf cycles failed"
-leaked=$(in_both "$grown1" "$grown2")
 
 if daxfs_unload 2>"$W/err"; then
 	pass "leaks: rmmod after the cycles"
@@ -105,36 +104,6 @@ else
 fi
 snapshot "$W/gone"
 
-for k in vmalloc dmabuf; do
-	b=$(value "$W/before" "$k" x) a=$(value "$W/gone" "$k" x)
-	if [ "$a" = "$b" ]; then
-		pass "leaks: $k mappings back to $b"
-	else
-		fail "leaks: $k: $b before, $a after rmmod"
-		[ "$k" = vmalloc ] && grep -E "$VMAP_RE" /proc/vmallocinfo | head -n 5 >&2
-	fi
-done
-if [ -z "$leaked" ]; then
-	pass "leaks: no slab cache grew by $SLAB_TOL+ objects in both halves of the cycles ($SLAB_MODE)"
-else
-	fail "leaks: slab caches grew in both halves: first: $grown1; second: $grown2"
-fi
-# name who holds the objects of every cache that grew, leak or not
-for c in $(echo "$grown1 $grown2" | grep -o 'kmalloc-[^ ]*' | sort -u); do
-	grown_callers "$W/warm" "$W/after" "$c" | sed "s/^/leaks: $c: /" >&2
-done
-b=$(value "$W/warm" sunreclaim x) a=$(value "$W/after" sunreclaim x)
-if [ $((a - b)) -lt "$SUNRECL_TOL_KB" ]; then
-	pass "leaks: SUnreclaim $b -> $a kB (< $SUNRECL_TOL_KB kB growth)"
-else
-	fail "leaks: SUnreclaim grew $b -> $a kB"
-fi
-# the module's own caches are gone with it
-left=$(awk '$1 == "slab" && $2 ~ /daxfs/ { print $2 }' "$W/gone" | tr '\n' ' ')
-if [ -z "$left" ]; then
-	pass "leaks: no daxfs slab cache left after rmmod"
-else
-	fail "leaks: slab caches left after rmmod: $left"
-fi
+leak_verdicts leaks "vmalloc dmabuf"
 dmesg_clean "leaks: kernel log clean"
 daxfs_load

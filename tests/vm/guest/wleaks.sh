@@ -56,7 +56,6 @@ cycles $((CYCLES - CYCLES / 2))
 measure_half "$W/mid" "$W/after"
 grown2=$GROWN
 [ "$bad" = 0 ] && pass "wleaks: $CYCLES writable mount/write/umount cycles"
-leaked=$(in_both "$grown1" "$grown2")
 
 if daxfs_unload 2>"$W/err"; then
 	pass "wleaks: rmmod after the cycles"
@@ -64,33 +63,7 @@ else
 	fail "wleaks: rmmod: $(head -n 1 "$W/err")"
 fi
 snapshot "$W/gone"
-b=$(value "$W/before" vmalloc x) a=$(value "$W/gone" vmalloc x)
-if [ "$a" = "$b" ]; then
-	pass "wleaks: vmalloc mappings back to $b"
-else
-	fail "wleaks: vmalloc: $b before, $a after rmmod"
-	grep -E "$VMAP_RE" /proc/vmallocinfo | head -n 5 >&2
-fi
-if [ -z "$leaked" ]; then
-	pass "wleaks: no slab cache grew by $SLAB_TOL+ objects in both halves of the cycles ($SLAB_MODE)"
-else
-	fail "wleaks: slab caches grew in both halves: first: $grown1; second: $grown2"
-fi
-for c in $(echo "$grown1 $grown2" | grep -o 'kmalloc-[^ ]*' | sort -u); do
-	grown_callers "$W/warm" "$W/after" "$c" | sed "s/^/wleaks: $c: /" >&2
-done
-b=$(value "$W/warm" sunreclaim x) a=$(value "$W/after" sunreclaim x)
-if [ $((a - b)) -lt "$SUNRECL_TOL_KB" ]; then
-	pass "wleaks: SUnreclaim $b -> $a kB (< $SUNRECL_TOL_KB kB growth)"
-else
-	fail "wleaks: SUnreclaim grew $b -> $a kB"
-fi
-left=$(awk '$1 == "slab" && $2 ~ /daxfs/ { print $2 }' "$W/gone" | tr '\n' ' ')
-if [ -z "$left" ]; then
-	pass "wleaks: no daxfs slab cache left after rmmod"
-else
-	fail "wleaks: slab caches left after rmmod: $left"
-fi
+leak_verdicts wleaks vmalloc
 
 daxfs_load
 if mount -t daxfs -o "$OPTS" none "$MNT"; then

@@ -93,3 +93,47 @@ in_both() {
 	done
 	echo "$out"
 }
+
+# leak_verdicts NAME KINDS: after rmmod (snapshots $W/before, $W/warm,
+# $W/after, $W/gone; $grown1, $grown2 from the two halves) the checks
+# leaks.sh and wleaks.sh share: the mappings of each of KINDS (vmalloc,
+# dmabuf) back to where they were, no slab cache grown in both halves
+# (the holders of every grown kmalloc cache named), SUnreclaim, and no
+# daxfs cache left.
+leak_verdicts() {
+	local name=$1 k a b c left leaked
+
+	for k in $2; do
+		b=$(value "$W/before" "$k" x) a=$(value "$W/gone" "$k" x)
+		if [ "$a" = "$b" ]; then
+			pass "$name: $k mappings back to $b"
+		else
+			fail "$name: $k: $b before, $a after rmmod"
+			[ "$k" = vmalloc ] &&
+				grep -E "$VMAP_RE" /proc/vmallocinfo | head -n 5 >&2
+		fi
+	done
+	leaked=$(in_both "$grown1" "$grown2")
+	if [ -z "$leaked" ]; then
+		pass "$name: no slab cache grew by $SLAB_TOL+ objects in both halves of the cycles ($SLAB_MODE)"
+	else
+		fail "$name: slab caches grew in both halves: first: $grown1; second: $grown2"
+	fi
+	for c in $(echo "$grown1 $grown2" | grep -o 'kmalloc-[^ ]*' | sort -u); do
+		grown_callers "$W/warm" "$W/after" "$c" | sed "s/^/$name: $c: /" >&2
+	done
+	b=$(value "$W/warm" sunreclaim x) a=$(value "$W/after" sunreclaim x)
+	if [ $((a - b)) -lt "$SUNRECL_TOL_KB" ]; then
+		pass "$name: SUnreclaim $b -> $a kB (< $SUNRECL_TOL_KB kB growth)"
+	else
+		fail "$name: SUnreclaim grew $b -> $a kB"
+	fi
+	# the module's own caches are gone with it
+	left=$(awk '$1 == "slab" && $2 ~ /daxfs/ { print $2 }' "$W/gone" |
+		tr '\n' ' ')
+	if [ -z "$left" ]; then
+		pass "$name: no daxfs slab cache left after rmmod"
+	else
+		fail "$name: slab caches left after rmmod: $left"
+	fi
+}
