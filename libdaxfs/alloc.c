@@ -122,23 +122,31 @@ static int take_word(struct daxfs_alloc *a, u64 w, u64 want, u64 *pgno,
 }
 
 /*
- * Is more than the reserve free?  The cursor's group alone having more
- * says so without summing every group (the common case: a region that is
- * not nearly full).
+ * Is more than the reserve free?  The group counts are summed from the
+ * cursor's group on, and the sum stops as soon as it says so: one or two
+ * loads on a region that is not nearly full, all of them only near the
+ * end.
  */
 static bool above_reserve(const struct daxfs_alloc *a, u64 cursor)
 {
+	u64 n = a->img->delta.group_count, i, sum = 0;
 	u64 g = (cursor % a->img->delta.page_count) / a->img->delta.group_pages;
 
-	if (daxfs_word_load(a->img, group_off(a, g)) > a->reserve)
-		return true;
-	return daxfs_alloc_free(a) > a->reserve;
+	for (i = 0; i < n; i++, g = (g + 1) % n) {
+		u64 v = daxfs_word_load(a->img, group_off(a, g));
+		u64 max = group_size(a, g);
+
+		sum += v < max ? v : max;
+		if (sum > a->reserve)
+			return true;
+	}
+	return false;
 }
 
 int daxfs_alloc_get(struct daxfs_alloc *a, u64 *cursor, u64 want,
 		    unsigned int flags, u64 *pgno, u64 *got)
 {
-	u64 wpg = words_per_group(a), pass, i, w;
+	u64 wpg = words_per_group(a), pass, i, w, steps = 0;
 	int ret;
 
 	if (!want)
@@ -148,7 +156,8 @@ int daxfs_alloc_get(struct daxfs_alloc *a, u64 *cursor, u64 want,
 	for (pass = 0; pass < 2; pass++) {
 		w = (*cursor / 64) % a->words;
 		for (i = 0; i < a->words; i++, w = (w + 1) % a->words) {
-			ret = daxfs_step(i);
+			/* a step: one word looked at, or one group skipped */
+			ret = daxfs_step(steps++);
 			if (ret)
 				return ret;
 			/* first pass: skip groups the counts call full */

@@ -108,6 +108,7 @@ struct daxfs_delta {
 	u64 mount_id;
 	u32 mount_slot;
 	struct delayed_work heartbeat;
+	struct delayed_work attrs_work;	/* publishes deferred attributes */
 };
 
 /* Per-superblock state; fixed once fill_super returns, except @delta. */
@@ -132,6 +133,7 @@ struct daxfs_vnode {
 	struct daxfs_vinode vi;
 	bool logged;
 	bool mmap_dirty;		/* written through a shared mapping */
+	bool attrs_dirty;		/* attributes newer than the log */
 	struct mutex cow_lock;		/* faults moving a page to the delta */
 	struct inode vfs_inode;
 };
@@ -159,6 +161,13 @@ static inline struct daxfs_region *daxfs_region(struct inode *inode)
 static inline struct daxfs_delta *daxfs_delta(struct inode *inode)
 {
 	return DAXFS_SB(inode->i_sb)->delta;
+}
+
+/* Where delta page @pgno of @inode's region is mapped in the kernel. */
+static inline void *daxfs_page_addr(struct inode *inode, u64 pgno)
+{
+	return (u8 *)daxfs_region(inode)->base +
+	       daxfs_page_off(daxfs_img(inode), pgno);
 }
 
 /* region.c: the mapping shared by all sources */
@@ -240,12 +249,18 @@ extern const struct file_operations daxfs_file_operations;
 ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from);
 int daxfs_truncate(struct inode *inode, loff_t size);
 long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len);
-int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
-int daxfs_sync_inode(struct inode *inode);
 int daxfs_map_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m);
 int daxfs_own_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m);
 int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
 		    u32 to, loff_t old_size);
+
+/* sync.c: what changes leave for later */
+void daxfs_defer_attrs(struct inode *inode);
+int daxfs_publish_attrs(struct inode *inode);
+int daxfs_sync_inode(struct inode *inode);
+int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int daxfs_sync_fs(struct super_block *sb, int wait);
+void daxfs_attrs_work(struct work_struct *work);
 
 /* mmap.c */
 int daxfs_mmap(struct file *file, struct vm_area_struct *vma);

@@ -376,6 +376,7 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	init_rwsem(&d->index_lock);
 	mutex_init(&d->log_lock);
 	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
+	INIT_DELAYED_WORK(&d->attrs_work, daxfs_attrs_work);
 	daxfs_layer_init(&d->layer);
 	d->view.img = &sbi->img;
 	d->view.layer[0] = &d->layer;
@@ -465,6 +466,7 @@ void daxfs_delta_unmount(struct super_block *sb)
 	if (!d)
 		return;
 	cancel_delayed_work_sync(&d->heartbeat);
+	cancel_delayed_work_sync(&d->attrs_work);
 	if (d->writable)
 		daxfs_release_branch(&sbi->img, d);
 	daxfs_mount_release(&sbi->img, d->mount_slot, d->mount_id);

@@ -30,6 +30,7 @@ struct inode *daxfs_alloc_inode(struct super_block *sb)
 	memset(&di->vi, 0, sizeof(di->vi));
 	di->logged = false;
 	di->mmap_dirty = false;
+	di->attrs_dirty = false;
 	return &di->vfs_inode;
 }
 
@@ -311,7 +312,8 @@ struct inode *daxfs_new_inode(daxfs_idmap_t *idmap, struct inode *dir,
 }
 
 /*
- * The last reference of an inode with no link left: it is gone, and its
+ * The last reference of an inode.  With links left, attributes an append
+ * left unpublished go to the log.  With no link left, it is gone, and its
  * pages come back, in one transaction (which may use the space kept for
  * exactly this).  A read-only mount leaves it to the next writable one.
  */
@@ -322,6 +324,12 @@ void daxfs_evict_inode(struct inode *inode)
 	int ret;
 
 	truncate_inode_pages_final(&inode->i_data);
+	if (inode->i_nlink && daxfs_delta(inode)) {
+		ret = daxfs_publish_attrs(inode);
+		if (ret && ret != -EROFS)
+			pr_warn("%s: inode %lu: cannot publish its size and times (%d); the log keeps the earlier ones\n",
+				inode->i_sb->s_id, inode->i_ino, ret);
+	}
 	if (!inode->i_nlink && vn->logged && !is_bad_inode(inode) &&
 	    !daxfs_writable(inode->i_sb)) {
 		daxfs_txn_init(&t);

@@ -351,6 +351,15 @@ static int daxfs_reconfigure(struct fs_context *fc)
 		errorfc(fc, "a recovery mount stays read-only");
 		return -EROFS;
 	}
+	/* what appends left unpublished goes to the log while it can */
+	if (!want_rw) {
+		int ret = daxfs_sync_fs(sb, 1);
+
+		if (ret) {
+			errorfc(fc, "cannot publish the last changes (%d): staying writable", ret);
+			return ret;
+		}
+	}
 	return daxfs_delta_remount(sb, fc, want_rw);
 }
 
@@ -462,36 +471,6 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 	if (sbi->opts.recovery)
 		seq_puts(m, ",recovery");
 	return 0;
-}
-
-/*
- * syncfs: every change is durable when its call returns; what may be
- * left is data stored through shared mappings (see daxfs_fsync).
- */
-static int daxfs_sync_fs(struct super_block *sb, int wait)
-{
-	struct inode *inode, *prev = NULL;
-	int ret = 0, err;
-
-	if (!DAXFS_SB(sb)->delta || !DAXFS_SB(sb)->img.persistent)
-		return 0;
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		if (!S_ISREG(inode->i_mode) ||
-		    !READ_ONCE(DAXFS_I(inode)->mmap_dirty) || !igrab(inode))
-			continue;
-		spin_unlock(&sb->s_inode_list_lock);
-		iput(prev);
-		err = daxfs_sync_inode(inode);
-		if (!ret)
-			ret = err;
-		prev = inode;
-		cond_resched();
-		spin_lock(&sb->s_inode_list_lock);
-	}
-	spin_unlock(&sb->s_inode_list_lock);
-	iput(prev);
-	return ret;
 }
 
 /*

@@ -60,7 +60,7 @@ int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t)
 {
 	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
 	unsigned int nofs;
-	int ret;
+	int ret, idx;
 
 	if (!d)
 		return -EROFS;
@@ -68,6 +68,10 @@ int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t)
 		return t->err;
 	if (!t->nrec)
 		return 0;
+	/* the log is region memory: a DAX device must not leave meanwhile */
+	idx = daxfs_region_enter(&DAXFS_SB(sb)->region);
+	if (idx < 0)
+		return idx;
 	nofs = memalloc_nofs_save();
 	mutex_lock(&d->log_lock);
 	if (!d->writable) {
@@ -97,6 +101,7 @@ int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t)
 out:
 	mutex_unlock(&d->log_lock);
 	memalloc_nofs_restore(nofs);
+	daxfs_region_exit(&DAXFS_SB(sb)->region, idx);
 	return ret;
 }
 

@@ -69,12 +69,6 @@ int daxfs_own_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m)
 	return !m->hole && m->level == (int)daxfs_delta(inode)->view.depth - 1;
 }
 
-static void *page_addr(struct inode *inode, u64 pgno)
-{
-	return (u8 *)daxfs_region(inode)->base +
-	       daxfs_page_off(daxfs_img(inode), pgno);
-}
-
 /* Write back what was stored at @addr (persistent memory only). */
 static void daxfs_flush(struct inode *inode, void *addr, size_t len)
 {
@@ -89,7 +83,7 @@ static void daxfs_flush(struct inode *inode, void *addr, size_t len)
 int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
 		    u32 to, loff_t old_size)
 {
-	u8 *dst = page_addr(inode, pgno);
+	u8 *dst = daxfs_page_addr(inode, pgno);
 	u64 start = pgoff << PAGE_SHIFT;
 	struct daxfs_fmap m;
 	u32 valid;
@@ -275,6 +269,19 @@ static int daxfs_commit_pages(struct inode *inode, u64 first,
 	return 0;
 }
 
+/*
+ * A write that only stored bytes past the end of file, in pages the branch
+ * owns: nothing a reader could see has changed, no page has moved, and no
+ * record is needed but the new size and times.  Those are published later
+ * (sync.c), so that an append costs a copy and no transaction.
+ */
+static void daxfs_grow_in_place(struct inode *inode, loff_t end)
+{
+	i_size_write(inode, end);
+	daxfs_touch_mc(inode);
+	daxfs_defer_attrs(inode);
+}
+
 /* Pages a chunk of a write at @pos of @len bytes covers. */
 static u32 daxfs_chunk_pages(loff_t pos, size_t len)
 {
@@ -330,7 +337,7 @@ static size_t daxfs_fill_chunk(struct inode *inode, loff_t pos, size_t len,
 		size_t n = min_t(size_t, PAGE_SIZE - in, len - done), got;
 
 		if (!w->fresh[i] && start < old && old < start + in) {
-			u8 *p = page_addr(inode, w->pgno[i]);
+			u8 *p = daxfs_page_addr(inode, w->pgno[i]);
 
 			memset(p + (old - start), 0, in - (old - start));
 			daxfs_flush(inode, p + (old - start),
@@ -392,7 +399,7 @@ static int daxfs_zero_eof_tail(struct inode *inode)
 	own = daxfs_own_page(inode, old >> PAGE_SHIFT, &m);
 	if (own <= 0)
 		return own;
-	p = page_addr(inode, m.pgno);
+	p = daxfs_page_addr(inode, m.pgno);
 	memset(p + in, 0, PAGE_SIZE - in);
 	daxfs_flush(inode, p + in, PAGE_SIZE - in);
 	return 0;
@@ -450,7 +457,10 @@ static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
 		unmap_mapping_range(mapping, first << PAGE_SHIFT,
 				    (u64)used << PAGE_SHIFT, 0);
 	ret = daxfs_fill_around(inode, pos, done, old, &w);
-	if (!ret) {
+	if (!ret && !fresh) {
+		/* bytes past EOF in pages of our own: publish the size later */
+		daxfs_grow_in_place(inode, pos + done);
+	} else if (!ret) {
 		daxfs_txn_init(&t);
 		if (pos + done > old)
 			i_size_write(inode, pos + done);
@@ -554,7 +564,7 @@ static int daxfs_cut_page(struct inode *inode, loff_t size, loff_t old,
 	if (m.hole)
 		return 0;
 	if (own && size >= old) {
-		u8 *p = page_addr(inode, m.pgno);
+		u8 *p = daxfs_page_addr(inode, m.pgno);
 
 		memset(p + in, 0, PAGE_SIZE - in);
 		daxfs_flush(inode, p + in, PAGE_SIZE - in);
@@ -579,14 +589,18 @@ static int daxfs_cut_page(struct inode *inode, loff_t size, loff_t old,
 int daxfs_truncate(struct inode *inode, loff_t size)
 {
 	struct address_space *mapping = inode->i_mapping;
+	struct daxfs_region *r = daxfs_region(inode);
 	loff_t old = i_size_read(inode);
 	struct daxfs_txn t;
 	u64 pgno;
-	int ret;
+	int ret, idx;
 
 	ret = inode_newsize_ok(inode, size);
 	if (ret)
 		return ret;
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
 	filemap_invalidate_lock(mapping);
 	/*
 	 * Pages past the new end leave every mapping, private copies too
@@ -612,6 +626,7 @@ int daxfs_truncate(struct inode *inode, loff_t size)
 	}
 	daxfs_txn_release(&t);
 	filemap_invalidate_unlock(mapping);
+	daxfs_region_exit(r, idx);
 	return ret;
 }
 
@@ -644,9 +659,9 @@ static int daxfs_alloc_range(struct inode *inode, u64 first, u64 n,
 			ret = daxfs_wpages_take(inode, &w, k);
 		for (i = 0; i < k && !ret; i++)
 			if (w.fresh[i]) {
-				memset(page_addr(inode, w.pgno[i]), 0,
+				memset(daxfs_page_addr(inode, w.pgno[i]), 0,
 				       PAGE_SIZE);
-				daxfs_flush(inode, page_addr(inode, w.pgno[i]),
+				daxfs_flush(inode, daxfs_page_addr(inode, w.pgno[i]),
 					    PAGE_SIZE);
 			}
 		if (ret)
@@ -687,7 +702,7 @@ static int daxfs_zero_partial(struct inode *inode, u64 pgoff, u32 from,
 		return ret;
 	ret = daxfs_fill_page(inode, pgoff, pgno, 0, PAGE_SIZE, size);
 	if (!ret) {
-		u8 *p = page_addr(inode, pgno);
+		u8 *p = daxfs_page_addr(inode, pgno);
 
 		memset(p + from, 0, to - from);
 		daxfs_flush(inode, p + from, to - from);
@@ -734,7 +749,7 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 	struct inode *inode = file_inode(file);
 	struct address_space *mapping = inode->i_mapping;
 	loff_t end = off + len;
-	int ret;
+	int ret, idx;
 
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
 		     FALLOC_FL_ZERO_RANGE))
@@ -752,6 +767,11 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 		ret = inode_newsize_ok(inode, end);
 		if (ret)
 			goto out;
+	}
+	idx = daxfs_region_enter(daxfs_region(inode));
+	if (idx < 0) {
+		ret = idx;
+		goto out;
 	}
 	filemap_invalidate_lock(mapping);
 	/* pages that change leave the shared mappings; private copies stay */
@@ -786,56 +806,10 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 		}
 	}
 	filemap_invalidate_unlock(mapping);
+	daxfs_region_exit(daxfs_region(inode), idx);
 out:
 	inode_unlock(inode);
 	return ret;
 }
 
 /* ---- fsync ---- */
-
-/*
- * Every write and every change is durable when its system call returns
- * (the commit made it so); what is left is data stored through shared
- * mappings, which on persistent memory may still sit in CPU caches:
- * write back the file's own pages (once per round of mapped writes).
- */
-int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
-{
-	return daxfs_sync_inode(file_inode(file));
-}
-
-int daxfs_sync_inode(struct inode *inode)
-{
-	struct daxfs_vnode *vn = DAXFS_I(inode);
-	u64 pgoff = 0, pages;
-	struct daxfs_fmap m;
-	int ret = 0;
-
-	if (!daxfs_delta(inode) || !READ_ONCE(vn->mmap_dirty) ||
-	    !daxfs_img(inode)->persistent)
-		return 0;
-	WRITE_ONCE(vn->mmap_dirty, false);
-	filemap_invalidate_lock_shared(inode->i_mapping);
-	/*
-	 * Entries that stay writable would take later stores without a
-	 * fault, and so without setting mmap_dirty again: they go, and the
-	 * next store comes back through ->pfn_mkwrite.  Stores made before
-	 * this are written back below.
-	 */
-	if (mapping_writably_mapped(inode->i_mapping))
-		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
-	pages = DIV_ROUND_UP_ULL(i_size_read(inode), PAGE_SIZE);
-	while (pgoff < pages && !ret) {
-		ret = daxfs_map_page(inode, pgoff, &m);
-		if (ret)
-			break;
-		if (!m.hole && m.level >= 0)
-			arch_wb_cache_pmem(page_addr(inode, m.pgno),
-					   m.npages << PAGE_SHIFT);
-		pgoff += max_t(u64, m.npages, 1);
-		cond_resched();
-	}
-	filemap_invalidate_unlock_shared(inode->i_mapping);
-	pmem_wmb();
-	return ret;
-}

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 #include "imgbuild.h"
 #include "fsdrv.h"
 
@@ -227,6 +230,155 @@ static void test_alloc(void)
 	free(list);
 	fsd_close(&f);
 	free(m.map);
+}
+
+/*
+ * The allocator on a 64 GiB delta region (16 Mi pages, 512 groups): the
+ * region is an anonymous mapping that reserves no memory, laid out by
+ * daxfs_delta_format() and opened by daxfs_delta_open(); only the bitmap
+ * and the group counts are ever touched.  What is measured is work, not
+ * time: the allocator yields once per 4096 steps (a word looked at or a
+ * group skipped) within one call, so a call that yields looked at a
+ * sixty-fourth of this bitmap or more.  No call may, until the region is
+ * full: not while filling it from two cursors (as two CPUs would), not
+ * when the only free pages are single pages scattered over the groups.
+ */
+static u64 alloc_yields;
+
+static int count_yield(void)
+{
+	alloc_yields++;
+	return 0;
+}
+
+static void say_nothing(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void test_alloc_64g(void)
+{
+	const u64 size = 64ULL << 30;
+	struct daxfs_image img;
+	struct daxfs_alloc a;
+	u64 cursor[2], pages, taken = 0, twice = 0, pgno, got, k;
+	u64 yields, calls = 0, lost = 0, scatter[200];
+	u8 *seen;
+	u8 *area;
+	int ret = 0, c = 0;
+	clock_t t0 = clock();
+
+	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	tu_result(area != MAP_FAILED,
+		  "log: alloc 64 GiB: map a 64 GiB region (MAP_NORESERVE)",
+		  "mmap: %s", strerror(errno));
+	if (area == MAP_FAILED)
+		return;
+	memset(&img, 0, sizeof(img));
+	img.base = img.wbase = area;
+	img.size = img.total_size = size;
+	img.feat_incompat = DAXFS_FEAT_INCOMPAT_BRANCHES;
+	img.delta_size = size;
+	img.inode_count = 1;
+	ret = daxfs_delta_format(area, size, 2, 1);
+	if (!ret)
+		ret = daxfs_delta_open(&img, say_nothing, NULL);
+	if (!ret)
+		ret = daxfs_alloc_init(&a, &img);
+	pages = img.delta.page_count;
+	tu_result(!ret && pages > (63ULL << 18) &&
+		  daxfs_alloc_free(&a) == pages - 1,
+		  "log: alloc 64 GiB: formatted and opened, every page free",
+		  "ret %d, %llu pages, %llu free", ret,
+		  (unsigned long long)pages,
+		  (unsigned long long)daxfs_alloc_free(&a));
+	if (ret)
+		goto out;
+	seen = calloc(pages / 8 + 1, 1);
+	seen[0] = 1;		/* main's first chunk */
+	daxfs_yield_hook = count_yield;
+	cursor[0] = 0;
+	cursor[1] = pages / 2 + 12345;
+	/* fill: until ENOSPC without the reserve, then with it */
+	for (int reserve = 0; reserve < 2; reserve++) {
+		unsigned int flags = reserve ? DAXFS_ALLOC_RESERVE : 0;
+
+		for (;;) {
+			yields = alloc_yields;
+			ret = daxfs_alloc_get(&a, &cursor[c], 1 + rndn(64), flags,
+					      &pgno, &got);
+			if (ret)
+				break;
+			calls++;
+			if (alloc_yields != yields)
+				lost++;	/* this call scanned too much */
+			for (k = pgno; k < pgno + got; k++) {
+				twice += seen[k / 8] >> (k % 8) & 1;
+				seen[k / 8] |= (u8)(1 << (k % 8));
+			}
+			taken += got;
+			c ^= 1;
+		}
+		if (!reserve)
+			tu_result(ret == -ENOSPC &&
+				  daxfs_alloc_free(&a) <= a.reserve &&
+				  daxfs_alloc_free(&a) + 64 > a.reserve,
+				  "log: alloc 64 GiB: ENOSPC with the reserve left",
+				  "ret %d, %llu free, reserve %llu", ret,
+				  (unsigned long long)daxfs_alloc_free(&a),
+				  (unsigned long long)a.reserve);
+	}
+	tu_result(ret == -ENOSPC && taken == pages - 1 && !twice &&
+		  daxfs_alloc_free(&a) == 0,
+		  "log: alloc 64 GiB: two cursors take every page once",
+		  "ret %d, took %llu of %llu, %llu twice", ret,
+		  (unsigned long long)taken, (unsigned long long)pages - 1,
+		  (unsigned long long)twice);
+	tu_result(!lost,
+		  "log: alloc 64 GiB: no allocation scanned the bitmap while filling it",
+		  "%llu of %llu calls yielded", (unsigned long long)lost,
+		  (unsigned long long)calls);
+	/* single free pages in 200 random groups, found from anywhere */
+	for (k = 0; k < 200; k++) {
+		scatter[k] = (rndn(img.delta.group_count) *
+			      (u64)img.delta.group_pages +
+			      rndn(img.delta.group_pages)) % pages;
+		if (!scatter[k] || daxfs_alloc_put(&a, scatter[k], 1))
+			scatter[k] = 0;	/* page 0, or a repeat */
+		else
+			seen[scatter[k] / 8] &= (u8)~(1 << (scatter[k] % 8));
+	}
+	yields = alloc_yields;
+	twice = taken = 0;
+	for (k = 0; k < 200; k++) {
+		u64 from = rnd() % pages;
+
+		if (!scatter[k])
+			continue;
+		if (daxfs_alloc_get(&a, &from, 1, DAXFS_ALLOC_RESERVE, &pgno,
+				    &got) || got != 1)
+			break;
+		twice += seen[pgno / 8] >> (pgno % 8) & 1;
+		seen[pgno / 8] |= (u8)(1 << (pgno % 8));
+		taken++;
+	}
+	for (k = 0; k < 200; k++)
+		taken -= !!scatter[k];
+	tu_result(!taken && !twice && daxfs_alloc_free(&a) == 0 &&
+		  alloc_yields == yields,
+		  "log: alloc 64 GiB: scattered free pages found from random cursors without a scan",
+		  "%lld left over, %llu twice, %llu yields",
+		  (long long)taken, (unsigned long long)twice,
+		  (unsigned long long)(alloc_yields - yields));
+	printf("log: alloc 64 GiB: %llu allocations in %.2f s of CPU\n",
+	       (unsigned long long)calls,
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
+	daxfs_yield_hook = NULL;
+	free(seen);
+out:
+	munmap(area, size);
 }
 
 /* ---- a dump of everything a view shows, for comparisons ---- */
@@ -1005,6 +1157,7 @@ int main(void)
 	       (unsigned long long)seed, (unsigned long long)seed);
 	test_tree();
 	test_alloc();
+	test_alloc_64g();
 	test_ops();
 	test_compaction();
 	test_enospc();
