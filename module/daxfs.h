@@ -109,6 +109,8 @@ struct daxfs_delta {
 	u32 mount_slot;
 	struct delayed_work heartbeat;
 	struct delayed_work attrs_work;	/* publishes deferred attributes */
+	spinlock_t dirty_lock;		/* protects @dirty_list */
+	struct list_head dirty_list;	/* vnodes with attrs_dirty */
 };
 
 /* Per-superblock state; fixed once fill_super returns, except @delta. */
@@ -132,8 +134,9 @@ struct daxfs_sb_info {
 struct daxfs_vnode {
 	struct daxfs_vinode vi;
 	bool logged;
-	bool mmap_dirty;		/* written through a shared mapping */
-	bool attrs_dirty;		/* attributes newer than the log */
+	atomic_long_t mmap_dirty;	/* stores to write back (sync.c) */
+	atomic_long_t attrs_dirty;	/* changes not in the log (sync.c) */
+	struct list_head dirty_node;	/* on delta->dirty_list (sync.c) */
 	struct mutex cow_lock;		/* faults moving a page to the delta */
 	struct inode vfs_inode;
 };
@@ -257,6 +260,8 @@ int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
 /* sync.c: what changes leave for later */
 void daxfs_defer_attrs(struct inode *inode);
 int daxfs_publish_attrs(struct inode *inode);
+void daxfs_forget_attrs(struct inode *inode);
+void daxfs_mapped_store(struct inode *inode, struct file *file);
 int daxfs_sync_inode(struct inode *inode);
 int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 int daxfs_sync_fs(struct super_block *sb, int wait);

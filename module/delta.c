@@ -377,6 +377,8 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	mutex_init(&d->log_lock);
 	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
 	INIT_DELAYED_WORK(&d->attrs_work, daxfs_attrs_work);
+	spin_lock_init(&d->dirty_lock);
+	INIT_LIST_HEAD(&d->dirty_list);
 	daxfs_layer_init(&d->layer);
 	d->view.img = &sbi->img;
 	d->view.layer[0] = &d->layer;

@@ -5,7 +5,8 @@
  * of the mount's branch on top); afterwards the VFS inode is the truth
  * for this mount, and every change to it is committed to the branch's
  * log in the same breath (setattr, the write path, the namespace
- * operations), under the inode's i_rwsem.
+ * operations), under the inode's i_rwsem, but the size and times an
+ * append or a mapped store moves, which are published later (sync.c).
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -29,8 +30,9 @@ struct inode *daxfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	memset(&di->vi, 0, sizeof(di->vi));
 	di->logged = false;
-	di->mmap_dirty = false;
-	di->attrs_dirty = false;
+	atomic_long_set(&di->mmap_dirty, 0);
+	atomic_long_set(&di->attrs_dirty, 0);
+	INIT_LIST_HEAD(&di->dirty_node);
 	return &di->vfs_inode;
 }
 
@@ -99,7 +101,7 @@ void daxfs_attr_from_inode(struct inode *inode, struct daxfs_attr *out)
 /*
  * Add @inode's attributes to @t, and note them as the ones the view
  * will have once @t is committed (every caller commits at once, under
- * the inode's lock).
+ * the inode's lock, or evicting it).
  */
 int daxfs_txn_attrs(struct daxfs_txn *t, struct inode *inode)
 {
@@ -327,9 +329,10 @@ void daxfs_evict_inode(struct inode *inode)
 	if (inode->i_nlink && daxfs_delta(inode)) {
 		ret = daxfs_publish_attrs(inode);
 		if (ret && ret != -EROFS)
-			pr_warn("%s: inode %lu: cannot publish its size and times (%d); the log keeps the earlier ones\n",
-				inode->i_sb->s_id, inode->i_ino, ret);
+			pr_warn_ratelimited("%s: inode %lu: cannot publish its size and times (%d); the log keeps the earlier ones\n",
+					    inode->i_sb->s_id, inode->i_ino, ret);
 	}
+	daxfs_forget_attrs(inode);
 	if (!inode->i_nlink && vn->logged && !is_bad_inode(inode) &&
 	    !daxfs_writable(inode->i_sb)) {
 		daxfs_txn_init(&t);

@@ -73,25 +73,6 @@ static int daxfs_fault_map(struct inode *inode, u64 pgoff, u64 *off, u64 *n,
 }
 
 /*
- * A store may now reach the file's page through @vmf's mapping: fsync has
- * data to write back, and mtime and ctime move (published later, as an
- * append's size is).
- */
-static void daxfs_mapped_store(struct vm_fault *vmf)
-{
-	struct file *file = vmf->vma->vm_file;
-	struct inode *inode = file_inode(file);
-	struct timespec64 mt = daxfs_get_mtime(inode);
-	struct timespec64 now;
-
-	WRITE_ONCE(DAXFS_I(inode)->mmap_dirty, true);
-	file_update_time(file);
-	now = daxfs_get_mtime(inode);
-	if (!timespec64_equal(&mt, &now))
-		daxfs_defer_attrs(inode);
-}
-
-/*
  * A store is coming to file page @pgoff of a shared mapping: make it a
  * delta page of the branch (a copy of what it holds, committed), and
  * take the old page out of every mapping.  *@off: where it is now.
@@ -136,7 +117,7 @@ out:
 		return VM_FAULT_OOM;
 	if (ret < 0)
 		return VM_FAULT_SIGBUS;	/* ENOSPC too: no page to write to */
-	daxfs_mapped_store(vmf);
+	daxfs_mapped_store(inode, vmf->vma->vm_file);
 	return 0;
 }
 
@@ -263,7 +244,7 @@ static vm_fault_t daxfs_write_fault(struct vm_fault *vmf)
 	if (vmf->pgoff < daxfs_file_pages(inode))
 		hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
 	if (hole >= 0 && own) {
-		daxfs_mapped_store(vmf);
+		daxfs_mapped_store(inode, vmf->vma->vm_file);
 		ret = vmf_insert_pfn_prot(vmf->vma, vmf->address,
 					  pfn_t_to_pfn(daxfs_region_pfn(r, off)),
 					  vm_get_page_prot(vmf->vma->vm_flags));
@@ -362,7 +343,7 @@ static vm_fault_t daxfs_pfn_mkwrite(struct vm_fault *vmf)
 		 */
 		if (pte_pfn(vmf->orig_pte) ==
 		    pfn_t_to_pfn(daxfs_region_pfn(r, off))) {
-			daxfs_mapped_store(vmf);
+			daxfs_mapped_store(inode, vmf->vma->vm_file);
 			ret = 0;
 		} else {
 			unmap_mapping_range(inode->i_mapping,

@@ -351,14 +351,20 @@ static int daxfs_reconfigure(struct fs_context *fc)
 		errorfc(fc, "a recovery mount stays read-only");
 		return -EROFS;
 	}
-	/* what appends left unpublished goes to the log while it can */
+	/*
+	 * What appends left unpublished goes to the log while it can.  A
+	 * mount that can no longer write (EIO: a broken index, a departed
+	 * device) or a forced remount goes read-only anyway.
+	 */
 	if (!want_rw) {
 		int ret = daxfs_sync_fs(sb, 1);
 
-		if (ret) {
+		if (ret && ret != -EIO && !(fc->sb_flags & SB_FORCE)) {
 			errorfc(fc, "cannot publish the last changes (%d): staying writable", ret);
 			return ret;
 		}
+		if (ret)
+			warnfc(fc, "the last changes could not be published (%d)", ret);
 	}
 	return daxfs_delta_remount(sb, fc, want_rw);
 }

@@ -9,20 +9,29 @@
  * - A write that only adds bytes past the end of file inside pages the
  *   branch already owns (a small append) stores them in place and moves
  *   i_size, mtime and ctime in memory: the inode's attributes are then
- *   newer than the log (@attrs_dirty).  They are published (an INODE
- *   record) by the next transaction that names the inode, by fsync,
- *   fdatasync, syncfs and sync, by remount read-only and unmount, when
- *   the inode is evicted, and by a timer within DAXFS_ATTRS_MS.  A crash
- *   before that shows the file as of an earlier size: a prefix of what
- *   was written, never other bytes (the tail past a published end is
- *   zeroed before the end moves over it: daxfs_zero_eof_tail).
- * - Stores through shared mappings (@mmap_dirty), which on persistent
- *   memory may sit in CPU caches until fsync writes them back; they also
- *   move mtime and ctime, published the same way.
+ *   newer than the log.  They are published (an INODE record) by the
+ *   next transaction that names the inode, by fsync, fdatasync, syncfs
+ *   and sync, by remount read-only and unmount, when the inode is
+ *   evicted, and by a timer about DAXFS_ATTRS_MS later (again after a
+ *   failure the timer may retry).  A crash before that shows the file as
+ *   of an earlier size: a prefix of what was written, never other bytes
+ *   (the tail past a published end is zeroed before the end moves over
+ *   it: daxfs_zero_eof_tail).
+ * - Stores through shared mappings, which on persistent memory may sit
+ *   in CPU caches until fsync writes them back; they also move mtime and
+ *   ctime, published the same way.
  *
- * Publishing reads the attributes under the inode's i_rwsem, the lock
- * every other commit of them holds, so a snapshot can never be logged
- * after a newer one.
+ * Both are counts of changes (@attrs_dirty, @mmap_dirty in the vnode),
+ * raised by a fully ordered increment after the change and cleared by a
+ * compare-and-swap from the value read before the work that covers it:
+ * a change made meanwhile keeps its count, and a sync that runs while
+ * another is still at work does the work again rather than return early.
+ * An inode whose attributes are counted is on its mount's dirty list
+ * (@dirty_lock), which the timer walks.
+ *
+ * Attributes are published under the inode's i_rwsem, which every commit
+ * of a file's size holds, so a snapshot of them is never logged after a
+ * newer one (mapped stores move only the times, without it).
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -33,56 +42,72 @@
 
 #include "daxfs.h"
 
-/* How long an in-place append may stay unpublished without a sync. */
+/* When the timer publishes what appends left, after the first of them. */
 #define DAXFS_ATTRS_MS	1000U
 
-/*
- * @inode's size or times changed in memory only: publish them soon.  The
- * flag is set before the timer is armed, so the timer always sees it.
- */
+static void daxfs_arm_attrs_work(struct daxfs_delta *d)
+{
+	queue_delayed_work(system_unbound_wq, &d->attrs_work,
+			   msecs_to_jiffies(DAXFS_ATTRS_MS));
+}
+
+/* @inode's size or times changed in memory only: publish them soon. */
 void daxfs_defer_attrs(struct inode *inode)
 {
+	struct daxfs_vnode *vn = DAXFS_I(inode);
 	struct daxfs_delta *d = daxfs_delta(inode);
 
-	if (READ_ONCE(DAXFS_I(inode)->attrs_dirty))
-		return;
-	WRITE_ONCE(DAXFS_I(inode)->attrs_dirty, true);
-	schedule_delayed_work(&d->attrs_work,
-			      msecs_to_jiffies(DAXFS_ATTRS_MS));
+	atomic_long_inc_return(&vn->attrs_dirty);
+	spin_lock(&d->dirty_lock);
+	if (list_empty(&vn->dirty_node))
+		list_add_tail(&vn->dirty_node, &d->dirty_list);
+	spin_unlock(&d->dirty_lock);
+	daxfs_arm_attrs_work(d);
 }
 
 /*
  * Commit @inode's attributes if they are newer than the log.  Caller holds
- * the inode's i_rwsem, or is evicting it.  On failure they stay marked.
+ * the inode's i_rwsem, or is evicting it.  On failure they stay counted.
  */
 int daxfs_publish_attrs(struct inode *inode)
 {
 	struct daxfs_vnode *vn = DAXFS_I(inode);
+	struct daxfs_delta *d = daxfs_delta(inode);
+	long n = atomic_long_read(&vn->attrs_dirty);
+	struct daxfs_attr old = vn->vi.attr;
 	struct daxfs_txn t;
 	int ret;
 
-	if (!READ_ONCE(vn->attrs_dirty))
+	if (!n)
 		return 0;
 	ret = daxfs_writable(inode->i_sb);
 	if (ret)
 		return ret;
-	WRITE_ONCE(vn->attrs_dirty, false);
+	smp_mb();	/* the count, then the attributes it covers */
 	daxfs_txn_init(&t);
 	/* it finishes calls that have returned: the reserve may serve */
 	t.alloc_flags = DAXFS_ALLOC_RESERVE;
 	daxfs_txn_attrs(&t, inode);
 	ret = daxfs_commit_txn(inode->i_sb, &t);
 	daxfs_txn_release(&t);
-	if (ret)
-		WRITE_ONCE(vn->attrs_dirty, true);
-	return ret;
+	if (ret) {
+		vn->vi.attr = old;
+		return ret;
+	}
+	if (atomic_long_cmpxchg(&vn->attrs_dirty, n, 0) == n) {
+		spin_lock(&d->dirty_lock);
+		if (!atomic_long_read(&vn->attrs_dirty))
+			list_del_init(&vn->dirty_node);
+		spin_unlock(&d->dirty_lock);
+	}
+	return 0;
 }
 
 static int daxfs_publish_attrs_locked(struct inode *inode)
 {
 	int ret;
 
-	if (!READ_ONCE(DAXFS_I(inode)->attrs_dirty))
+	if (!atomic_long_read(&DAXFS_I(inode)->attrs_dirty))
 		return 0;
 	inode_lock(inode);
 	ret = daxfs_publish_attrs(inode);
@@ -90,34 +115,39 @@ static int daxfs_publish_attrs_locked(struct inode *inode)
 	return ret;
 }
 
-/*
- * Stores through shared mappings may still sit in CPU caches on
- * persistent memory: write back the file's own pages (once per round of
- * mapped writes).
- */
-static int daxfs_writeback_mapped(struct inode *inode)
+/* The inode is going: off the dirty list (its attributes went first). */
+void daxfs_forget_attrs(struct inode *inode)
 {
 	struct daxfs_vnode *vn = DAXFS_I(inode);
-	u64 pgoff = 0, pages;
-	struct daxfs_fmap m;
-	int ret = 0, idx;
+	struct daxfs_delta *d = daxfs_delta(inode);
 
-	if (!READ_ONCE(vn->mmap_dirty) || !daxfs_img(inode)->persistent)
-		return 0;
-	idx = daxfs_region_enter(daxfs_region(inode));
-	if (idx < 0)
-		return idx;
-	WRITE_ONCE(vn->mmap_dirty, false);
-	filemap_invalidate_lock_shared(inode->i_mapping);
-	/*
-	 * Entries that stay writable would take later stores without a
-	 * fault, and so without setting mmap_dirty again: they go, and the
-	 * next store comes back through ->pfn_mkwrite.  Stores made before
-	 * this are written back below.
-	 */
-	if (mapping_writably_mapped(inode->i_mapping))
-		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
-	pages = DIV_ROUND_UP_ULL(i_size_read(inode), PAGE_SIZE);
+	if (!d)
+		return;
+	spin_lock(&d->dirty_lock);
+	list_del_init(&vn->dirty_node);
+	spin_unlock(&d->dirty_lock);
+}
+
+/*
+ * A store may now reach one of @inode's pages through a shared mapping:
+ * fsync has data to write back (persistent memory only), and mtime and
+ * ctime move, to be published later.
+ */
+void daxfs_mapped_store(struct inode *inode, struct file *file)
+{
+	if (daxfs_img(inode)->persistent)
+		atomic_long_inc_return(&DAXFS_I(inode)->mmap_dirty);
+	file_update_time(file);
+	daxfs_defer_attrs(inode);
+}
+
+/* Write back the CPU caches over @inode's own pages. */
+static int daxfs_writeback_pages(struct inode *inode)
+{
+	u64 pgoff = 0, pages = DIV_ROUND_UP_ULL(i_size_read(inode), PAGE_SIZE);
+	struct daxfs_fmap m;
+	int ret = 0;
+
 	while (pgoff < pages && !ret) {
 		ret = daxfs_map_page(inode, pgoff, &m);
 		if (ret)
@@ -128,9 +158,39 @@ static int daxfs_writeback_mapped(struct inode *inode)
 		pgoff += max_t(u64, m.npages, 1);
 		cond_resched();
 	}
-	filemap_invalidate_unlock_shared(inode->i_mapping);
 	pmem_wmb();
+	return ret;
+}
+
+/*
+ * Stores through shared mappings may still sit in CPU caches on
+ * persistent memory: write back the file's own pages.
+ */
+static int daxfs_writeback_mapped(struct inode *inode)
+{
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	long n = atomic_long_read(&vn->mmap_dirty);
+	int ret, idx;
+
+	if (!n)
+		return 0;
+	idx = daxfs_region_enter(daxfs_region(inode));
+	if (idx < 0)
+		return idx;
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	/*
+	 * Entries that stay writable would take later stores without a
+	 * fault, and so without being counted: they go, and the next store
+	 * comes back through ->pfn_mkwrite.  Stores made before this are
+	 * written back below.
+	 */
+	if (mapping_writably_mapped(inode->i_mapping))
+		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
+	ret = daxfs_writeback_pages(inode);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
 	daxfs_region_exit(daxfs_region(inode), idx);
+	if (!ret)
+		atomic_long_cmpxchg(&vn->mmap_dirty, n, 0);
 	return ret;
 }
 
@@ -152,31 +212,32 @@ int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	return daxfs_sync_inode(file_inode(file));
 }
 
-static bool daxfs_needs_sync(struct inode *inode, bool attrs_only)
+static bool daxfs_needs_sync(struct inode *inode)
 {
 	struct daxfs_vnode *vn = DAXFS_I(inode);
 
-	return READ_ONCE(vn->attrs_dirty) ||
-	       (!attrs_only && READ_ONCE(vn->mmap_dirty));
+	return atomic_long_read(&vn->attrs_dirty) ||
+	       atomic_long_read(&vn->mmap_dirty);
 }
 
 /*
- * Sync every inode that has something left (only the attributes, for
- * @attrs_only); the first error is kept.
+ * syncfs, sync, unmount (all with s_umount held) and remount ro: sync
+ * every inode that has something left; the first error is kept.
  */
-static int daxfs_sync_all(struct super_block *sb, bool attrs_only)
+int daxfs_sync_fs(struct super_block *sb, int wait)
 {
 	struct inode *inode, *prev = NULL;
 	int ret = 0, err;
 
+	if (!DAXFS_SB(sb)->delta)
+		return 0;
 	spin_lock(&sb->s_inode_list_lock);
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		if (!daxfs_needs_sync(inode, attrs_only) || !igrab(inode))
+		if (!daxfs_needs_sync(inode) || !igrab(inode))
 			continue;
 		spin_unlock(&sb->s_inode_list_lock);
 		iput(prev);
-		err = attrs_only ? daxfs_publish_attrs_locked(inode) :
-				   daxfs_sync_inode(inode);
+		err = daxfs_sync_inode(inode);
 		if (!ret)
 			ret = err;
 		prev = inode;
@@ -188,33 +249,63 @@ static int daxfs_sync_all(struct super_block *sb, bool attrs_only)
 	return ret;
 }
 
-/* syncfs, sync, unmount (called with s_umount held) and remount ro. */
-int daxfs_sync_fs(struct super_block *sb, int wait)
+/*
+ * Publish the attributes of every inode on the dirty list.  The list is
+ * taken whole; an inode being evicted (igrab fails) publishes its own;
+ * one that failed goes back on the list.  The first error is returned.
+ */
+static int daxfs_publish_dirty(struct daxfs_delta *d)
 {
-	if (!DAXFS_SB(sb)->delta)
-		return 0;
-	return daxfs_sync_all(sb, false);
+	struct daxfs_vnode *vn;
+	struct inode *inode;
+	LIST_HEAD(todo);
+	int ret = 0, err;
+
+	spin_lock(&d->dirty_lock);
+	list_splice_init(&d->dirty_list, &todo);
+	while (!list_empty(&todo)) {
+		vn = list_first_entry(&todo, struct daxfs_vnode, dirty_node);
+		list_del_init(&vn->dirty_node);
+		inode = igrab(&vn->vfs_inode);
+		spin_unlock(&d->dirty_lock);
+		if (inode) {
+			err = daxfs_publish_attrs_locked(inode);
+			if (err && !ret)
+				ret = err;
+			spin_lock(&d->dirty_lock);
+			if (atomic_long_read(&vn->attrs_dirty) &&
+			    list_empty(&vn->dirty_node))
+				list_add_tail(&vn->dirty_node, &d->dirty_list);
+			spin_unlock(&d->dirty_lock);
+			iput(inode);
+		}
+		cond_resched();
+		spin_lock(&d->dirty_lock);
+	}
+	spin_unlock(&d->dirty_lock);
+	return ret;
 }
 
 /*
- * The timer: publish the attributes appends and mapped stores left
- * (mapped data itself is written back by fsync and syncfs).  It runs under s_umount (shared,
- * as writeback does), so that an unmount or a remount, which hold it
- * exclusively and sync first, never races it; when it cannot have it,
- * it comes back later.
+ * The timer.  It runs under s_umount (shared, as writeback does), so that
+ * an unmount or a remount, which hold it exclusively and sync first, never
+ * races it; when it cannot have it, it comes back later, and after a
+ * failure that may pass (no memory, no space) too.
  */
 void daxfs_attrs_work(struct work_struct *work)
 {
 	struct daxfs_delta *d = container_of(to_delayed_work(work),
 					     struct daxfs_delta, attrs_work);
 	struct super_block *sb = d->sb;
+	int ret = 0;
 
 	if (!down_read_trylock(&sb->s_umount)) {
-		schedule_delayed_work(&d->attrs_work,
-				      msecs_to_jiffies(DAXFS_ATTRS_MS));
+		daxfs_arm_attrs_work(d);
 		return;
 	}
 	if (sb->s_root && !sb_rdonly(sb))
-		daxfs_sync_all(sb, true);
+		ret = daxfs_publish_dirty(d);
 	up_read(&sb->s_umount);
+	if (ret && ret != -EIO && ret != -EROFS)
+		daxfs_arm_attrs_work(d);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daxfs.ko: changing file data: write(), truncate, fallocate, fsync.
+ * daxfs.ko: changing file data: write(), truncate, fallocate (fsync and
+ * what it finishes: sync.c).
  *
  * File data written in a branch lives in delta pages, page-aligned, so
  * reads and mmap of it are direct loads like the base's.  Bytes a reader
@@ -9,7 +10,7 @@
  * and the transaction that maps the new page in also gives the old one
  * back (copy-on-write, one page at a time).  Bytes past the end of the
  * file in a page this branch owns are nobody's: an append writes them in
- * place and then publishes the new size, with no copy.
+ * place, with no copy, and its new size is published later (sync.c).
  *
  * Order within one chunk of a write (the inode's i_rwsem held):
  *  1. take the new pages, and copy the caller's bytes into them (and
@@ -17,7 +18,8 @@
  *     visible yet, and the copy may fault on a mapping of this very file;
  *  2. under invalidate_lock: take the pages being replaced out of every
  *     process's mappings, copy the bytes around the write from them into
- *     the new pages, commit (the new pages mapped in, size and times);
+ *     the new pages, commit (the new pages mapped in, size and times),
+ *     or, when no page is new, only move size and times (sync.c);
  *  3. the replaced pages are given back by the commit, after publishing.
  * A fault maps pages under invalidate_lock held shared, so it sees either
  * the old map or the new one, never a page given back.
@@ -277,6 +279,9 @@ static int daxfs_commit_pages(struct inode *inode, u64 first,
  */
 static void daxfs_grow_in_place(struct inode *inode, loff_t end)
 {
+	/* the bytes' write-backs complete before anyone publishes them */
+	if (daxfs_img(inode)->persistent)
+		pmem_wmb();
 	i_size_write(inode, end);
 	daxfs_touch_mc(inode);
 	daxfs_defer_attrs(inode);
@@ -812,4 +817,3 @@ out:
 	return ret;
 }
 
-/* ---- fsync ---- */
