@@ -198,19 +198,26 @@ static bool daxfs_has_prefix(const char *name, u32 len, const char *prefix)
 	return len > plen && !memcmp(name, prefix, plen);
 }
 
-/* Whether the caller may see this attribute's name in a listing. */
-static bool daxfs_xattr_listable(const char *name, u32 len)
+/*
+ * Whether the caller may see this attribute's name in a listing: only
+ * names getxattr() would serve (no ACL on a symlink, which the VFS refuses
+ * with EOPNOTSUPP, even if a damaged image has one).
+ */
+static bool daxfs_xattr_listable(struct inode *inode, const char *name,
+				 u32 len)
 {
 	if (daxfs_has_prefix(name, len, XATTR_TRUSTED_PREFIX))
 		return capable(CAP_SYS_ADMIN);
 	if (daxfs_has_prefix(name, len, XATTR_SYSTEM_PREFIX))
-		return !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
-		       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
+		return !S_ISLNK(inode->i_mode) && IS_POSIXACL(inode) &&
+		       (!strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
+			!strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT));
 	return daxfs_has_prefix(name, len, XATTR_USER_PREFIX) ||
 	       daxfs_has_prefix(name, len, XATTR_SECURITY_PREFIX);
 }
 
 struct daxfs_listing {
+	struct inode *inode;
 	char *buf;
 	size_t size;
 	size_t total;
@@ -227,7 +234,7 @@ static int daxfs_list_one(void *ctx, const char *name, u32 len)
 		if (fatal_signal_pending(current))
 			return -EINTR;
 	}
-	if (!daxfs_xattr_listable(name, len))
+	if (!daxfs_xattr_listable(l->inode, name, len))
 		return 0;
 	if (l->total + need > XATTR_LIST_MAX)
 		return -E2BIG;
@@ -244,7 +251,9 @@ ssize_t daxfs_listxattr(struct dentry *dentry, char *buf, size_t size)
 {
 	struct inode *inode = d_inode(dentry);
 	struct daxfs_region *r = daxfs_region(inode);
-	struct daxfs_listing l = { .buf = size ? buf : NULL, .size = size };
+	struct daxfs_listing l = {
+		.inode = inode, .buf = size ? buf : NULL, .size = size,
+	};
 	struct daxfs_view base;
 	int idx, ret;
 
