@@ -802,4 +802,56 @@ int daxfs_log_compact(struct daxfs_writer *w);
 /* Bytes between head and tail. */
 u64 daxfs_log_bytes(const struct daxfs_writer *w);
 
+/*
+ * ---- The branch table's rules (branch.c, docs/branch-protocol.md) ----
+ *
+ * Over a decoded snapshot of the table.  @merged/@merged_gen: the slot
+ * this one's name now leads to (a commit into it), DAXFS_BRANCH_NONE for
+ * none; a link (parent, merge) counts only while the slot it names still
+ * has the generation it expects.
+ */
+#define DAXFS_BTAB_MAX_DEPTH	64	/* nesting, root slot included */
+
+struct daxfs_bslot {
+	u32 state;			/* enum daxfs_branch_state */
+	u32 parent;			/* slot, or DAXFS_BRANCH_NONE (root) */
+	u64 generation;
+	u64 parent_gen;
+	u32 merged;			/* slot, or DAXFS_BRANCH_NONE */
+	u64 merged_gen;
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+};
+
+struct daxfs_btab {
+	const struct daxfs_bslot *slot;
+	u32 count;
+};
+
+enum daxfs_bliveness {
+	DAXFS_BL_FREE,			/* an unused slot */
+	DAXFS_BL_LIVE,			/* a branch, under its own name */
+	DAXFS_BL_ABSORBED,		/* live, but another name leads to it */
+	DAXFS_BL_DISCARDED,		/* aborted, lost a commit, or orphaned */
+};
+
+/* 1-31 characters of [A-Za-z0-9._-], not "." or "..". */
+bool daxfs_branch_name_ok(const char *name, size_t len);
+/*
+ * The slots from the root up to @slot into @chain (at most @max): their
+ * number; -ESTALE when a parent slot was reused, -EUCLEAN for a damaged
+ * table (a loop, a slot out of range, deeper than @max).
+ */
+int daxfs_btab_chain(const struct daxfs_btab *t, u32 slot, u32 *chain,
+		     u32 max);
+/* Follow merges from @slot to the top it stands for now. */
+int daxfs_btab_resolve(const struct daxfs_btab *t, u32 slot, u32 *top);
+/* enum daxfs_bliveness of @slot, or -EUCLEAN. */
+int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot);
+/*
+ * The top slot branch @name stands for ("main": slot 0's): -ENOENT when
+ * no live branch has the name, -EINVAL for a name that is not valid.
+ */
+int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
+		      size_t len, u32 *top);
+
 #endif /* _DAXFS_CORE_H */

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The rules of the branch table (docs/branch-protocol.md), over a decoded
+ * snapshot of it: branch names, a slot's chain down to the root, where a
+ * slot's name now leads (merges followed), and whether a slot is live,
+ * absorbed by a merge or discarded.  Liveness is never stored: it follows
+ * from the slots' states, parents and merge words, so every kernel that
+ * reads the same table reaches the same answer.
+ *
+ * Every walk is bounded by the slot count: a damaged table (a parent loop,
+ * a merge loop, a slot out of range) gives -EUCLEAN, never a hang.
+ */
+#include "daxfs_internal.h"
+
+bool daxfs_branch_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	if (!len || len > DAXFS_BRANCH_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	/* "." and ".." would read as paths wherever a name is shown */
+	return !(len == 1 && name[0] == '.') &&
+	       !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+static const struct daxfs_bslot *bslot(const struct daxfs_btab *t, u32 i)
+{
+	return i < t->count ? &t->slot[i] : NULL;
+}
+
+/* Does @s name a slot that holds the generation it expects? */
+static bool link_ok(const struct daxfs_btab *t, u32 s, u64 gen)
+{
+	const struct daxfs_bslot *b = bslot(t, s);
+
+	return b && b->state != DAXFS_BRANCH_FREE && b->generation == gen;
+}
+
+/* The merge target of slot @b, or DAXFS_BRANCH_NONE. */
+static u32 merge_target(const struct daxfs_btab *t,
+			const struct daxfs_bslot *b)
+{
+	if (b->merged == DAXFS_BRANCH_NONE ||
+	    !link_ok(t, b->merged, b->merged_gen))
+		return DAXFS_BRANCH_NONE;
+	return b->merged;
+}
+
+int daxfs_btab_chain(const struct daxfs_btab *t, u32 slot, u32 *chain,
+		     u32 max)
+{
+	const struct daxfs_bslot *b = bslot(t, slot);
+	u32 n = 0, i;
+
+	if (!b || b->state == DAXFS_BRANCH_FREE)
+		return -EUCLEAN;
+	for (;;) {
+		if (n >= max || n >= t->count)
+			return -EUCLEAN;	/* a loop, or too deep */
+		chain[n++] = slot;
+		if (b->parent == DAXFS_BRANCH_NONE)
+			break;
+		if (!link_ok(t, b->parent, b->parent_gen))
+			return -ESTALE;		/* its parent was reused */
+		slot = b->parent;
+		b = bslot(t, slot);
+	}
+	/* root first */
+	for (i = 0; i < n / 2; i++) {
+		u32 x = chain[i];
+
+		chain[i] = chain[n - 1 - i];
+		chain[n - 1 - i] = x;
+	}
+	return (int)n;
+}
+
+int daxfs_btab_resolve(const struct daxfs_btab *t, u32 slot, u32 *top)
+{
+	u32 steps, next;
+
+	if (!bslot(t, slot))
+		return -EUCLEAN;
+	for (steps = 0; steps <= t->count; steps++) {
+		next = merge_target(t, bslot(t, slot));
+		if (next == DAXFS_BRANCH_NONE) {
+			*top = slot;
+			return 0;
+		}
+		slot = next;
+	}
+	return -EUCLEAN;	/* a merge loop */
+}
+
+static bool in_chain(const u32 *chain, int n, u32 slot)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (chain[i] == slot)
+			return true;
+	return false;
+}
+
+/* Is @slot the target of some slot's merge? */
+static bool absorbed(const struct daxfs_btab *t, u32 slot)
+{
+	u32 i;
+
+	for (i = 0; i < t->count; i++)
+		if (t->slot[i].state != DAXFS_BRANCH_FREE &&
+		    merge_target(t, &t->slot[i]) == slot)
+			return true;
+	return false;
+}
+
+int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
+{
+	u32 chain[DAXFS_BTAB_MAX_DEPTH], target;
+	int n, i;
+
+	if (!bslot(t, slot))
+		return -EUCLEAN;
+	if (t->slot[slot].state == DAXFS_BRANCH_FREE)
+		return DAXFS_BL_FREE;
+	n = daxfs_btab_chain(t, slot, chain, DAXFS_BTAB_MAX_DEPTH);
+	if (n == -ESTALE)
+		return DAXFS_BL_DISCARDED;
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		const struct daxfs_bslot *b = bslot(t, chain[i]);
+
+		if (b->state != DAXFS_BRANCH_LIVE &&
+		    b->state != DAXFS_BRANCH_MERGED)
+			return DAXFS_BL_DISCARDED;	/* it or an ancestor */
+		if (i == n - 1)
+			break;
+		/* merged into a rival of @slot: @slot lost that commit */
+		target = merge_target(t, b);
+		if (target != DAXFS_BRANCH_NONE && !in_chain(chain, n, target))
+			return DAXFS_BL_DISCARDED;
+	}
+	if (t->slot[slot].state != DAXFS_BRANCH_LIVE)
+		return DAXFS_BL_DISCARDED;
+	return absorbed(t, slot) ? DAXFS_BL_ABSORBED : DAXFS_BL_LIVE;
+}
+
+int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
+		      size_t len, u32 *top)
+{
+	u32 i;
+
+	if (len == 4 && !memcmp(name, "main", 4))
+		return daxfs_btab_resolve(t, 0, top);
+	if (!daxfs_branch_name_ok(name, len))
+		return -EINVAL;
+	for (i = 1; i < t->count; i++) {
+		const struct daxfs_bslot *b = &t->slot[i];
+
+		if (b->state != DAXFS_BRANCH_LIVE ||
+		    strnlen(b->name, sizeof(b->name)) != len ||
+		    memcmp(b->name, name, len))
+			continue;
+		if (daxfs_btab_liveness(t, i) == DAXFS_BL_LIVE)
+			return daxfs_btab_resolve(t, i, top);
+	}
+	return -ENOENT;
+}
