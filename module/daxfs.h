@@ -260,6 +260,7 @@ int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
 /* sync.c: what changes leave for later */
 void daxfs_defer_attrs(struct inode *inode);
 int daxfs_publish_attrs(struct inode *inode);
+int daxfs_settle_attrs(struct inode *inode);
 void daxfs_forget_attrs(struct inode *inode);
 void daxfs_mapped_store(struct inode *inode, struct file *file);
 int daxfs_sync_inode(struct inode *inode);

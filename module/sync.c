@@ -103,6 +103,40 @@ int daxfs_publish_attrs(struct inode *inode)
 	return 0;
 }
 
+/* Are @inode's size or times newer in memory than in the log? */
+static bool daxfs_attrs_newer(struct inode *inode)
+{
+	const struct daxfs_attr *a = &DAXFS_I(inode)->vi.attr;
+	struct timespec64 mt = daxfs_get_mtime(inode);
+	struct timespec64 ct = inode_get_ctime(inode);
+
+	return a->size != i_size_read(inode) ||
+	       a->mtime_sec != mt.tv_sec || a->mtime_nsec != mt.tv_nsec ||
+	       a->ctime_sec != ct.tv_sec || a->ctime_nsec != ct.tv_nsec;
+}
+
+/*
+ * An operation that moved @inode's times (file_modified) may have found
+ * nothing else to change (a hole punched in a hole): commit the times
+ * now, so that it is as durable as one that did.  Caller holds i_rwsem.
+ */
+int daxfs_settle_attrs(struct inode *inode)
+{
+	struct daxfs_attr old = DAXFS_I(inode)->vi.attr;
+	struct daxfs_txn t;
+	int ret;
+
+	if (!daxfs_attrs_newer(inode))
+		return 0;
+	daxfs_txn_init(&t);
+	daxfs_txn_attrs(&t, inode);
+	ret = daxfs_commit_txn(inode->i_sb, &t);
+	daxfs_txn_release(&t);
+	if (ret)
+		DAXFS_I(inode)->vi.attr = old;
+	return ret;
+}
+
 static int daxfs_publish_attrs_locked(struct inode *inode)
 {
 	int ret;

@@ -810,6 +810,8 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 			daxfs_txn_release(&t);
 		}
 	}
+	if (!ret)
+		ret = daxfs_settle_attrs(inode);
 	filemap_invalidate_unlock(mapping);
 	daxfs_region_exit(daxfs_region(inode), idx);
 out:

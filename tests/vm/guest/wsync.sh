@@ -7,8 +7,8 @@
 #  - fdatasync, fsync, syncfs, an O_SYNC write, remount,ro, unmount and
 #    the timer (about a second, with no call at all) each publish it;
 #  - the bytes read back whole after each, and after unmount and mount;
-#  - a write that needs a new page, a truncate or a chmod publish what
-#    appends left before it;
+#  - a write that needs a new page, a truncate, a chmod or a fallocate
+#    that changes no page publish what appends left before it;
 #  - a store through a shared mapping moves mtime, which is kept across
 #    unmount and mount;
 #  - daxfs-inspect check is clean afterwards.
@@ -40,6 +40,10 @@ fi
 # the size the log gives PATH (relative to the mount)
 logged() {
 	"$INSPECT" -m "$M" ls "/$1" 2>&1 | awk 'NR == 1 { print $5 }'
+}
+# the year of PATH's mtime in the log
+logged_day() {
+	"$INSPECT" -m "$M" ls "/$1" 2>&1 | awk 'NR == 1 { print substr($6, 1, 4) }'
 }
 # append N bytes of letter L to PATH with one write(2), no sync
 app() {
@@ -99,6 +103,22 @@ app f 20 t
 truncate -s 6000 "$M/f"
 is "wsync: truncate after an append" "$(logged f) $(stat -c %s "$M/f")" "6000 6000"
 truncate -s 6000 "$W/f.want"
+# a hole punched in a hole changes no page, only the times: it still
+# commits them at once (with what appends left); so does a fallocate
+# KEEP_SIZE over pages the file has
+"$WT" pwrite "$M/g" 20480 100 5 >/dev/null
+touch -d @1000000000 "$M/g"
+fallocate -p -o 0 -l 1000 "$M/g"
+is "wsync: a hole punched in a hole: the log has its mtime" \
+	"$(logged_day g) $(date -u +%Y -d @"$(stat -c %Y "$M/g")")" \
+	"$(date -u +%Y) $(date -u +%Y)"
+app g 50 v
+fallocate -p -o 0 -l 1000 "$M/g"
+is "wsync: a hole punched in a hole after an append" "$(logged g)" 20630
+app g 50 w
+fallocate -n -o 20480 -l 100 "$M/g"
+is "wsync: fallocate KEEP_SIZE over the file's pages after an append" \
+	"$(logged g)" 20680
 
 # many appends in a row, then unmount: the last size is there
 for i in $(seq 1 40); do

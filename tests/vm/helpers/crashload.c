@@ -9,6 +9,7 @@
  *   crashload verify ROOT SEED CYCLE NBASE CLAIMS
  *   crashload check ROOT SEED CYCLE NBASE SHARE
  *   crashload manifest DIR
+ *   crashload plan SEED CYCLE NBASE UPTO PATH
  *
  * base: makes DIR/base/b1 ... bCOUNT, the files of the base image (on
  * the host, before mkdaxfs), 3000..23000 bytes each.
@@ -2303,6 +2304,47 @@ static int cmd_base(const char *dir, uint32_t count)
 	return 0;
 }
 
+/*
+ * plan: replay ops 1..@upto (no filesystem needed) and print each op that
+ * changes the file named @path after op @upto, with that file's size
+ * before and after it and the sizes it may still show (@lz): what a
+ * failed verify needs to be understood.
+ */
+static int cmd_plan(uint32_t upto, const char *path)
+{
+	struct model m;
+	struct rng r;
+	struct op op;
+	uint32_t no;
+	int d, s, target = -1;
+
+	if (sscanf(path, "c%*u/d%d/f%d", &d, &s) != 2 || d < 0 || d >= NDIR ||
+	    s < 0 || s >= NSLOT)
+		die("%s: not a name cC/dD/fS", path);
+	for (int pass = 0; pass < 2; pass++) {
+		model_init(&m);
+		cycle_rng(&r);
+		for (no = 1; no <= upto; no++) {
+			struct obj *o;
+			uint64_t before;
+
+			choose(&m, &r, no, &op);
+			o = op.obj >= 0 ? &m.o[op.obj] : NULL;
+			before = o ? o->size : 0;
+			apply(&m, &op);
+			if (pass && o && op.obj == target)
+				printf("%u %s: size %" PRIu64 " -> %" PRIu64
+				       ", may show %u earlier sizes\n", no,
+				       op.desc, before, o->size, o->nlz);
+		}
+		if (m.e[d][s].type != E_FILE)
+			die("%s is not a file after op %u", path, upto);
+		target = m.e[d][s].obj;
+		model_free(&m);
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -2310,7 +2352,8 @@ static void usage(void)
 		"       crashload run ROOT SEED CYCLE NBASE CLAIMS STARTED [MAXSEC]\n"
 		"       crashload verify ROOT SEED CYCLE NBASE CLAIMS\n"
 		"       crashload check ROOT SEED CYCLE NBASE SHARE\n"
-		"       crashload manifest DIR\n");
+		"       crashload manifest DIR\n"
+		"       crashload plan SEED CYCLE NBASE UPTO PATH\n");
 	exit(2);
 }
 
@@ -2328,6 +2371,14 @@ int main(int argc, char **argv)
 		fputs(t, stdout);
 		free(t);
 		return 0;
+	}
+	if (argc == 7 && !strcmp(argv[1], "plan")) {
+		g_seed = parse_num(argv[2]);
+		g_cycle = parse_num(argv[3]);
+		g_nbase = parse_num(argv[4]);
+		if (!g_cycle)
+			die("CYCLE counts from 1");
+		return cmd_plan(parse_num(argv[5]), argv[6]);
 	}
 	if (argc < 7)
 		usage();
