@@ -36,7 +36,7 @@
 
 /* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
 #define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
-#define DAXFS_VERSION		3
+#define DAXFS_VERSION		4
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
 /* Largest regular file: a loff_t, with its last page addressable. */
@@ -261,23 +261,33 @@ struct daxfs_acl_entry {
 enum daxfs_branch_state {
 	DAXFS_BRANCH_FREE	= 0,	/* slot unused */
 	DAXFS_BRANCH_LIVE	= 1,
-	DAXFS_BRANCH_DISCARDED	= 2,	/* aborted or lost a commit */
-	DAXFS_BRANCH_MERGED	= 3,	/* its changes now belong to parent */
+	DAXFS_BRANCH_DISCARDED	= 2,	/* aborted */
+	DAXFS_BRANCH_CREATING	= 3,	/* being made by @owner */
 };
+
+/*
+ * @merged: 0, or the slot a commit made this slot's name lead to, in its
+ * low 32 bits, and that slot's generation (low 32 bits) in the high ones.
+ * Slot 0 is never a merge target, so 0 means none.
+ */
+#define DAXFS_MERGED(slot, gen)	((__u64)(__u32)(slot) | ((__u64)(gen) << 32))
+#define DAXFS_MERGED_SLOT(m)	((__u32)(m))
+#define DAXFS_MERGED_GEN(m)	((__u32)((m) >> 32))
 
 /*
  * @crc covers the fields written once when the slot is (re)used: @name,
  * @parent, @log_id, @parent_gen, @fork_lsn, @create_time (see
- * daxfs_branch_crc()).  @owner, @state, @nchildren, @log_head and
- * @log_tail change afterwards and are not covered.
+ * daxfs_branch_crc()).  @owner, @state, @log_head, @log_tail, @merged and
+ * @dead_epoch change afterwards and are not covered.  @state and @parent
+ * form one 64-bit word (changed by compare-and-swap together).
  */
 struct daxfs_branch {
 	__le64	owner;			/* id of the writable mount, 0 = none (CAS) */
 	__le64	generation;		/* bumped each time the slot is reused */
 	__le32	state;			/* enum daxfs_branch_state */
 	__le32	parent;			/* slot index; DAXFS_BRANCH_NONE: main */
-	__le32	nchildren;		/* live children; >0 means frozen */
 	__le32	crc;			/* see above */
+	__le32	reserved0;
 	char	name[DAXFS_BRANCH_NAME_MAX + 1]; /* NUL padded */
 	__le64	log_id;			/* nonzero; every chunk of the log has it */
 	__le64	log_head;		/* delta page of the log's first chunk */
@@ -285,7 +295,8 @@ struct daxfs_branch {
 	__le64	parent_gen;		/* the parent slot's generation at fork */
 	__le64	fork_lsn;		/* the parent's log_tail at fork */
 	__le64	create_time;		/* seconds since the epoch */
-	__u8	reserved[16];
+	__le64	merged;			/* DAXFS_MERGED() of a commit into it (CAS) */
+	__le64	dead_epoch;		/* shared epoch when it was discarded */
 };
 
 /*

@@ -41,15 +41,22 @@ static bool link_ok(const struct daxfs_btab *t, u32 s, u64 gen)
 {
 	const struct daxfs_bslot *b = bslot(t, s);
 
-	return b && b->state != DAXFS_BRANCH_FREE && b->generation == gen;
+	return b && (b->state == DAXFS_BRANCH_LIVE ||
+		     b->state == DAXFS_BRANCH_DISCARDED) &&
+	       b->generation == gen;
 }
 
 /* The merge target of slot @b, or DAXFS_BRANCH_NONE. */
 static u32 merge_target(const struct daxfs_btab *t,
 			const struct daxfs_bslot *b)
 {
-	if (b->merged == DAXFS_BRANCH_NONE ||
-	    !link_ok(t, b->merged, b->merged_gen))
+	const struct daxfs_bslot *m;
+
+	if (b->merged == DAXFS_BRANCH_NONE)
+		return DAXFS_BRANCH_NONE;
+	m = bslot(t, b->merged);
+	if (!m || m->state != DAXFS_BRANCH_LIVE ||
+	    (u32)m->generation != b->merged_gen)
 		return DAXFS_BRANCH_NONE;
 	return b->merged;
 }
@@ -60,7 +67,8 @@ int daxfs_btab_chain(const struct daxfs_btab *t, u32 slot, u32 *chain,
 	const struct daxfs_bslot *b = bslot(t, slot);
 	u32 n = 0, i;
 
-	if (!b || b->state == DAXFS_BRANCH_FREE)
+	if (!b || (b->state != DAXFS_BRANCH_LIVE &&
+		   b->state != DAXFS_BRANCH_DISCARDED))
 		return -EUCLEAN;
 	for (;;) {
 		if (n >= max || n >= t->count)
@@ -116,7 +124,7 @@ static bool absorbed(const struct daxfs_btab *t, u32 slot)
 	u32 i;
 
 	for (i = 0; i < t->count; i++)
-		if (t->slot[i].state != DAXFS_BRANCH_FREE &&
+		if (t->slot[i].state == DAXFS_BRANCH_LIVE &&
 		    merge_target(t, &t->slot[i]) == slot)
 			return true;
 	return false;
@@ -131,6 +139,8 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
 		return -EUCLEAN;
 	if (t->slot[slot].state == DAXFS_BRANCH_FREE)
 		return DAXFS_BL_FREE;
+	if (t->slot[slot].state == DAXFS_BRANCH_CREATING)
+		return DAXFS_BL_CREATING;
 	n = daxfs_btab_chain(t, slot, chain, DAXFS_BTAB_MAX_DEPTH);
 	if (n == -ESTALE)
 		return DAXFS_BL_DISCARDED;
@@ -139,8 +149,7 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
 	for (i = 0; i < n; i++) {
 		const struct daxfs_bslot *b = bslot(t, chain[i]);
 
-		if (b->state != DAXFS_BRANCH_LIVE &&
-		    b->state != DAXFS_BRANCH_MERGED)
+		if (b->state != DAXFS_BRANCH_LIVE)
 			return DAXFS_BL_DISCARDED;	/* it or an ancestor */
 		if (i == n - 1)
 			break;
@@ -174,4 +183,76 @@ int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
 			return daxfs_btab_resolve(t, i, top);
 	}
 	return -ENOENT;
+}
+
+void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out)
+{
+	u64 m = le64_to_cpu(b->merged);
+
+	memset(out, 0, sizeof(*out));
+	out->state = le32_to_cpu(b->state);
+	out->parent = le32_to_cpu(b->parent);
+	out->generation = le64_to_cpu(b->generation);
+	out->parent_gen = le64_to_cpu(b->parent_gen);
+	out->merged = m ? DAXFS_MERGED_SLOT(m) : DAXFS_BRANCH_NONE;
+	out->merged_gen = m ? DAXFS_MERGED_GEN(m) : 0;
+	memcpy(out->name, b->name, DAXFS_BRANCH_NAME_MAX);
+	out->name[DAXFS_BRANCH_NAME_MAX] = 0;
+	out->owner = le64_to_cpu(b->owner);
+	out->log_id = le64_to_cpu(b->log_id);
+	out->log_head = le64_to_cpu(b->log_head);
+	out->log_tail = le64_to_cpu(b->log_tail);
+	out->fork_lsn = le64_to_cpu(b->fork_lsn);
+	out->create_time = le64_to_cpu(b->create_time);
+	out->dead_epoch = le64_to_cpu(b->dead_epoch);
+	out->crc_ok = le32_to_cpu(b->crc) == daxfs_branch_crc(b);
+}
+
+int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top)
+{
+	u32 i;
+
+	if (!bslot(t, top))
+		return -EUCLEAN;
+	for (i = 1; i < t->count; i++) {
+		const struct daxfs_bslot *b = &t->slot[i];
+		int l;
+
+		if (b->parent != top || b->parent_gen != t->slot[top].generation)
+			continue;
+		if (b->state == DAXFS_BRANCH_CREATING)
+			return 1;
+		l = daxfs_btab_liveness(t, i);
+		if (l == DAXFS_BL_LIVE || l == DAXFS_BL_ABSORBED)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is @slot on the chain of @from's top? */
+static bool on_chain_of(const struct daxfs_btab *t, u32 from, u32 slot)
+{
+	u32 chain[DAXFS_BTAB_MAX_DEPTH], top;
+	int n;
+
+	if (daxfs_btab_resolve(t, from, &top))
+		return false;
+	n = daxfs_btab_chain(t, top, chain, DAXFS_BTAB_MAX_DEPTH);
+	return n > 0 && in_chain(chain, n, slot);
+}
+
+bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot)
+{
+	u32 i;
+
+	if (!bslot(t, slot))
+		return false;
+	if (on_chain_of(t, 0, slot))
+		return true;
+	for (i = 1; i < t->count; i++)
+		if (t->slot[i].state == DAXFS_BRANCH_LIVE &&
+		    daxfs_btab_liveness(t, i) == DAXFS_BL_LIVE &&
+		    on_chain_of(t, i, slot))
+			return true;
+	return false;
 }

@@ -682,6 +682,19 @@ int daxfs_log_chunks(const struct daxfs_image *img,
 		     void *ctx);
 
 /*
+ * A new, empty log @log_id: its first chunk (LSN 0) in a page taken from
+ * @a at *@cursor, durable, in *@pgno.
+ */
+int daxfs_log_start(struct daxfs_alloc *a, u64 *cursor, u64 log_id,
+		    u64 *pgno);
+/*
+ * Give back every chunk of the log @span describes, following the links
+ * from its head while they lead to chunks of that log (a discarded
+ * branch's log: nobody writes it any more).
+ */
+int daxfs_log_free(struct daxfs_alloc *a, const struct daxfs_log_span *span);
+
+/*
  * Reading a log from its head to its tail, record by record: each chunk
  * header and each record is copied out of the region, then checked (the
  * chunk's id and LSN, the record's CRC, that its LSN is where it was
@@ -818,8 +831,17 @@ struct daxfs_bslot {
 	u64 generation;
 	u64 parent_gen;
 	u32 merged;			/* slot, or DAXFS_BRANCH_NONE */
-	u64 merged_gen;
+	u32 merged_gen;			/* its generation's low 32 bits */
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	/* for listing and reclaiming; the rules do not use them */
+	u64 owner;
+	u64 log_id;
+	u64 log_head;
+	u64 log_tail;
+	u64 fork_lsn;
+	u64 create_time;
+	u64 dead_epoch;
+	bool crc_ok;
 };
 
 struct daxfs_btab {
@@ -832,6 +854,7 @@ enum daxfs_bliveness {
 	DAXFS_BL_LIVE,			/* a branch, under its own name */
 	DAXFS_BL_ABSORBED,		/* live, but another name leads to it */
 	DAXFS_BL_DISCARDED,		/* aborted, lost a commit, or orphaned */
+	DAXFS_BL_CREATING,		/* being made (or its maker died) */
 };
 
 /* 1-31 characters of [A-Za-z0-9._-], not "." or "..". */
@@ -853,5 +876,64 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot);
  */
 int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
 		      size_t len, u32 *top);
+/* Decode slot @b (a copy out of the region) into @out. */
+void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out);
+/*
+ * Is @top (a slot a name resolves to) frozen: has it a child that is live
+ * or being made?  1 yes, 0 no.
+ */
+int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top);
+/*
+ * Is @slot on the chain some live name (main included) stands for now?
+ * Such a slot's log is in use, whatever its own liveness.
+ */
+bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot);
+
+/* ---- btable.c: changing the branch table in the region ---- */
+/* The shared epoch: bumped after every change of the table. */
+u64 daxfs_epoch(const struct daxfs_image *img);
+/*
+ * A snapshot of the table into @slots (branch_count of them), as @t.
+ * Words other kernels change may move right after: every decision made
+ * on a snapshot is confirmed by a compare-and-swap.
+ */
+int daxfs_btab_load(const struct daxfs_image *img, struct daxfs_bslot *slots,
+		    struct daxfs_btab *t);
+
+/* A branch to create. */
+struct daxfs_bnew {
+	const char *name;
+	u32 len;
+	u32 parent;			/* the top slot it forks from */
+	u64 owner;			/* the creating mount's id */
+	u64 log_id;			/* its log's id, nonzero */
+	u64 chunk;			/* its log's first chunk, written */
+	u64 now;			/* seconds since the epoch */
+};
+
+/*
+ * Create branch @nb in a free slot (*@out).  The caller holds the
+ * parent's writable claim.  -EINVAL (bad name), -EEXIST (a live branch
+ * has it), -ESTALE (the parent is not a live top), -ENOSPC (no free slot:
+ * the caller frees @nb->chunk).  @scratch: branch_count slots.
+ */
+int daxfs_branch_create(const struct daxfs_image *img,
+			struct daxfs_bslot *scratch,
+			const struct daxfs_bnew *nb, u32 *out);
+/*
+ * Discard the branch named by slot @slot (generation @gen) and so every
+ * branch below it: -ESTALE if it is not live (any more).
+ */
+int daxfs_branch_abort(const struct daxfs_image *img, u32 slot, u64 gen);
+/*
+ * Make the name of slot @into (0: main) lead to @top (generation @gen),
+ * a descendant of what it leads to now: one compare-and-swap of that
+ * top's merged word.  -ESTALE when @top is discarded, or @into's top is
+ * no longer on its chain, or a rival won.  The caller holds @top's
+ * writable claim and @top has no live child.
+ */
+int daxfs_branch_commit(const struct daxfs_image *img,
+			struct daxfs_bslot *scratch, u32 top, u64 gen,
+			u32 into);
 
 #endif /* _DAXFS_CORE_H */

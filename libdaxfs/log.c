@@ -514,26 +514,69 @@ int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
 	return 0;
 }
 
+/* Write an empty chunk of log @log_id at @lsn into page @pgno, durable. */
+static void write_chunk(const struct daxfs_image *img, u64 pgno, u64 log_id,
+			u64 lsn)
+{
+	struct daxfs_log_chunk c;
+
+	memset(&c, 0, sizeof(c));
+	c.magic = cpu_to_le64(DAXFS_CHUNK_MAGIC);
+	c.log_id = cpu_to_le64(log_id);
+	c.lsn = cpu_to_le64(lsn);
+	c.crc = cpu_to_le32(chunk_crc(&c));
+	c.next = cpu_to_le64(DAXFS_NO_PAGE);
+	daxfs_region_write(img, chunk_off(img, pgno), &c, sizeof(c));
+	daxfs_persist(img, chunk_off(img, pgno), sizeof(c));
+	daxfs_fence(img);
+}
+
+int daxfs_log_start(struct daxfs_alloc *a, u64 *cursor, u64 log_id,
+		    u64 *pgno)
+{
+	u64 got;
+	int ret;
+
+	if (!log_id)
+		return -EINVAL;
+	ret = daxfs_alloc_get(a, cursor, 1, 0, pgno, &got);
+	if (!ret)
+		write_chunk(a->img, *pgno, log_id, 0);
+	return ret;
+}
+
+int daxfs_log_free(struct daxfs_alloc *a, const struct daxfs_log_span *span)
+{
+	const struct daxfs_image *img = a->img;
+	u64 pgno = span->head, lsn, next, n;
+	int ret;
+
+	for (n = 0; n < img->delta.page_count; n++) {
+		ret = read_chunk(img, pgno, span->log_id, DAXFS_NO_PAGE, &lsn,
+				 &next);
+		if (ret)
+			return n ? 0 : ret;	/* the chain ends where it is not ours */
+		ret = daxfs_alloc_put(a, pgno, 1);
+		if (ret)
+			return ret;
+		if (next == DAXFS_NO_PAGE)
+			return 0;
+		pgno = next;
+	}
+	return -EUCLEAN;
+}
+
 /* Link a fresh chunk after the current one; the stream moves into it. */
 static int new_chunk(struct daxfs_writer *w, unsigned int flags)
 {
 	const struct daxfs_image *img = w->view->img;
-	struct daxfs_log_chunk c;
 	u64 pgno, got;
 	int ret;
 
 	ret = daxfs_alloc_get(w->alloc, &w->cursor, 1, flags, &pgno, &got);
 	if (ret)
 		return ret;
-	memset(&c, 0, sizeof(c));
-	c.magic = cpu_to_le64(DAXFS_CHUNK_MAGIC);
-	c.log_id = cpu_to_le64(w->log_id);
-	c.lsn = cpu_to_le64(w->chunk_lsn + DAXFS_CHUNK_PAYLOAD);
-	c.crc = cpu_to_le32(chunk_crc(&c));
-	c.next = cpu_to_le64(DAXFS_NO_PAGE);
-	daxfs_region_write(img, chunk_off(img, pgno), &c, sizeof(c));
-	daxfs_persist(img, chunk_off(img, pgno), sizeof(c));
-	daxfs_fence(img);
+	write_chunk(img, pgno, w->log_id, w->chunk_lsn + DAXFS_CHUNK_PAYLOAD);
 	daxfs_word_store(img, next_word(img, w->chunk), pgno);
 	w->chunk = pgno;
 	w->chunk_lsn += DAXFS_CHUNK_PAYLOAD;

@@ -88,16 +88,20 @@
  *
  * Branch table (DAXFS_FEAT_INCOMPAT_BRANCHES only; image_open checked
  * that without the feature branch_count and delta_size are 0)
- *   B1 state is FREE, LIVE, DISCARDED or MERGED; FREE slots are ignored.
+ *   B1 state is FREE, LIVE, DISCARDED or CREATING; FREE and CREATING
+ *      slots are not checked further (a creator fills a CREATING slot).
  *   B2 slot 0 is LIVE, named "main", with parent DAXFS_BRANCH_NONE.
  *   B3 name 1..31 bytes of [A-Za-z0-9._-], then NUL bytes to the end.
  *   B4 crc == daxfs_branch_crc() of the slot.
- *   B5 parent (other than slot 0) is another slot in range; a live
- *      branch's parent is live; following the parents of live branches
- *      reaches slot 0 without a cycle.
- *   B6 names are unique among live branches.
+ *   B5 parent (other than slot 0) is another slot in range; a merge word
+ *      names a slot in range other than slot 0; the chain of every live
+ *      slot and where its name leads are found by the rules of branch.c
+ *      without a loop.  (A live slot under a discarded or reused parent
+ *      is discarded by those rules, not damage; two live slots with one
+ *      name, which a crash during two creates may leave, are not damage
+ *      either: the lower slot has the name.)
  *   B7 a live slot has a nonzero log_id.
- *   The mutable fields (owner, nchildren, log_head, log_tail) change
+ *   The mutable fields (owner, log_head, log_tail, merged, dead_epoch) change
  *   under concurrent writers and are not checked here: a replay checks
  *   the log they lead to.
  *
@@ -964,19 +968,15 @@ static u32 bstate(const struct btab *t, u32 i)
 	return le32_to_cpu(t->slot[i].state);
 }
 
-static u32 bparent(const struct btab *t, u32 i)
-{
-	return le32_to_cpu(t->slot[i].parent);
-}
-
-/* B1-B5 (without the cycle part) for slot @i. */
+/* B1-B5 (without the chain part) for slot @i. */
 static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 {
 	const struct daxfs_branch *b = &t->slot[i];
 	u32 state = bstate(t, i);
-	u32 parent = bparent(t, i);
+	u32 parent = le32_to_cpu(b->parent);
+	u64 merged = le64_to_cpu(b->merged);
 
-	if (state > DAXFS_BRANCH_MERGED)
+	if (state > DAXFS_BRANCH_CREATING)
 		return BAD(v, "branch %u: unknown state %u", i, state) ?
 		       -EUCLEAN : 0;
 	if (i == 0 && (state != DAXFS_BRANCH_LIVE ||
@@ -984,7 +984,7 @@ static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 		       memcmp(b->name, "main", 5)))
 		return BAD(v, "branch 0: not a live \"main\" without parent") ?
 		       -EUCLEAN : 0;
-	if (state == DAXFS_BRANCH_FREE)
+	if (state == DAXFS_BRANCH_FREE || state == DAXFS_BRANCH_CREATING)
 		return 0;
 	if (!branch_name_ok(b) && BAD(v, "branch %u: invalid name", i))
 		return -EUCLEAN;
@@ -994,142 +994,57 @@ static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 	if (state == DAXFS_BRANCH_LIVE && !b->log_id &&
 	    BAD(v, "branch %u: live branch without a log id", i))
 		return -EUCLEAN;
+	if (merged && (!DAXFS_MERGED_SLOT(merged) ||
+		       DAXFS_MERGED_SLOT(merged) >= t->count) &&
+	    BAD(v, "branch %u: merged into slot %u, out of range", i,
+		DAXFS_MERGED_SLOT(merged)))
+		return -EUCLEAN;
 	if (i == 0)
 		return 0;
 	if (parent >= t->count || parent == i)
 		return BAD(v, "branch %u: parent %u out of range", i, parent) ?
 		       -EUCLEAN : 0;
-	if (state == DAXFS_BRANCH_LIVE &&
-	    bstate(t, parent) != DAXFS_BRANCH_LIVE &&
-	    BAD(v, "branch %u: live branch with parent %u not live", i,
-		parent))
-		return -EUCLEAN;
 	return 0;
 }
 
-/* B5: live parents lead to slot 0 (same walk as walk_up). */
-static int branch_walk(struct vstate *v, const struct btab *t, u32 *mark,
-		       u32 b)
+/* B5: chains and merges of the live slots, by the rules of branch.c. */
+static int check_branch_chains(struct vstate *v, const struct btab *t)
 {
-	u32 cur = b + 1, result;	/* mark values are slot + 1 */
-	u32 slot = b;
-	int ret = 0;
+	struct daxfs_bslot *d = scratch(t->count, sizeof(*d));
+	struct daxfs_btab bt = { .slot = d, .count = t->count };
+	u32 i, top;
+	int ret = 0, l;
 
-	while (slot && !mark[slot]) {
-		u32 p = bparent(t, slot);
-
-		mark[slot] = cur;
-		if (p >= t->count || bstate(t, p) != DAXFS_BRANCH_LIVE) {
-			slot = MARK_BAD;	/* reported by check_branch */
+	if (!d)
+		return -ENOMEM;
+	for (i = 0; i < t->count; i++)
+		daxfs_bslot_decode(&t->slot[i], &d[i]);
+	for (i = 0; i < t->count && !v->stop; i++) {
+		if (d[i].state != DAXFS_BRANCH_LIVE)
+			continue;
+		l = daxfs_btab_liveness(&bt, i);
+		if (l >= 0 && !daxfs_btab_resolve(&bt, i, &top))
+			continue;
+		if (BAD(v, "branch %u: its parents or merges loop", i)) {
+			ret = -EUCLEAN;
 			break;
 		}
-		slot = p;
 	}
-	if (slot == 0 || (slot != MARK_BAD && mark[slot] == MARK_GOOD)) {
-		result = MARK_GOOD;
-	} else {
-		result = MARK_BAD;
-		if (slot != MARK_BAD && mark[slot] == cur &&
-		    BAD(v, "branch %u: parent cycle", slot))
-			ret = -EUCLEAN;
-	}
-	for (slot = b; slot && mark[slot] == cur;) {
-		mark[slot] = result;
-		slot = bparent(t, slot);
-		if (slot >= t->count)
-			break;
-	}
+	daxfs_free(d);
 	return ret;
-}
-
-static int name_cmp_slots(const struct btab *t, u32 a, u32 b)
-{
-	return memcmp(t->slot[a].name, t->slot[b].name,
-		      sizeof(t->slot[a].name));
-}
-
-/* Iterative heapsort of @n slot numbers by name. */
-static void sift_down(const struct btab *t, u32 *a, u64 root, u64 n)
-{
-	for (;;) {
-		u64 child = 2 * root + 1;
-		u32 tmp;
-
-		if (child >= n)
-			return;
-		if (child + 1 < n &&
-		    name_cmp_slots(t, a[child], a[child + 1]) < 0)
-			child++;
-		if (name_cmp_slots(t, a[root], a[child]) >= 0)
-			return;
-		tmp = a[root];
-		a[root] = a[child];
-		a[child] = tmp;
-		root = child;
-	}
-}
-
-static void sort_slots(const struct btab *t, u32 *a, u64 n)
-{
-	u64 i;
-
-	for (i = n / 2; i-- > 0;)
-		sift_down(t, a, i, n);
-	for (i = n; i-- > 1;) {
-		u32 tmp = a[0];
-
-		a[0] = a[i];
-		a[i] = tmp;
-		sift_down(t, a, 0, i);
-	}
-}
-
-/* B6 */
-static int check_branch_names(struct vstate *v, const struct btab *t,
-			      u32 *live)
-{
-	u64 n = 0, i;
-
-	for (i = 0; i < t->count; i++)
-		if (bstate(t, i) == DAXFS_BRANCH_LIVE)
-			live[n++] = (u32)i;
-	sort_slots(t, live, n);
-	for (i = 1; i < n && !v->stop; i++) {
-		if (!name_cmp_slots(t, live[i - 1], live[i]) &&
-		    BAD(v, "branch %u: name duplicates branch %u", live[i],
-			live[i - 1]))
-			return -EUCLEAN;
-	}
-	return 0;
 }
 
 static int check_branch_table(struct vstate *v, const struct btab *t)
 {
-	u32 *mark, *live;
 	u32 i;
-	int ret = 0;
+	int ret;
 
 	for (i = 0; i < t->count && !v->stop; i++) {
 		ret = check_branch(v, t, i);
 		if (ret)
 			return ret;
 	}
-	mark = scratch(t->count, sizeof(u32));
-	live = scratch(t->count, sizeof(u32));
-	if (!mark || !live) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	mark[0] = MARK_GOOD;
-	for (i = 1; i < t->count && !v->stop && !ret; i++)
-		if (bstate(t, i) == DAXFS_BRANCH_LIVE && !mark[i])
-			ret = branch_walk(v, t, mark, i);
-	if (!ret)
-		ret = check_branch_names(v, t, live);
-out:
-	daxfs_free(mark);
-	daxfs_free(live);
-	return ret;
+	return check_branch_chains(v, t);
 }
 
 static int check_branches(struct vstate *v)

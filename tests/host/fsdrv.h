@@ -20,12 +20,20 @@
 #define FD_FN static __attribute__((unused))
 #define FD_PAGE 4096ULL
 
+#define FD_LAYERS 16
+
+/*
+ * A "mount" of one branch: its chain of slots (root first), one layer
+ * each; the writer writes the top slot's log.  @layer is the root's
+ * (main's) layer, @upper the others.
+ */
 struct fsd {
 	u8 *map;
 	u64 size;
 	struct daxfs_image img;
 	struct daxfs_alloc alloc;
 	struct daxfs_layer layer;
+	struct daxfs_layer upper[FD_LAYERS - 1];
 	struct daxfs_view view;
 	struct daxfs_writer w;
 	struct daxfs_replay_info info;
@@ -36,8 +44,16 @@ struct fsd {
 	struct tu_report rep;
 };
 
-FD_FN int fsd_open(struct fsd *f, u8 *map, u64 size, bool rw,
-		   unsigned int replay_flags)
+FD_FN void fsd_close(struct fsd *f)
+{
+	for (u32 i = 0; i < f->view.depth; i++)
+		daxfs_layer_clear(f->view.layer[i]);
+	f->view.depth = 0;
+}
+
+/* Open the branch whose chain is @slots[0..n) (slot 0 first). */
+FD_FN int fsd_open_chain(struct fsd *f, u8 *map, u64 size, bool rw,
+			 unsigned int replay_flags, const u32 *slots, u32 n)
 {
 	int ret;
 
@@ -45,6 +61,8 @@ FD_FN int fsd_open(struct fsd *f, u8 *map, u64 size, bool rw,
 	f->map = map;
 	f->size = size;
 	f->now = 1700000000;
+	if (!n || n > FD_LAYERS)
+		return -EINVAL;
 	ret = daxfs_image_open(&f->img, map, size, tu_collect, &f->rep);
 	if (!ret)
 		ret = daxfs_delta_open(&f->img, tu_collect, &f->rep);
@@ -54,29 +72,33 @@ FD_FN int fsd_open(struct fsd *f, u8 *map, u64 size, bool rw,
 	ret = daxfs_alloc_init(&f->alloc, &f->img);
 	if (ret)
 		return ret;
-	daxfs_layer_init(&f->layer);
 	f->view.img = &f->img;
-	f->view.layer[0] = &f->layer;
-	f->view.depth = 1;
-	ret = daxfs_replay(&f->view, 0, 0, replay_flags, &f->info, tu_collect,
-			   &f->rep);
+	for (u32 i = 0; i < n && !ret; i++) {
+		struct daxfs_layer *l = i ? &f->upper[i - 1] : &f->layer;
+
+		daxfs_layer_init(l);
+		f->view.layer[i] = l;
+		f->view.depth = i + 1;
+		ret = daxfs_replay(&f->view, i, slots[i], replay_flags,
+				   &f->info, tu_collect, &f->rep);
+	}
+	if (!ret && rw)
+		ret = daxfs_writer_open(&f->w, &f->view, &f->alloc,
+					slots[n - 1], &f->info);
 	if (ret) {
-		daxfs_layer_clear(&f->layer);
+		fsd_close(f);
 		return ret;
 	}
 	f->rw = rw;
-	if (rw) {
-		ret = daxfs_writer_open(&f->w, &f->view, &f->alloc, 0,
-					&f->info);
-		if (ret)
-			daxfs_layer_clear(&f->layer);
-	}
-	return ret;
+	return 0;
 }
 
-FD_FN void fsd_close(struct fsd *f)
+FD_FN int fsd_open(struct fsd *f, u8 *map, u64 size, bool rw,
+		   unsigned int replay_flags)
 {
-	daxfs_layer_clear(&f->layer);
+	static const u32 main_only = 0;
+
+	return fsd_open_chain(f, map, size, rw, replay_flags, &main_only, 1);
 }
 
 FD_FN int fsd_inode(struct fsd *f, u64 ino, struct daxfs_vinode *vi)

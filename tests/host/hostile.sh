@@ -73,7 +73,7 @@ for g in good good-log; do
 	fi
 done
 needles=("cycle" "two parents" "'/'" "not sorted" \
-	 "beyond end of data area" "nlink 1 but 2" "checksum" "duplicates" \
+	 "beyond end of data area" "nlink 1 but 2" "checksum" "loop" \
 	 "log: damaged record" "(leaked)")
 for i in "${!needles[@]}"; do
 	out=$("$INSPECT" "$W/imgs/bad-$i.img" check 2>&1)

@@ -255,9 +255,9 @@ if ! "$MK" -q -b --delta-size 4M -d "$S" -o "$BR" >"$T/mk.log" 2>&1; then
 fi
 if [ -n "$BR" ]; then
 	run "$INS" "$BR" branches
-	[ "$RC" -eq 0 ] && grep -qE '^ +0 main +- +live +0 +0 +0x[0-9a-f]+ +0 +0 +0 +0 .* ok$' "$OUT" &&
+	[ "$RC" -eq 0 ] && grep -qE '^ +0 main +- +live +live +- +0 +0x[0-9a-f]+ +0 +0 +0 +0 .* ok$' "$OUT" &&
 		grep -q '^1 of 256 slots in use' "$OUT" &&
-		pass "branches: main listed with its v3 slot fields" ||
+		pass "branches: main listed with its slot fields" ||
 		fail "branches -b: $(cat "$OUT" "$ERR")"
 	run "$INS" "$BR" log main
 	[ "$RC" -eq 0 ] && grep -q '^chunk 0 at delta page 0, lsn 0$' "$OUT" &&

@@ -78,7 +78,7 @@ static void make_sample(struct ib *b, struct sample *s, int branches)
 		c = ib_branch(b, "child-1", 0, DAXFS_BRANCH_LIVE);
 		ib_branch(b, "grand.child_2", c, DAXFS_BRANCH_LIVE);
 		ib_branch(b, "child-1", 0, DAXFS_BRANCH_DISCARDED);
-		ib_branch(b, "merged", 0, DAXFS_BRANCH_MERGED);
+		ib_branch(b, "creating", 0, DAXFS_BRANCH_CREATING);
 	}
 	ib_build(b);
 }

@@ -294,7 +294,7 @@ MUT(m_xa_shared, { IN(img, I_BIG)->xattr_first = IN(img, I_HELLO)->xattr_first;
 MUT(m_xa_pad, xat(img, I_HELLO, 1)->pad[0] = 1)
 /* branches (checksums re-fixed per slot) */
 MUT(m_br_main_name, memcpy(ib_branch_at(img, 0)->name, "mainx", 5))
-MUT(m_br_main_state, P32(ib_branch_at(img, 0)->state, DAXFS_BRANCH_MERGED))
+MUT(m_br_main_state, P32(ib_branch_at(img, 0)->state, DAXFS_BRANCH_DISCARDED))
 MUT(m_br_state, P32(ib_branch_at(img, 1)->state, 7))
 MUT(m_br_slash, ib_branch_at(img, 1)->name[2] = '/')
 MUT(m_br_pad, ib_branch_at(img, 1)->name[20] = 'x')
@@ -302,9 +302,10 @@ MUT(m_br_empty, memset(ib_branch_at(img, 1)->name, 0, 32))
 MUT(m_br_long, memset(ib_branch_at(img, 1)->name, 'x', 32))
 MUT(m_br_crc, ib_branch_at(img, 2)->name[1] ^= 1)
 MUT(m_br_parent_range, P32(ib_branch_at(img, 2)->parent, 300))
-MUT(m_br_parent_dead, P32(ib_branch_at(img, 2)->parent, 3))
+MUT(m_br_merged_range, P64(ib_branch_at(img, 1)->merged, 300))
 MUT(m_br_cycle, P32(ib_branch_at(img, 1)->parent, 2))
-MUT(m_br_dup, memcpy(ib_branch_at(img, 2)->name, "child\0\0\0\0\0", 10))
+MUT(m_br_mloop, { P64(ib_branch_at(img, 1)->merged, DAXFS_MERGED(2, 0));
+		  P64(ib_branch_at(img, 2)->merged, DAXFS_MERGED(1, 0)); })
 /* delta header */
 MUT(m_dl_magic, P64(ib_delta(img)->magic, 1))
 MUT(m_dl_crc, ib_delta(img)->reserved[0] ^= 0)	/* see fix below */
@@ -486,11 +487,10 @@ static const struct hcase cases[] = {
 	VAL("branch checksum", m_br_crc, FIX_ALL, "branch 2: bad checksum"),
 	VAL("branch parent out of range", m_br_parent_range, FIX_BRANCH,
 	    "out of range"),
-	VAL("live branch under a discarded one", m_br_parent_dead, FIX_BRANCH,
-	    "not live"),
-	VAL("branch parent cycle", m_br_cycle, FIX_BRANCH, "parent cycle"),
-	VAL("duplicate live branch names", m_br_dup, FIX_BRANCH,
-	    "duplicates"),
+	VAL("branch merged out of range", m_br_merged_range, FIX_BRANCH,
+	    "merged into slot 300"),
+	VAL("branch parent cycle", m_br_cycle, FIX_BRANCH, "loop"),
+	VAL("branch merge loop", m_br_mloop, FIX_BRANCH, "loop"),
 	VAL("delta magic", m_dl_magic, FIX_DELTA, "delta region: bad magic"),
 	VAL("delta header checksum", m_dl_crc, FIX_ALL,
 	    "bad header checksum"),
@@ -832,7 +832,7 @@ static int write_images(const char *dir)
 {
 	static void (*const pick[])(u8 *) = {
 		m_cycle, m_two_parents, m_de_slash, m_de_unsorted,
-		m_ext_past, m_nlink, m_meta_flip, m_br_dup,
+		m_ext_past, m_nlink, m_meta_flip, m_br_mloop,
 	};
 	int rc = write_file(dir, "good.img", sample.img, sample.size);
 

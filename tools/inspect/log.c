@@ -19,7 +19,15 @@ static const char *const state_names[] = {
 	[DAXFS_BRANCH_FREE] = "free",
 	[DAXFS_BRANCH_LIVE] = "live",
 	[DAXFS_BRANCH_DISCARDED] = "discarded",
-	[DAXFS_BRANCH_MERGED] = "merged",
+	[DAXFS_BRANCH_CREATING] = "creating",
+};
+
+static const char *const liveness_names[] = {
+	[DAXFS_BL_FREE] = "free",
+	[DAXFS_BL_LIVE] = "live",
+	[DAXFS_BL_ABSORBED] = "absorbed",
+	[DAXFS_BL_DISCARDED] = "discarded",
+	[DAXFS_BL_CREATING] = "creating",
 };
 
 static const char *const rec_names[] = {
@@ -67,21 +75,40 @@ static void slot_name(const struct daxfs_branch *b, char *buf)
 			*p = '?';
 }
 
-static void print_slot(u32 i, const struct daxfs_branch *b)
+/* What the rules make of slot @i: live, absorbed, discarded, ... */
+static const char *liveness_name(const struct daxfs_btab *t, u32 i)
 {
-	char name[DAXFS_BRANCH_NAME_MAX + 1], parent[16], when[48];
+	int l = daxfs_btab_liveness(t, i);
+
+	if (l >= 0 && l < (int)(sizeof(liveness_names) /
+				sizeof(liveness_names[0])))
+		return liveness_names[l];
+	return "damaged";
+}
+
+static void print_slot(u32 i, const struct daxfs_branch *b,
+		       const struct daxfs_btab *t)
+{
+	char name[DAXFS_BRANCH_NAME_MAX + 1], parent[16], merged[16];
+	char when[48];
 	bool crc_ok = le32_to_cpu(b->crc) == daxfs_branch_crc(b);
+	u64 m = le64_to_cpu(b->merged);
 
 	slot_name(b, name);
 	if (le32_to_cpu(b->parent) == DAXFS_BRANCH_NONE)
 		snprintf(parent, sizeof(parent), "-");
 	else
 		snprintf(parent, sizeof(parent), "%u", le32_to_cpu(b->parent));
+	if (m)
+		snprintf(merged, sizeof(merged), "%u", DAXFS_MERGED_SLOT(m));
+	else
+		snprintf(merged, sizeof(merged), "-");
 	time_string((s64)le64_to_cpu(b->create_time), 0, when, sizeof(when));
-	printf("%4u %-16s %6s %-9s %4" PRIu64 " %4u %#10" PRIx64 " %8" PRIu64
-	       " %10" PRIu64 " %10" PRIu64 " %4" PRIu64 " %.19s %s",
+	printf("%4u %-16s %6s %-9s %-9s %6s %4" PRIu64 " %#10" PRIx64
+	       " %8" PRIu64 " %10" PRIu64 " %10" PRIu64 " %4" PRIu64
+	       " %.19s %s",
 	       i, name, parent, state_name(le32_to_cpu(b->state)),
-	       le64_to_cpu(b->generation), le32_to_cpu(b->nchildren),
+	       liveness_name(t, i), merged, le64_to_cpu(b->generation),
 	       le64_to_cpu(b->log_id), le64_to_cpu(b->log_head),
 	       le64_to_cpu(b->log_tail), le64_to_cpu(b->fork_lsn),
 	       le64_to_cpu(b->parent_gen), when, crc_ok ? "ok" : "BAD");
@@ -92,26 +119,37 @@ static void print_slot(u32 i, const struct daxfs_branch *b)
 
 int cmd_branches(struct inspect *in)
 {
+	struct daxfs_bslot *slots;
 	struct daxfs_branch b;
+	struct daxfs_btab t;
 	u32 shown = 0;
 
 	if (!has_branches(in))
 		return EXIT_OK;
-	printf("%4s %-16s %6s %-9s %4s %4s %10s %8s %10s %10s %4s %-19s %s\n",
-	       "slot", "name", "parent", "state", "gen", "kids", "log_id",
-	       "log_head", "log_tail", "fork_lsn", "pgen", "created (UTC)",
-	       "crc");
+	slots = calloc(in->img.branch_count, sizeof(*slots));
+	if (!slots) {
+		err_msg("out of memory");
+		return EXIT_BAD;
+	}
+	if (daxfs_btab_load(&in->img, slots, &t)) {
+		err_msg("the branch table lies outside the region");
+		free(slots);
+		return EXIT_BAD;
+	}
+	printf("%4s %-16s %6s %-9s %-9s %6s %4s %10s %8s %10s %10s %4s %-19s %s\n",
+	       "slot", "name", "parent", "state", "as", "merged", "gen",
+	       "log_id", "log_head", "log_tail", "fork_lsn", "pgen",
+	       "created (UTC)", "crc");
 	for (u32 i = 0; i < in->img.branch_count; i++) {
-		if (daxfs_branch_read(&in->img, i, &b)) {
-			err_msg("branch slot %u: outside the region", i);
-			return EXIT_BAD;
-		}
+		if (daxfs_branch_read(&in->img, i, &b))
+			break;
 		if (le32_to_cpu(b.state) == DAXFS_BRANCH_FREE)
 			continue;
-		print_slot(i, &b);
+		print_slot(i, &b, &t);
 		shown++;
 	}
 	printf("%u of %u slots in use\n", shown, in->img.branch_count);
+	free(slots);
 	return EXIT_OK;
 }
 

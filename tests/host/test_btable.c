@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * test_btable: branches in a real region (libdaxfs/btable.c), with the
+ * views of tests/host/fsdrv.h stacked on their chains: create from main
+ * and from a branch, writes isolated between siblings, a child seeing its
+ * parent as at creation, commit into main (rivals discarded at every
+ * level, the loser's commit refused), commit into the parent, abort,
+ * names (invalid, "main", taken), 255 live branches and the 256th
+ * refused, and threads committing rival branches at once: exactly one
+ * wins, every round.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "imgbuild.h"
+#include "fsdrv.h"
+
+static u8 *g_map;
+static u64 g_size;
+static struct daxfs_image g_img;
+static struct daxfs_alloc g_alloc;
+static struct daxfs_bslot g_slots[256];
+static u64 g_cursor;
+static u32 g_file;		/* the base file "file" */
+
+static void make(u32 slots)
+{
+	struct ib b;
+	struct tu_report rep = { 0 };
+
+	ib_init(&b);
+	ib_dir(&b, 1, "dir");
+	g_file = ib_file(&b, 1, "file", "base\n", 5);
+	ib_branching(&b, slots, 4 << 20);
+	ib_build(&b);
+	free(g_map);
+	g_map = b.img;
+	g_size = b.size;
+	b.img = NULL;
+	ib_free(&b);
+	if (daxfs_image_open(&g_img, g_map, g_size, tu_collect, &rep) ||
+	    daxfs_delta_open(&g_img, tu_collect, &rep)) {
+		fprintf(stderr, "test_btable: image: %s\n", tu_first(&rep));
+		exit(2);
+	}
+	g_img.wbase = g_map;
+	daxfs_alloc_init(&g_alloc, &g_img);
+	g_cursor = 0;
+}
+
+static struct daxfs_btab table(void)
+{
+	struct daxfs_btab t;
+
+	daxfs_btab_load(&g_img, g_slots, &t);
+	return t;
+}
+
+/* Create @name under the top slot @parent: its slot, or -errno. */
+static int create(const char *name, u32 parent)
+{
+	struct daxfs_bnew nb = {
+		.name = name, .len = (u32)strlen(name), .parent = parent,
+		.owner = 0x1234, .log_id = daxfs_random64() | 1, .now = 1,
+	};
+	u32 slot;
+	int ret = daxfs_log_start(&g_alloc, &g_cursor, nb.log_id, &nb.chunk);
+
+	if (ret)
+		return ret;
+	ret = daxfs_branch_create(&g_img, g_slots, &nb, &slot);
+	if (ret == -ENOSPC || ret == -EINVAL || ret == -EEXIST ||
+	    ret == -ESTALE) {
+		daxfs_alloc_put(&g_alloc, nb.chunk, 1);
+		return ret;
+	}
+	return ret ? ret : (int)slot;
+}
+
+/* The top slot @name leads to, or -errno. */
+static int top_of(const char *name)
+{
+	struct daxfs_btab t = table();
+	u32 top;
+	int ret = daxfs_btab_lookup(&t, name, strlen(name), &top);
+
+	return ret ? ret : (int)top;
+}
+
+/* Open the view of top slot @top (rw or not). */
+static int open_top(struct fsd *f, u32 top, bool rw)
+{
+	struct daxfs_btab t = table();
+	u32 chain[DAXFS_BTAB_MAX_DEPTH];
+	int n = daxfs_btab_chain(&t, top, chain, DAXFS_BTAB_MAX_DEPTH);
+
+	if (n < 0)
+		return n;
+	return fsd_open_chain(f, g_map, g_size, rw, 0, chain, (u32)n);
+}
+
+static int open_name(struct fsd *f, const char *name, bool rw)
+{
+	int top = top_of(name);
+
+	return top < 0 ? top : open_top(f, (u32)top, rw);
+}
+
+/* "file" as branch @name shows it ("-" when it has no such file). */
+static const char *file_in(const char *name, const char *path)
+{
+	static char buf[64];
+	struct fsd f;
+	u64 ino;
+	int n;
+
+	if (open_name(&f, name, false))
+		return "(no view)";
+	if (fsd_lookup(&f, 1, path, &ino)) {
+		fsd_close(&f);
+		return "-";
+	}
+	n = fsd_read(&f, ino, 0, buf, sizeof(buf) - 1);
+	buf[n < 0 ? 0 : n] = 0;
+	fsd_close(&f);
+	return buf;
+}
+
+/* Write @text as "file" (whole) and create @extra in branch @name. */
+static int change(const char *name, const char *text, const char *extra)
+{
+	struct fsd f;
+	u64 ino;
+	int ret = open_name(&f, name, true);
+
+	if (ret)
+		return ret;
+	ret = fsd_lookup(&f, 1, "file", &ino);
+	if (!ret)
+		ret = fsd_truncate(&f, ino, 0);
+	if (!ret)
+		ret = fsd_write(&f, ino, 0, text, strlen(text));
+	if (!ret && extra)
+		ret = fsd_create(&f, 1, extra, DAXFS_S_IFREG | 0644, NULL,
+				 NULL);
+	fsd_close(&f);
+	return ret;
+}
+
+static void expect_file(const char *name, const char *path,
+			const char *want, const char *what)
+{
+	const char *got = file_in(name, path);
+
+	tu_result(!strcmp(got, want), what, "%s: %s is \"%s\", want \"%s\"",
+		  name, path, got, want);
+}
+
+static int liveness(int slot)
+{
+	struct daxfs_btab t = table();
+
+	return daxfs_btab_liveness(&t, (u32)slot);
+}
+
+static void test_story(void)
+{
+	int a, b, a1, c, e0, x, y, p;
+	struct daxfs_btab t;
+
+	make(256);
+	tu_result(!change("main", "main 1\n", NULL),
+		  "btable: main written before any branch", "failed");
+	a = create("a", 0);
+	b = create("b", 0);
+	tu_result(a > 0 && b > 0 && a != b,
+		  "btable: create a and b from main", "%d %d", a, b);
+	t = table();
+	tu_result(daxfs_btab_frozen(&t, 0) == 1 &&
+		  daxfs_btab_frozen(&t, (u32)a) == 0,
+		  "btable: main is frozen by its children, a is not",
+		  "wrong");
+	tu_result(g_slots[a].fork_lsn == g_slots[0].log_tail &&
+		  g_slots[a].fork_lsn > 0,
+		  "btable: a forked where main's log ends", "fork %llu tail %llu",
+		  (unsigned long long)g_slots[a].fork_lsn,
+		  (unsigned long long)g_slots[0].log_tail);
+	tu_result(!change("a", "in a\n", "only-a") &&
+		  !change("b", "in b\n", "only-b"),
+		  "btable: write in a and b", "failed");
+	expect_file("a", "file", "in a\n", "btable: a sees its own write");
+	expect_file("b", "file", "in b\n", "btable: b sees its own write");
+	expect_file("main", "file", "main 1\n",
+		    "btable: main does not see its children's writes");
+	expect_file("a", "only-b", "-", "btable: a does not see b's file");
+	expect_file("b", "only-a", "-", "btable: b does not see a's file");
+
+	a1 = create("a1", (u32)a);
+	tu_result(a1 > 0, "btable: create a1 from a", "%d", a1);
+	expect_file("a1", "file", "in a\n",
+		    "btable: a1 sees a as it was at creation");
+	tu_result(!change("a1", "in a1\n", "only-a1"),
+		  "btable: write in a1", "failed");
+	expect_file("a", "file", "in a\n", "btable: a does not see a1's write");
+	expect_file("a1", "only-a", "", "btable: a1 sees a's file");
+
+	/* commit a1 into main: a, b and every other name but main go */
+	e0 = (int)daxfs_epoch(&g_img);
+	t = table();
+	tu_result(!daxfs_branch_commit(&g_img, g_slots, (u32)a1,
+				       g_slots[a1].generation, 0),
+		  "btable: commit a1 into main", "refused");
+	tu_result(top_of("main") == a1 && top_of("a") == -ENOENT &&
+		  top_of("b") == -ENOENT && top_of("a1") == -ENOENT,
+		  "btable: main leads to a1's top; a, b, a1 are no names now",
+		  "main %d a %d b %d a1 %d", top_of("main"), top_of("a"),
+		  top_of("b"), top_of("a1"));
+	tu_result((int)daxfs_epoch(&g_img) > e0,
+		  "btable: the commit moved the epoch", "no");
+	expect_file("main", "file", "in a1\n", "btable: main shows a1's file");
+	expect_file("main", "only-a", "", "btable: main shows a's file");
+	expect_file("main", "only-a1", "", "btable: main shows a1's new file");
+	expect_file("main", "only-b", "-", "btable: main has none of b's");
+	tu_result(liveness(b) == DAXFS_BL_DISCARDED,
+		  "btable: b lost: discarded", "%d", liveness(b));
+	t = table();
+	tu_result(daxfs_branch_commit(&g_img, g_slots, (u32)b,
+				      g_slots[b].generation, 0) == -ESTALE,
+		  "btable: the loser's commit is refused (ESTALE)", "accepted");
+	tu_result(!change("main", "main 2\n", NULL),
+		  "btable: main is writable again (its top is a1's log)",
+		  "failed");
+	expect_file("main", "file", "main 2\n", "btable: main's new write");
+	t = table();
+	tu_result(daxfs_btab_needed(&t, (u32)a) &&
+		  !daxfs_btab_needed(&t, (u32)b),
+		  "btable: a's log is needed by main, b's by nobody", "wrong");
+
+	/* abort */
+	c = create("c", (u32)a1);
+	tu_result(c > 0, "btable: create c from main", "%d", c);
+	tu_result(!change("c", "in c\n", NULL), "btable: write in c", "failed");
+	t = table();
+	tu_result(!daxfs_branch_abort(&g_img, (u32)c, g_slots[c].generation),
+		  "btable: abort c", "refused");
+	tu_result(top_of("c") == -ENOENT && liveness(c) == DAXFS_BL_DISCARDED,
+		  "btable: c is gone", "%d", top_of("c"));
+	t = table();
+	tu_result(g_slots[c].dead_epoch == daxfs_epoch(&g_img) &&
+		  daxfs_btab_frozen(&t, (u32)a1) == 0,
+		  "btable: c's discard epoch is noted; main is not frozen",
+		  "dead_epoch %llu", (unsigned long long)g_slots[c].dead_epoch);
+	expect_file("main", "file", "main 2\n", "btable: main as before c");
+	tu_result(daxfs_branch_abort(&g_img, (u32)c, g_slots[c].generation) ==
+		  -ESTALE, "btable: a second abort is ESTALE", "accepted");
+
+	/* names */
+	tu_result(create("main", (u32)a1) == -EINVAL &&
+		  create("a/b", (u32)a1) == -EINVAL &&
+		  create("", (u32)a1) == -EINVAL,
+		  "btable: \"main\", \"a/b\" and \"\" are refused", "accepted");
+	x = create("x", (u32)a1);
+	tu_result(create("x", (u32)a1) == -EEXIST,
+		  "btable: a taken name is EEXIST", "accepted");
+	tu_result(create("c", (u32)a1) > 0,
+		  "btable: an aborted branch's name is free again", "refused");
+	tu_result(create("y", (u32)b) == -ESTALE,
+		  "btable: a discarded parent is ESTALE", "accepted");
+
+	/* commit --parent: x's children p1, p2; p1 into x */
+	p = create("p1", (u32)x);
+	y = create("p2", (u32)x);
+	tu_result(!change("p1", "in p1\n", NULL) &&
+		  !change("p2", "in p2\n", NULL), "btable: write p1, p2",
+		  "failed");
+	t = table();
+	tu_result(!daxfs_branch_commit(&g_img, g_slots, (u32)p,
+				       g_slots[p].generation, (u32)x),
+		  "btable: commit p1 into its parent x", "refused");
+	expect_file("x", "file", "in p1\n", "btable: x now shows p1's file");
+	t = table();
+	tu_result(top_of("x") == p && liveness(y) == DAXFS_BL_DISCARDED &&
+		  daxfs_btab_frozen(&t, (u32)p) == 0 && top_of("main") == a1,
+		  "btable: x leads to p1, p2 is discarded, x is writable, main unchanged",
+		  "x %d p2 %d", top_of("x"), liveness(y));
+	expect_file("main", "file", "main 2\n",
+		    "btable: main does not see x's commit");
+}
+
+static void test_many(void)
+{
+	int n = 0, ret;
+	char name[32];
+
+	make(256);
+	for (;;) {
+		snprintf(name, sizeof(name), "b%d", n);
+		ret = create(name, 0);
+		if (ret < 0)
+			break;
+		n++;
+	}
+	tu_result(n == 255 && ret == -ENOSPC,
+		  "btable: 255 live branches; the 256th: ENOSPC", "%d, %d", n,
+		  ret);
+	tu_result(top_of("b0") > 0 && top_of("b254") > 0,
+		  "btable: the first and the last are found", "not found");
+}
+
+/* Rival commits from threads: exactly one wins each round. */
+struct rival {
+	u32 slot;
+	u64 gen;
+	int ret;
+	pthread_barrier_t *go;
+};
+
+static void *commit_thread(void *arg)
+{
+	struct rival *r = arg;
+	struct daxfs_bslot *scratch = calloc(256, sizeof(*scratch));
+
+	pthread_barrier_wait(r->go);
+	r->ret = daxfs_branch_commit(&g_img, scratch, r->slot, r->gen, 0);
+	free(scratch);
+	return NULL;
+}
+
+static void test_race(void)
+{
+	int bad = 0, rounds = 200, wins[2] = { 0, 0 };
+	pthread_barrier_t go;
+
+	make(256);
+	pthread_barrier_init(&go, NULL, 2);
+	for (int r = 0; r < rounds && !bad; r++) {
+		struct rival v[2];
+		pthread_t th[2];
+		char name[32];
+		int main_top = top_of("main"), s[2];
+
+		for (int i = 0; i < 2; i++) {
+			snprintf(name, sizeof(name), "r%d-%d", r, i);
+			s[i] = create(name, (u32)main_top);
+			if (s[i] < 0) {
+				bad = 1;
+				break;
+			}
+			v[i] = (struct rival){ (u32)s[i],
+					       g_slots[s[i]].generation, 0,
+					       &go };
+		}
+		if (bad)
+			break;
+		table();
+		v[0].gen = g_slots[s[0]].generation;
+		v[1].gen = g_slots[s[1]].generation;
+		for (int i = 0; i < 2; i++)
+			pthread_create(&th[i], NULL, commit_thread, &v[i]);
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		if (!v[0].ret == !v[1].ret || (v[0].ret && v[0].ret != -ESTALE) ||
+		    (v[1].ret && v[1].ret != -ESTALE))
+			bad = 2;
+		else if (top_of("main") != s[v[0].ret ? 1 : 0])
+			bad = 3;
+		else
+			wins[v[0].ret ? 1 : 0]++;
+		/* the loser is discarded */
+		if (!bad && liveness(s[v[0].ret ? 0 : 1]) != DAXFS_BL_DISCARDED)
+			bad = 4;
+		/* free the loser's slot by hand: reclaim is not built yet */
+		if (!bad) {
+			u32 lo = (u32)s[v[0].ret ? 0 : 1];
+
+			daxfs_word_store(&g_img, daxfs_branch_word(&g_img, lo,
+				offsetof(struct daxfs_branch, state)), 0);
+		}
+		if (r == 60)	/* keep main's chain short */
+			break;
+	}
+	pthread_barrier_destroy(&go);
+	tu_result(!bad, "btable: two threads commit rivals at once: exactly one wins, main leads to it",
+		  "failure kind %d (wins %d/%d)", bad, wins[0], wins[1]);
+}
+
+int main(void)
+{
+	test_story();
+	test_many();
+	test_race();
+	free(g_map);
+	return tu_failed ? 1 : 0;
+}
