@@ -1,7 +1,7 @@
 # DAXFS top-level Makefile (user space).  Kbuild reads ./Kbuild instead.
 #
 #   make            tools and daxfs.ko (module skipped without a kernel tree)
-#   make tools      mkdaxfs, daxfs-inspect
+#   make tools      mkdaxfs, daxfs-inspect, daxfs-branch
 #   make module     daxfs.ko against $(KDIR)
 #   make check      host tests (ASan/UBSan), fuzz smoke run, VM tests
 #   make check-long the soaks: long fuzzing, hostile images, live corruption
@@ -24,12 +24,13 @@ CORE_SRCS := $(sort $(wildcard libdaxfs/*.c))
 COMMON_SRCS := $(sort $(wildcard tools/common/*.c))
 MKDAXFS_SRCS := $(sort $(wildcard tools/mkdaxfs/*.c))
 INSPECT_SRCS := $(sort $(wildcard tools/inspect/*.c))
+BRANCH_SRCS := $(sort $(wildcard tools/branch/*.c))
 TEST_SRCS := $(sort $(wildcard tests/host/*.c))
 HDRS := $(wildcard include/*.h libdaxfs/*.h tools/*/*.h tests/host/*.h)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(CORE_SRCS) $(COMMON_SRCS))
-TOOLS := $(BUILD)/mkdaxfs $(BUILD)/daxfs-inspect
+TOOLS := $(BUILD)/mkdaxfs $(BUILD)/daxfs-inspect $(BUILD)/daxfs-branch
 TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 .PHONY: all tools module check check-long host-tests san fuzz demo clean
@@ -46,6 +47,9 @@ $(BUILD)/mkdaxfs: $(call obj,$(MKDAXFS_SRCS)) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/daxfs-inspect: $(call obj,$(INSPECT_SRCS)) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/daxfs-branch: $(call obj,$(BRANCH_SRCS)) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/host/%.o $(LIB_OBJS)

@@ -163,13 +163,15 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
 	return absorbed(t, slot) ? DAXFS_BL_ABSORBED : DAXFS_BL_LIVE;
 }
 
-int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
-		      size_t len, u32 *top)
+int daxfs_btab_find(const struct daxfs_btab *t, const char *name,
+		    size_t len, u32 *slot)
 {
 	u32 i;
 
-	if (len == 4 && !memcmp(name, "main", 4))
-		return daxfs_btab_resolve(t, 0, top);
+	if (len == 4 && !memcmp(name, "main", 4)) {
+		*slot = 0;
+		return 0;
+	}
 	if (!daxfs_branch_name_ok(name, len))
 		return -EINVAL;
 	for (i = 1; i < t->count; i++) {
@@ -179,8 +181,35 @@ int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
 		    strnlen(b->name, sizeof(b->name)) != len ||
 		    memcmp(b->name, name, len))
 			continue;
-		if (daxfs_btab_liveness(t, i) == DAXFS_BL_LIVE)
-			return daxfs_btab_resolve(t, i, top);
+		if (daxfs_btab_liveness(t, i) == DAXFS_BL_LIVE) {
+			*slot = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
+		      size_t len, u32 *top)
+{
+	u32 slot;
+	int ret = daxfs_btab_find(t, name, len, &slot);
+
+	return ret ? ret : daxfs_btab_resolve(t, slot, top);
+}
+
+int daxfs_btab_name_of(const struct daxfs_btab *t, u32 top, u32 *slot)
+{
+	u32 i, r;
+
+	for (i = 0; i < t->count; i++) {
+		if (t->slot[i].state != DAXFS_BRANCH_LIVE ||
+		    (i && daxfs_btab_liveness(t, i) != DAXFS_BL_LIVE))
+			continue;
+		if (!daxfs_btab_resolve(t, i, &r) && r == top) {
+			*slot = i;
+			return 0;
+		}
 	}
 	return -ENOENT;
 }

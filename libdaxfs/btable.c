@@ -140,6 +140,7 @@ int daxfs_branch_create(const struct daxfs_image *img,
 	u32 top, slot;
 	int ret, l;
 
+	*out = DAXFS_BRANCH_NONE;
 	if (!daxfs_branch_name_ok(nb->name, nb->len) ||
 	    (nb->len == 4 && !memcmp(nb->name, "main", 4)))
 		return -EINVAL;
@@ -169,11 +170,11 @@ int daxfs_branch_create(const struct daxfs_image *img,
 	ret = daxfs_btab_load(img, scratch, &t);
 	if (ret)
 		return ret;
+	*out = slot;
 	if (name_taken_below(&t, slot)) {
 		daxfs_branch_abort(img, slot, t.slot[slot].generation);
 		return -EEXIST;
 	}
-	*out = slot;
 	return 0;
 }
 

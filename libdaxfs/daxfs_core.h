@@ -400,6 +400,11 @@ int daxfs_mount_claim(const struct daxfs_image *img, u64 id, u32 branch,
 		      u32 flags, u32 *slot);
 int daxfs_mount_take(const struct daxfs_image *img, u32 slot, u64 old_id,
 		     u64 id, u32 branch, u32 flags);
+/* Our slot @slot now shows top slot @branch, with @flags. */
+void daxfs_mount_update(const struct daxfs_image *img, u32 slot, u32 branch,
+			u32 flags);
+/* Our slot @slot has acted on the shared epoch @epoch. */
+void daxfs_mount_seen(const struct daxfs_image *img, u32 slot, u64 epoch);
 void daxfs_mount_beat(const struct daxfs_image *img, u32 slot);
 void daxfs_mount_release(const struct daxfs_image *img, u32 slot, u64 id);
 /* The slot holding @id, or -ENOENT. */
@@ -631,6 +636,7 @@ struct daxfs_txn {
 	u32 nrec;
 	int err;
 	unsigned int alloc_flags;	/* DAXFS_ALLOC_RESERVE: frees space */
+	unsigned long tag;		/* the caller's (the module: the view) */
 	u8 small[DAXFS_TXN_INLINE] __aligned(8);
 };
 
@@ -876,6 +882,11 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot);
  */
 int daxfs_btab_lookup(const struct daxfs_btab *t, const char *name,
 		      size_t len, u32 *top);
+/* The slot holding name @name (0 for "main"), not resolved; as above. */
+int daxfs_btab_find(const struct daxfs_btab *t, const char *name,
+		    size_t len, u32 *slot);
+/* The slot whose name leads to @top now, or -ENOENT (no name does). */
+int daxfs_btab_name_of(const struct daxfs_btab *t, u32 top, u32 *slot);
 /* Decode slot @b (a copy out of the region) into @out. */
 void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out);
 /*
@@ -914,8 +925,11 @@ struct daxfs_bnew {
 /*
  * Create branch @nb in a free slot (*@out).  The caller holds the
  * parent's writable claim.  -EINVAL (bad name), -EEXIST (a live branch
- * has it), -ESTALE (the parent is not a live top), -ENOSPC (no free slot:
- * the caller frees @nb->chunk).  @scratch: branch_count slots.
+ * has it), -ESTALE (the parent is not a live top), -ENOSPC (no free slot).
+ * *@out is DAXFS_BRANCH_NONE when the slot was never published: the
+ * caller frees @nb->chunk then (else the slot's log holds it, discarded
+ * when a racing creator of the same name won).  @scratch: branch_count
+ * slots.
  */
 int daxfs_branch_create(const struct daxfs_image *img,
 			struct daxfs_bslot *scratch,

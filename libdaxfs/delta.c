@@ -250,6 +250,18 @@ int daxfs_mount_take(const struct daxfs_image *img, u32 slot, u64 old_id,
 	return 0;
 }
 
+void daxfs_mount_update(const struct daxfs_image *img, u32 slot, u32 branch,
+			u32 flags)
+{
+	mount_fill(img, slot, branch, flags);
+}
+
+void daxfs_mount_seen(const struct daxfs_image *img, u32 slot, u64 epoch)
+{
+	daxfs_word_store(img, daxfs_mount_word(img, slot,
+			 offsetof(struct daxfs_mount_slot, seen_epoch)), epoch);
+}
+
 void daxfs_mount_beat(const struct daxfs_image *img, u32 slot)
 {
 	daxfs_word_add(img, daxfs_mount_word(img, slot,

@@ -18,6 +18,7 @@ void daxfs_txn_init(struct daxfs_txn *t)
 	t->nrec = 0;
 	t->err = 0;
 	t->alloc_flags = 0;
+	t->tag = 0;
 }
 
 void daxfs_txn_release(struct daxfs_txn *t)

@@ -110,7 +110,7 @@ int daxfs_set_acl_op(daxfs_idmap_t *idmap, daxfs_acl_target_t *target,
 	struct daxfs_txn t;
 	int have, ret;
 
-	ret = daxfs_writable(inode->i_sb);
+	ret = daxfs_may_change(inode);
 	if (ret)
 		return ret;
 	if (type == ACL_TYPE_ACCESS && acl) {

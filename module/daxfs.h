@@ -75,18 +75,24 @@ struct daxfs_opts {
 };
 
 /*
- * The delta region of a branching image, as this mount uses it: the
- * view of its branch (main, for now) and, when the mount is writable,
- * the branch's writer.
+ * The delta region of a branching image, as this mount uses it: the view
+ * of its branch (the layers of the branch's chain, root first, one per
+ * slot, the top one the branch's own) and, when the mount is writable,
+ * the writer of the top slot's log.
  *
  * Locking:
- *  - @index_lock protects @layer and @view: every query through the view
- *    holds it for reading, every change (a commit's apply, a replay)
- *    for writing.  Nothing sleeps on user memory while holding it.
- *  - @log_lock serialises commits: stage, apply, publish, free, compact.
+ *  - @index_lock protects @layer, @view, @chain, @vgen and @name: every
+ *    query through the view holds it for reading, every change (a
+ *    commit's apply, a replay, a switch) for writing.  Nothing sleeps on
+ *    user memory while holding it.
+ *  - @log_lock serialises commits (stage, apply, publish, free, compact)
+ *    and branch operations (create, switch, commit, abort, refresh).
  *    Taken before @index_lock; inode locks (i_rwsem, invalidate_lock)
  *    are taken before either.
- *  - @writer, @writable change only under @log_lock (remount holds it).
+ *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
+ *    @epoch and @bscratch change only under @log_lock (remount holds
+ *    it); @top and @vgen also under @index_lock, so either lock reads
+ *    them.  @discarded is set once, under @log_lock, read with READ_ONCE.
  *  - @alloc is lock-free (compare-and-swap in the region); @cursor is a
  *    per-CPU hint.
  *  - @mount_id and @mount_slot are fixed while mounted; @heartbeat runs
@@ -95,13 +101,24 @@ struct daxfs_opts {
 struct daxfs_delta {
 	struct super_block *sb;
 	struct daxfs_alloc alloc;
-	struct daxfs_layer layer;	/* main's changes */
+	struct daxfs_layer *layer[DAXFS_VIEW_MAX]; /* one per chain slot */
 	struct daxfs_view view;		/* base + @layer */
+	u32 chain[DAXFS_VIEW_MAX];	/* the slots of the view, root first */
+	u32 top;			/* chain[depth - 1]: the writable log */
+	u64 top_gen;
+	u32 name_slot;			/* the slot of the branch's name */
+	u64 name_gen;
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	unsigned long vgen;		/* bumped when the view is replaced */
+	u64 epoch;			/* the shared epoch last acted on */
+	struct daxfs_bslot *bscratch;	/* a table snapshot's room */
 	struct rw_semaphore index_lock;
 	struct mutex log_lock;
 	struct daxfs_writer writer;
 	struct daxfs_replay_info replay;
 	bool writable;			/* holds the branch, @writer is open */
+	bool frozen;			/* the top has children: EROFS */
+	bool discarded;			/* the branch is gone: ESTALE */
 	bool broken;			/* the index failed: everything is EIO */
 	bool recovered;			/* mounted read-only up to damage */
 	u64 __percpu *cursor;		/* data page allocation hint */
@@ -109,6 +126,7 @@ struct daxfs_delta {
 	u32 mount_slot;
 	struct delayed_work heartbeat;
 	struct delayed_work attrs_work;	/* publishes deferred attributes */
+	struct work_struct refresh_work; /* follows commits made elsewhere */
 	spinlock_t dirty_lock;		/* protects @dirty_list */
 	struct list_head dirty_list;	/* vnodes with attrs_dirty */
 };
@@ -134,6 +152,7 @@ struct daxfs_sb_info {
 struct daxfs_vnode {
 	struct daxfs_vinode vi;
 	bool logged;
+	unsigned long vgen;		/* the view it was filled from */
 	atomic_long_t mmap_dirty;	/* stores to write back (sync.c) */
 	atomic_long_t attrs_dirty;	/* changes not in the log (sync.c) */
 	struct list_head dirty_node;	/* on delta->dirty_list (sync.c) */
@@ -164,6 +183,24 @@ static inline struct daxfs_region *daxfs_region(struct inode *inode)
 static inline struct daxfs_delta *daxfs_delta(struct inode *inode)
 {
 	return DAXFS_SB(inode->i_sb)->delta;
+}
+
+/*
+ * Is @inode from a view this mount no longer shows (it switched branch,
+ * or its branch was discarded)?  Then nothing may read or change it
+ * through the current view: -ESTALE.  Stable under either of the
+ * delta's locks; a hint without them.
+ */
+static inline int daxfs_stale(struct inode *inode)
+{
+	struct daxfs_delta *d = daxfs_delta(inode);
+
+	if (!d)
+		return 0;
+	if (READ_ONCE(d->discarded) ||
+	    DAXFS_I(inode)->vgen != READ_ONCE(d->vgen))
+		return -ESTALE;
+	return 0;
 }
 
 /* Where delta page @pgno of @inode's region is mapped in the kernel. */
@@ -210,6 +247,22 @@ void daxfs_delta_unmount(struct super_block *sb);
 int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 			bool rw);
 u64 daxfs_delta_free_pages(struct daxfs_delta *d);
+int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
+		    bool view);
+void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
+		       u32 top);
+int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
+			  u32 top);
+
+/* branch.c: the branch a mount shows, and the branch operations */
+int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
+		    const char *name, bool rw, bool recovery);
+void daxfs_view_close(struct daxfs_delta *d);
+int daxfs_branch_refresh(struct super_block *sb);
+void daxfs_refresh_work(struct work_struct *work);
+long daxfs_ioc_branch(struct file *file, unsigned int cmd,
+		      void __user *argp);
+extern const struct dentry_operations daxfs_dentry_ops;
 
 /* txn.c: committing a transaction */
 int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t);
@@ -219,6 +272,9 @@ void daxfs_free_pages(struct super_block *sb, u64 pgno, u64 npages);
 void daxfs_view_lock(struct super_block *sb);
 void daxfs_view_unlock(struct super_block *sb);
 int daxfs_writable(struct super_block *sb);
+int daxfs_may_change(struct inode *inode);
+int daxfs_view_get(struct inode *inode);
+void daxfs_view_put(struct inode *inode);
 
 /* inode.c */
 int __init daxfs_inode_cache_init(void);
@@ -227,6 +283,7 @@ struct inode *daxfs_alloc_inode(struct super_block *sb);
 void daxfs_free_inode(struct inode *inode);
 void daxfs_evict_inode(struct inode *inode);
 struct inode *daxfs_iget(struct super_block *sb, u64 ino);
+int daxfs_reload_root(struct inode *root);
 struct inode *daxfs_new_inode(daxfs_idmap_t *idmap, struct inode *dir,
 			      umode_t mode, dev_t rdev);
 void daxfs_attr_from_inode(struct inode *inode, struct daxfs_attr *a);

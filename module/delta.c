@@ -31,8 +31,6 @@
 
 #include "daxfs.h"
 
-#define MAIN_SLOT	0
-
 static void daxfs_report_line(void *ctx, const char *msg)
 {
 	struct super_block *sb = ctx;
@@ -40,10 +38,9 @@ static void daxfs_report_line(void *ctx, const char *msg)
 	pr_err("%s: %s\n", sb->s_id, msg);
 }
 
-static u64 owner_word(const struct daxfs_image *img)
+static u64 owner_word(const struct daxfs_image *img, u32 top)
 {
-	return daxfs_branch_word(img, MAIN_SLOT,
-				 offsetof(struct daxfs_branch, owner));
+	return daxfs_branch_word(img, top, offsetof(struct daxfs_branch, owner));
 }
 
 static u64 heartbeat(const struct daxfs_image *img, u32 slot)
@@ -86,11 +83,23 @@ static void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 			slot);
 }
 
+static u32 slot_branch(const struct daxfs_image *img, u32 slot)
+{
+	struct daxfs_mount_slot m;
+
+	if (daxfs_image_read(img, daxfs_mount_word(img, slot, 0), &m,
+			     sizeof(m)))
+		return DAXFS_BRANCH_NONE;
+	return le32_to_cpu(m.branch);
+}
+
 /*
- * Another live mount of main in the table (not us)?  Dead ones found on
- * the way are reaped.  1 yes, 0 no, -EINTR.
+ * Another live mount in the table (not us) showing top slot @top (any,
+ * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped.  1 yes,
+ * 0 no, -EINTR.
  */
-static int daxfs_other_mounts(const struct daxfs_image *img, u64 self)
+static int daxfs_other_mounts(const struct daxfs_image *img, u64 self,
+			      u32 top)
 {
 	u32 i;
 	int ret;
@@ -99,6 +108,8 @@ static int daxfs_other_mounts(const struct daxfs_image *img, u64 self)
 		u64 id = slot_id(img, i);
 
 		if (!id || id == self)
+			continue;
+		if (top != DAXFS_BRANCH_NONE && slot_branch(img, i) != top)
 			continue;
 		ret = daxfs_mount_alive(img, i, id);
 		if (ret)
@@ -112,21 +123,23 @@ static int daxfs_other_mounts(const struct daxfs_image *img, u64 self)
 static int daxfs_take_slot(const struct daxfs_image *img, u64 id, u32 flags,
 			   u32 *slot)
 {
-	int ret = daxfs_mount_claim(img, id, MAIN_SLOT, flags, slot);
+	int ret = daxfs_mount_claim(img, id, DAXFS_BRANCH_NONE, flags, slot);
 
 	if (ret != -EBUSY)
 		return ret;
-	ret = daxfs_other_mounts(img, id);
+	ret = daxfs_other_mounts(img, id, DAXFS_BRANCH_NONE);
 	if (ret < 0)
 		return ret;
-	return daxfs_mount_claim(img, id, MAIN_SLOT, flags, slot);
+	return daxfs_mount_claim(img, id, DAXFS_BRANCH_NONE, flags, slot);
 }
 
 /*
- * Claim main for writing: its owner word goes from 0 (or a dead mount's
- * id) to ours.  -EBUSY (with one log line saying who has it) otherwise.
+ * Claim top slot @top for writing: its owner word goes from 0 (or a dead
+ * mount's id) to ours.  -EBUSY (with one log line saying who has it)
+ * otherwise.  A read-only mount of it that came in first wins too.
  */
-static int daxfs_claim_branch(struct super_block *sb, struct daxfs_delta *d)
+int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
+		    bool view)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u64 owner;
@@ -134,7 +147,8 @@ static int daxfs_claim_branch(struct super_block *sb, struct daxfs_delta *d)
 	int ret;
 
 	for (;;) {
-		owner = daxfs_word_cas(img, owner_word(img), 0, d->mount_id);
+		owner = daxfs_word_cas(img, owner_word(img, top), 0,
+				       d->mount_id);
 		if (!owner || owner == d->mount_id)
 			break;
 		/* held: by a live mount, or left by a dead one? */
@@ -143,26 +157,27 @@ static int daxfs_claim_branch(struct super_block *sb, struct daxfs_delta *d)
 			if (ret < 0)
 				return ret;
 			if (ret) {
-				pr_err("%s: branch main is mounted writable by another mount (in this kernel or another sharing the region)\n",
-				       sb->s_id);
+				pr_err("%s: branch %s is mounted writable by another mount (in this kernel or another sharing the region)\n",
+				       sb->s_id, view ? d->name : "(a parent)");
 				return -EBUSY;
 			}
 			daxfs_reap(img, slot, owner);
 		}
-		if (daxfs_word_cas(img, owner_word(img), owner, d->mount_id) ==
-		    owner) {
-			pr_info("%s: took branch main over from a mount that died\n",
-				sb->s_id);
+		if (daxfs_word_cas(img, owner_word(img, top), owner,
+				   d->mount_id) == owner) {
+			pr_info("%s: took branch %s over from a mount that died\n",
+				sb->s_id, view ? d->name : "(a parent)");
 			break;
 		}
 	}
-	/* a read-only mount of main may have come in first: it wins */
-	ret = daxfs_other_mounts(img, d->mount_id);
+	if (!view)
+		return 0;	/* a parent held for a create: no view of it */
+	ret = daxfs_other_mounts(img, d->mount_id, top);
 	if (ret) {
-		daxfs_word_cas(img, owner_word(img), d->mount_id, 0);
+		daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
 		if (ret > 0) {
-			pr_err("%s: branch main is mounted elsewhere; a writable mount needs it to itself\n",
-			       sb->s_id);
+			pr_err("%s: branch %s is mounted elsewhere; a writable mount needs it to itself\n",
+			       sb->s_id, d->name);
 			ret = -EBUSY;
 		}
 		return ret;
@@ -170,36 +185,38 @@ static int daxfs_claim_branch(struct super_block *sb, struct daxfs_delta *d)
 	return 0;
 }
 
-static void daxfs_release_branch(const struct daxfs_image *img,
-				 struct daxfs_delta *d)
-{
-	daxfs_word_cas(img, owner_word(img), d->mount_id, 0);
-}
-
-/* A read-only mount: nobody may be writing main (see the top comment). */
-static int daxfs_check_no_writer(struct super_block *sb,
-				 struct daxfs_delta *d)
+void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
+		       u32 top)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	u64 owner = daxfs_word_load(img, owner_word(img));
+
+	daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
+}
+
+/* A read-only mount of @top: nobody may be writing it. */
+int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
+			  u32 top)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u64 owner = daxfs_word_load(img, owner_word(img, top));
 	u32 slot;
 	int ret;
 
-	if (!owner)
+	if (!owner || owner == d->mount_id)
 		return 0;
 	if (!daxfs_mount_find(img, owner, &slot)) {
 		ret = daxfs_mount_alive(img, slot, owner);
 		if (ret < 0)
 			return ret;
 		if (ret) {
-			pr_err("%s: branch main is mounted writable elsewhere; read-only mounts alongside its writer are not supported yet\n",
-			       sb->s_id);
+			pr_err("%s: branch %s is mounted writable elsewhere; read-only mounts alongside its writer are not supported\n",
+			       sb->s_id, d->name);
 			return -EBUSY;
 		}
 		daxfs_reap(img, slot, owner);
 	}
 	/* a dead writer's claim: harmless to readers, cleared for the next */
-	daxfs_word_cas(img, owner_word(img), owner, 0);
+	daxfs_word_cas(img, owner_word(img, top), owner, 0);
 	return 0;
 }
 
@@ -213,6 +230,9 @@ static void daxfs_heartbeat(struct work_struct *work)
 	idx = daxfs_region_enter(&sbi->region);
 	if (idx >= 0) {
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
+		/* a branch operation elsewhere: follow it */
+		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch))
+			queue_work(system_unbound_wq, &d->refresh_work);
 		daxfs_region_exit(&sbi->region, idx);
 	}
 	schedule_delayed_work(&d->heartbeat,
@@ -236,7 +256,8 @@ static int daxfs_free_orphans(struct super_block *sb, struct daxfs_delta *d)
 
 	daxfs_txn_init(&t);
 	t.alloc_flags = DAXFS_ALLOC_RESERVE;
-	ret = daxfs_layer_orphans(&d->layer, daxfs_free_orphan, &t);
+	ret = daxfs_layer_orphans(d->layer[d->view.depth - 1],
+				  daxfs_free_orphan, &t);
 	if (!ret && t.nrec) {
 		pr_info("%s: freeing %u inodes unlinked while open\n",
 			sb->s_id, t.nrec);
@@ -306,11 +327,13 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 	u.bits = kvcalloc(DIV_ROUND_UP(u.pages, 64), sizeof(u64), GFP_KERNEL);
 	if (!u.bits)
 		return -ENOMEM;
-	ret = daxfs_log_span(img, MAIN_SLOT, &span);
+	if (d->top || d->view.depth != 1)
+		return 0;
+	ret = daxfs_log_span(img, 0, &span);
 	if (!ret)
 		ret = daxfs_log_chunks(img, &span, daxfs_mark_chunk, &u);
 	if (!ret)
-		ret = daxfs_layer_pages(&d->layer, daxfs_mark_data, &u);
+		ret = daxfs_layer_pages(d->layer[0], daxfs_mark_data, &u);
 	if (!ret && u.twice) {
 		pr_err("%s: damaged delta region: %llu pages are used twice\n",
 		       sb->s_id, u.twice);
@@ -326,35 +349,34 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 }
 
 /*
- * Become main's writer: claim it, open the writer, clean up after the
- * last one.
+ * Become the writer of the mount's branch: claim its top, open the
+ * writer, clean up after the last one.  Caller holds @log_lock.
  */
 static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 {
-	int ret = daxfs_claim_branch(sb, d);
+	int ret = daxfs_claim_top(sb, d, d->top, true);
 
 	if (ret)
 		return ret;
-	ret = daxfs_writer_open(&d->writer, &d->view, &d->alloc, MAIN_SLOT,
+	ret = daxfs_writer_open(&d->writer, &d->view, &d->alloc, d->top,
 				&d->replay);
 	if (ret) {
-		pr_err("%s: cannot open main's log for writing (%d)\n",
-		       sb->s_id, ret);
+		pr_err("%s: cannot open the log of branch %s for writing (%d)\n",
+		       sb->s_id, d->name, ret);
 		goto out_release;
 	}
 	d->writable = true;
-	ret = daxfs_other_mounts(&DAXFS_SB(sb)->img, d->mount_id);
+	ret = daxfs_other_mounts(&DAXFS_SB(sb)->img, d->mount_id,
+				 DAXFS_BRANCH_NONE);
 	if (ret == 0)
 		ret = daxfs_rebuild_bitmap(sb, d);
 	else if (ret > 0)
 		ret = 0;
 	if (!ret)
-		ret = daxfs_free_orphans(sb, d);
-	if (!ret)
 		return 0;
 	d->writable = false;
 out_release:
-	daxfs_release_branch(&DAXFS_SB(sb)->img, d);
+	daxfs_release_top(sb, d, d->top);
 	return ret;
 }
 
@@ -377,43 +399,27 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	mutex_init(&d->log_lock);
 	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
 	INIT_DELAYED_WORK(&d->attrs_work, daxfs_attrs_work);
+	INIT_WORK(&d->refresh_work, daxfs_refresh_work);
 	spin_lock_init(&d->dirty_lock);
 	INIT_LIST_HEAD(&d->dirty_list);
-	daxfs_layer_init(&d->layer);
 	d->view.img = &sbi->img;
-	d->view.layer[0] = &d->layer;
-	d->view.depth = 1;
+	d->vgen = 1;
+	d->bscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->bscratch),
+			       GFP_KERNEL);
+	if (!d->bscratch) {
+		free_percpu(d->cursor);
+		kfree(d);
+		return NULL;
+	}
 	return d;
 }
 
 static void daxfs_delta_free(struct daxfs_delta *d)
 {
-	daxfs_layer_clear(&d->layer);
+	daxfs_view_close(d);
+	kvfree(d->bscratch);
 	free_percpu(d->cursor);
 	kfree(d);
-}
-
-static int daxfs_replay_main(struct super_block *sb, struct daxfs_delta *d,
-			     bool recovery)
-{
-	unsigned int flags = recovery ? DAXFS_REPLAY_RECOVER : 0;
-	unsigned int nofs = memalloc_nofs_save();
-	int ret;
-
-	ret = daxfs_replay(&d->view, 0, MAIN_SLOT, flags, &d->replay,
-			   daxfs_report_line, sb);
-	memalloc_nofs_restore(nofs);
-	if (ret) {
-		pr_err("%s: cannot replay main's log (%d); mount with -o recovery,ro to read what precedes the damage\n",
-		       sb->s_id, ret);
-		return ret;
-	}
-	if (d->replay.damaged) {
-		d->recovered = true;
-		pr_warn("%s: recovery: main's log is damaged at position %llu; showing the files as of the last whole transaction before it\n",
-			sb->s_id, d->replay.good_lsn);
-	}
-	return 0;
 }
 
 int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
@@ -445,12 +451,14 @@ int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 	schedule_delayed_work(&d->heartbeat,
 			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
 	sbi->delta = d;
-	if (!rw)
-		ret = daxfs_check_no_writer(sb, d);
-	if (!ret)
-		ret = daxfs_replay_main(sb, d, recovery);
+	mutex_lock(&d->log_lock);
+	ret = daxfs_view_open(sb, d, sbi->opts.branch, rw, recovery);
 	if (!ret && rw)
 		ret = daxfs_become_writer(sb, d);
+	mutex_unlock(&d->log_lock);
+	/* inodes unlinked while open when the last writer stopped */
+	if (!ret && rw)
+		ret = daxfs_free_orphans(sb, d);
 	if (!ret)
 		return 0;
 	daxfs_delta_unmount(sb);
@@ -469,8 +477,9 @@ void daxfs_delta_unmount(struct super_block *sb)
 		return;
 	cancel_delayed_work_sync(&d->heartbeat);
 	cancel_delayed_work_sync(&d->attrs_work);
+	cancel_work_sync(&d->refresh_work);
 	if (d->writable)
-		daxfs_release_branch(&sbi->img, d);
+		daxfs_release_top(sb, d, d->top);
 	daxfs_mount_release(&sbi->img, d->mount_slot, d->mount_id);
 	sbi->delta = NULL;
 	daxfs_delta_free(d);
@@ -489,15 +498,18 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 			ret = -EROFS;
 		} else if (d->writer.view) {
 			/* it was writable before: its writer is current */
-			ret = daxfs_claim_branch(sb, d);
+			ret = daxfs_claim_top(sb, d, d->top, true);
 			d->writable = !ret;
 		} else {
+			ret = daxfs_become_writer(sb, d);
 			mutex_unlock(&d->log_lock);
-			return daxfs_become_writer(sb, d);
+			if (!ret)
+				ret = daxfs_free_orphans(sb, d);
+			return ret;
 		}
 	} else if (!rw && d->writable) {
 		d->writable = false;
-		daxfs_release_branch(&DAXFS_SB(sb)->img, d);
+		daxfs_release_top(sb, d, d->top);
 	}
 	mutex_unlock(&d->log_lock);
 	return ret;

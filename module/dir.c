@@ -40,11 +40,17 @@ static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 	idx = daxfs_region_enter(r);
 	if (idx < 0)
 		return ERR_PTR(idx);
-	daxfs_view_lock(dir->i_sb);
-	ret = daxfs_view_lookup(daxfs_sb_view(dir->i_sb, &base),
-				&DAXFS_I(dir)->vi, dentry->d_name.name,
-				dentry->d_name.len, &de);
-	daxfs_view_unlock(dir->i_sb);
+	ret = daxfs_view_get(dir);
+	if (!ret) {
+		ret = daxfs_view_lookup(daxfs_sb_view(dir->i_sb, &base),
+					&DAXFS_I(dir)->vi, dentry->d_name.name,
+					dentry->d_name.len, &de);
+		/* a negative dentry is good while this view is shown */
+		if (DAXFS_SB(dir->i_sb)->delta)
+			dentry->d_fsdata =
+				(void *)DAXFS_SB(dir->i_sb)->delta->vgen;
+		daxfs_view_put(dir);
+	}
 	daxfs_region_exit(r, idx);
 	if (ret == -ENOENT)
 		return d_splice_alias(NULL, dentry);
@@ -67,10 +73,12 @@ static int daxfs_readdir_one(struct inode *dir, struct dir_context *ctx,
 	struct daxfs_view base;
 	int ret;
 
-	daxfs_view_lock(dir->i_sb);
+	ret = daxfs_view_get(dir);
+	if (ret)
+		return ret;
 	ret = daxfs_view_readdir(daxfs_sb_view(dir->i_sb, &base),
 				 &DAXFS_I(dir)->vi, ctx->pos, de, at);
-	daxfs_view_unlock(dir->i_sb);
+	daxfs_view_put(dir);
 	return ret;
 }
 

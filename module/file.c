@@ -35,14 +35,16 @@ static int daxfs_read_map(struct inode *inode, u64 pgoff, loff_t size,
 		m->hole = ret == 1;
 		return ret;
 	}
-	down_read(&d->index_lock);
+	ret = daxfs_view_get(inode);
+	if (ret)
+		return ret;
 	{
 		struct daxfs_vinode cur = *vi;
 
 		cur.attr.size = size;
 		ret = daxfs_view_map(&d->view, &cur, pgoff, m);
 	}
-	up_read(&d->index_lock);
+	daxfs_view_put(inode);
 	return ret ? ret : m->hole;
 }
 
@@ -164,12 +166,15 @@ static loff_t daxfs_seek_hole_data(struct file *file, loff_t offset,
 	if (idx < 0)
 		goto out;
 	if (d) {
-		down_read(&d->index_lock);
-		vi = DAXFS_I(inode)->vi;
-		vi.attr.size = size;
-		ret = daxfs_view_seek(&d->view, &vi, offset >> DAXFS_BLOCK_SHIFT,
-				      whence == SEEK_DATA, &pgoff);
-		up_read(&d->index_lock);
+		ret = daxfs_view_get(inode);
+		if (!ret) {
+			vi = DAXFS_I(inode)->vi;
+			vi.attr.size = size;
+			ret = daxfs_view_seek(&d->view, &vi,
+					      offset >> DAXFS_BLOCK_SHIFT,
+					      whence == SEEK_DATA, &pgoff);
+			daxfs_view_put(inode);
+		}
 	} else {
 		ret = daxfs_file_seek(daxfs_img(inode), &DAXFS_I(inode)->vi.base,
 				      offset >> DAXFS_BLOCK_SHIFT,

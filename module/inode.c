@@ -110,6 +110,8 @@ int daxfs_txn_attrs(struct daxfs_txn *t, struct inode *inode)
 
 	daxfs_attr_from_inode(inode, &a);
 	vn->vi.attr = a;
+	/* inodes of two views in one transaction: never committed */
+	t->tag = t->tag && t->tag != vn->vgen ? ULONG_MAX : vn->vgen;
 	return daxfs_txn_inode(t, inode->i_ino, &a, 0, NULL, 0);
 }
 
@@ -227,6 +229,26 @@ static int daxfs_init_inode(struct inode *inode)
 	return ret;
 }
 
+/*
+ * Fill @inode from the view (the caller holds the view lock): its vnode
+ * notes which view that was.
+ */
+static int daxfs_load_inode(struct inode *inode, const struct daxfs_view *v)
+{
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	struct daxfs_delta *d = daxfs_delta(inode);
+	int ret;
+
+	ret = daxfs_view_inode(v, inode->i_ino, &vn->vi);
+	if (d)
+		vn->vgen = d->vgen;
+	if (ret == -ENOENT)
+		ret = -EUCLEAN;	/* a name led to it: damage */
+	if (!ret)
+		ret = daxfs_init_inode(inode);
+	return ret;
+}
+
 static int daxfs_fill_inode(struct inode *inode)
 {
 	struct daxfs_vnode *vn = DAXFS_I(inode);
@@ -239,18 +261,25 @@ static int daxfs_fill_inode(struct inode *inode)
 	if (idx < 0)
 		return idx;
 	daxfs_view_lock(inode->i_sb);
-	ret = daxfs_view_inode(d ? &d->view : &base, inode->i_ino, &vn->vi);
+	ret = daxfs_load_inode(inode, d ? &d->view : &base);
 	daxfs_view_unlock(inode->i_sb);
-	if (ret == -ENOENT)
-		ret = -EUCLEAN;	/* a name led to it: damage */
-	if (!ret)
-		ret = daxfs_init_inode(inode);
 	daxfs_region_exit(r, idx);
 	/* No xattrs anywhere, no ACL: permission checks stay in RCU walk. */
 	if (!ret && !vn->vi.changed && !vn->vi.base.xattr_count)
 		cache_no_acl(inode);
 	vn->logged = true;
 	return ret;
+}
+
+/*
+ * The root after a switch of branch: the same inode, read again from the
+ * new view (whose index lock the caller holds for writing).  The root
+ * cannot be dropped and looked up again as other inodes are.
+ */
+int daxfs_reload_root(struct inode *root)
+{
+	forget_all_cached_acls(root);
+	return daxfs_load_inode(root, &daxfs_delta(root)->view);
 }
 
 struct inode *daxfs_iget(struct super_block *sb, u64 ino)
@@ -295,6 +324,7 @@ struct inode *daxfs_new_inode(daxfs_idmap_t *idmap, struct inode *dir,
 		return ERR_PTR(-ENOMEM);
 	vn = DAXFS_I(inode);
 	inode->i_ino = daxfs_ino_next(daxfs_img(dir));
+	vn->vgen = DAXFS_I(dir)->vgen;
 	inode_init_owner(idmap, inode, dir, mode);
 	set_nlink(inode, S_ISDIR(mode) ? 2 : 1);
 	daxfs_set_times(inode, current_time(inode), current_time(inode),
@@ -326,7 +356,7 @@ void daxfs_evict_inode(struct inode *inode)
 	int ret;
 
 	truncate_inode_pages_final(&inode->i_data);
-	if (inode->i_nlink && daxfs_delta(inode)) {
+	if (inode->i_nlink && daxfs_delta(inode) && !daxfs_stale(inode)) {
 		ret = daxfs_publish_attrs(inode);
 		if (ret && ret != -EROFS)
 			pr_warn_ratelimited("%s: inode %lu: cannot publish its size and times (%d); the log keeps the earlier ones\n",
@@ -334,7 +364,7 @@ void daxfs_evict_inode(struct inode *inode)
 	}
 	daxfs_forget_attrs(inode);
 	if (!inode->i_nlink && vn->logged && !is_bad_inode(inode) &&
-	    !daxfs_writable(inode->i_sb)) {
+	    !daxfs_may_change(inode)) {
 		daxfs_txn_init(&t);
 		t.alloc_flags = DAXFS_ALLOC_RESERVE;
 		daxfs_txn_free(&t, inode->i_ino);
@@ -382,7 +412,7 @@ int daxfs_setattr(daxfs_idmap_t *idmap, struct dentry *dentry,
 	struct inode *inode = d_inode(dentry);
 	int ret;
 
-	ret = daxfs_writable(inode->i_sb);
+	ret = daxfs_may_change(inode);
 	if (ret)
 		return ret;
 	ret = setattr_prepare(idmap, dentry, iattr);

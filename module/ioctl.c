@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daxfs.ko: ioctls (include/daxfs_ioctl.h), used by daxfs-inspect -m.
- * They expose the raw region, so every command needs CAP_SYS_ADMIN.
+ * daxfs.ko: ioctls (include/daxfs_ioctl.h), used by daxfs-inspect -m and
+ * daxfs-branch (the branch operations are in branch.c).  They expose the
+ * raw region or change the branch table, so every command needs
+ * CAP_SYS_ADMIN.
  */
 #include <linux/fs.h>
 #include <linux/uaccess.h>
@@ -92,6 +94,12 @@ long daxfs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		return daxfs_ioc_read(sbi, argp);
+	case DAXFS_IOC_BRANCH_CREATE:
+	case DAXFS_IOC_BRANCH_SWITCH:
+	case DAXFS_IOC_BRANCH_COMMIT:
+	case DAXFS_IOC_BRANCH_ABORT:
+	case DAXFS_IOC_MOUNT_INFO:
+		return daxfs_ioc_branch(file, cmd, argp);
 	}
 	return -ENOTTY;
 }

@@ -86,7 +86,7 @@ static vm_fault_t daxfs_fault_own(struct vm_fault *vmf, u64 *off)
 	bool own;
 	int ret;
 
-	if (daxfs_writable(inode->i_sb))
+	if (daxfs_may_change(inode))
 		return VM_FAULT_SIGBUS;
 	mutex_lock(&vn->cow_lock);
 	ret = daxfs_fault_map(inode, vmf->pgoff, off, &n, &own);

@@ -58,6 +58,7 @@ static u64 daxfs_cookie(struct inode *dir)
 	struct daxfs_delta *d = daxfs_delta(dir);
 	u64 c;
 
+	/* a stale @dir commits nothing (the transaction's tag): any cookie */
 	down_read(&d->index_lock);
 	c = daxfs_view_next_cookie(&d->view, &DAXFS_I(dir)->vi);
 	up_read(&d->index_lock);
@@ -75,7 +76,7 @@ static int daxfs_txn_add_name(struct daxfs_txn *t, struct inode *dir,
 
 static int daxfs_check_name(struct inode *dir, struct dentry *dentry)
 {
-	int ret = daxfs_writable(dir->i_sb);
+	int ret = daxfs_may_change(dir);
 
 	if (ret)
 		return ret;
@@ -253,7 +254,9 @@ static int daxfs_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 	struct daxfs_txn t;
 	int ret;
 
-	ret = daxfs_writable(dir->i_sb);
+	ret = daxfs_may_change(dir);
+	if (!ret)
+		ret = daxfs_stale(inode);
 	if (ret)
 		return ret;
 	daxfs_undo_save(&ud, dir);
@@ -292,9 +295,11 @@ static int daxfs_dir_empty(struct inode *inode)
 	struct daxfs_delta *d = daxfs_delta(inode);
 	int ret;
 
-	down_read(&d->index_lock);
+	ret = daxfs_view_get(inode);
+	if (ret)
+		return ret;
 	ret = daxfs_view_dir_empty(&d->view, &DAXFS_I(inode)->vi);
-	up_read(&d->index_lock);
+	daxfs_view_put(inode);
 	return ret;
 }
 

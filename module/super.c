@@ -280,6 +280,8 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		sb->s_flags |= SB_RDONLY;
 	}
 
+	if (sbi->delta)
+		sb->s_d_op = &daxfs_dentry_ops;
 	root = daxfs_iget(sb, sbi->img.root_ino);
 	if (IS_ERR(root)) {
 		daxfs_report_once(&rep, "cannot read the root inode");
@@ -314,6 +316,19 @@ static int daxfs_get_tree(struct fs_context *fc)
  * a mount.  Options naming them again (as mount -o remount passes what
  * /proc/mounts shows) are accepted when unchanged and refused otherwise.
  */
+/* Is @name the branch the mount shows now? */
+static bool daxfs_shows_branch(struct daxfs_sb_info *sbi, const char *name)
+{
+	bool same;
+
+	if (!sbi->delta)
+		return false;
+	down_read(&sbi->delta->index_lock);
+	same = !strcmp(sbi->delta->name, name);
+	up_read(&sbi->delta->index_lock);
+	return same;
+}
+
 static int daxfs_reconfigure(struct fs_context *fc)
 {
 	struct super_block *sb = fc->root->d_sb;
@@ -329,8 +344,9 @@ static int daxfs_reconfigure(struct fs_context *fc)
 	    (o->has_size && (r->source != DAXFS_SOURCE_PHYS ||
 			     o->size != r->size)))
 		return invalfc(fc, "phys= and size= cannot be changed by remount");
-	if (o->has_branch && strcmp(o->branch, sbi->opts.branch))
-		return invalfc(fc, "branch= cannot be changed by remount");
+	if (o->has_branch && strcmp(o->branch, sbi->opts.branch) &&
+	    !daxfs_shows_branch(sbi, o->branch))
+		return invalfc(fc, "branch= cannot be changed by remount (daxfs-branch switch changes it)");
 	if (o->novalidate && !sbi->opts.novalidate)
 		return invalfc(fc, "novalidate: the image was validated at mount; it cannot be undone by remount");
 	if (o->recovery != sbi->opts.recovery && o->recovery)
@@ -471,7 +487,14 @@ static int daxfs_show_options(struct seq_file *m, struct dentry *root)
 		daxfs_show_size(m, r->size);
 	}
 	seq_puts(m, ",branch=");
-	seq_escape(m, sbi->opts.branch, ", \t\n\\");
+	if (sbi->delta) {
+		/* the branch shown now: a switch or commit may have moved it */
+		down_read(&sbi->delta->index_lock);
+		seq_escape(m, sbi->delta->name, ", \t\n\\");
+		up_read(&sbi->delta->index_lock);
+	} else {
+		seq_escape(m, sbi->opts.branch, ", \t\n\\");
+	}
 	if (sbi->opts.novalidate)
 		seq_puts(m, ",novalidate");
 	if (sbi->opts.recovery)

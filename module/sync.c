@@ -80,7 +80,7 @@ int daxfs_publish_attrs(struct inode *inode)
 
 	if (!n)
 		return 0;
-	ret = daxfs_writable(inode->i_sb);
+	ret = daxfs_may_change(inode);
 	if (ret)
 		return ret;
 	smp_mb();	/* the count, then the attributes it covers */
@@ -340,6 +340,6 @@ void daxfs_attrs_work(struct work_struct *work)
 	if (sb->s_root && !sb_rdonly(sb))
 		ret = daxfs_publish_dirty(d);
 	up_read(&sb->s_umount);
-	if (ret && ret != -EIO && ret != -EROFS)
+	if (ret && ret != -EIO && ret != -EROFS && ret != -ESTALE)
 		daxfs_arm_attrs_work(d);
 }

@@ -26,10 +26,23 @@ int daxfs_writable(struct super_block *sb)
 
 	if (!d || sb_rdonly(sb))
 		return -EROFS;
+	daxfs_branch_refresh(sb);
+	if (READ_ONCE(d->discarded))
+		return -ESTALE;
 	/* a broken index, or a DAX device that has gone */
 	if (READ_ONCE(d->broken) || READ_ONCE(DAXFS_SB(sb)->region.dead))
 		return -EIO;
+	if (READ_ONCE(d->frozen))
+		return -EROFS;
 	return 0;
+}
+
+/* May @inode be changed now: a writable mount, and @inode of its view? */
+int daxfs_may_change(struct inode *inode)
+{
+	int ret = daxfs_writable(inode->i_sb);
+
+	return ret ? ret : daxfs_stale(inode);
 }
 
 void daxfs_view_lock(struct super_block *sb)
@@ -46,6 +59,29 @@ void daxfs_view_unlock(struct super_block *sb)
 
 	if (d)
 		up_read(&d->index_lock);
+}
+
+/*
+ * Lock the view for a query about @inode: -ESTALE (and nothing held)
+ * when @inode belongs to a view this mount no longer shows.
+ */
+int daxfs_view_get(struct inode *inode)
+{
+	struct daxfs_delta *d = daxfs_delta(inode);
+	int ret;
+
+	if (!d)
+		return 0;
+	down_read(&d->index_lock);
+	ret = daxfs_stale(inode);
+	if (ret)
+		up_read(&d->index_lock);
+	return ret;
+}
+
+void daxfs_view_put(struct inode *inode)
+{
+	daxfs_view_unlock(inode->i_sb);
 }
 
 static void daxfs_break(struct super_block *sb, struct daxfs_delta *d,
@@ -80,6 +116,15 @@ int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t)
 	}
 	if (d->broken) {
 		ret = -EIO;
+		goto out;
+	}
+	/* built on another view (a switch came between), or frozen since */
+	if (t->tag && t->tag != d->vgen) {
+		ret = -ESTALE;
+		goto out;
+	}
+	if (d->frozen || d->discarded) {
+		ret = d->discarded ? -ESTALE : -EROFS;
 		goto out;
 	}
 	down_write(&d->index_lock);

@@ -46,11 +46,13 @@ int daxfs_map_page(struct inode *inode, u64 pgoff, struct daxfs_fmap *m)
 	struct daxfs_vinode vi;
 	int ret;
 
-	down_read(&d->index_lock);
+	ret = daxfs_view_get(inode);
+	if (ret)
+		return ret;
 	vi = vn->vi;
 	vi.attr.size = i_size_read(inode);
 	ret = daxfs_view_map(&d->view, &vi, pgoff, m);
-	up_read(&d->index_lock);
+	daxfs_view_put(inode);
 	if (ret == -EINVAL) {
 		memset(m, 0, sizeof(*m));
 		m->hole = true;
@@ -230,10 +232,11 @@ static void daxfs_refresh_blocks(struct inode *inode)
 	struct daxfs_vnode *vn = DAXFS_I(inode);
 	struct daxfs_vinode vi;
 
-	down_read(&d->index_lock);
+	if (daxfs_view_get(inode))
+		return;
 	if (!daxfs_view_inode(&d->view, inode->i_ino, &vi))
 		vn->vi.blocks = vi.blocks;
-	up_read(&d->index_lock);
+	daxfs_view_put(inode);
 	inode->i_blocks = vn->vi.blocks << (PAGE_SHIFT - 9);
 }
 
@@ -491,7 +494,7 @@ ssize_t daxfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ssize_t ret, done = 0;
 	int idx;
 
-	ret = daxfs_writable(inode->i_sb);
+	ret = daxfs_may_change(inode);
 	if (ret)
 		return ret;
 	inode_lock(inode);
@@ -761,7 +764,7 @@ long daxfs_fallocate(struct file *file, int mode, loff_t off, loff_t len)
 		return -EOPNOTSUPP;
 	if (!S_ISREG(inode->i_mode))
 		return -ENODEV;
-	ret = daxfs_writable(inode->i_sb);
+	ret = daxfs_may_change(inode);
 	if (ret)
 		return ret;
 	inode_lock(inode);

@@ -53,12 +53,15 @@ static int daxfs_getx(struct inode *inode, const char *full, int len,
 	idx = daxfs_region_enter(r);
 	if (idx < 0)
 		return idx;
-	daxfs_view_lock(inode->i_sb);
-	ret = daxfs_view_xattr_get(daxfs_iview(inode, &base),
-				   &DAXFS_I(inode)->vi, (const u8 *)full, len,
-				   size ? buffer : NULL,
-				   min_t(size_t, size, U32_MAX));
-	daxfs_view_unlock(inode->i_sb);
+	ret = daxfs_view_get(inode);
+	if (!ret) {
+		ret = daxfs_view_xattr_get(daxfs_iview(inode, &base),
+					   &DAXFS_I(inode)->vi,
+					   (const u8 *)full, len,
+					   size ? buffer : NULL,
+					   min_t(size_t, size, U32_MAX));
+		daxfs_view_put(inode);
+	}
 	daxfs_region_exit(r, idx);
 	return ret;
 }
@@ -102,7 +105,7 @@ static int daxfs_setx(struct inode *inode, const char *full,
 	struct daxfs_txn t;
 	int ret, have;
 
-	ret = daxfs_writable(inode->i_sb);
+	ret = daxfs_may_change(inode);
 	if (ret)
 		return ret;
 	if (size > DAXFS_XATTR_VALUE_MAX)
@@ -260,10 +263,13 @@ ssize_t daxfs_listxattr(struct dentry *dentry, char *buf, size_t size)
 	idx = daxfs_region_enter(r);
 	if (idx < 0)
 		return idx;
-	daxfs_view_lock(inode->i_sb);
-	ret = daxfs_view_xattr_names(daxfs_iview(inode, &base),
-				     &DAXFS_I(inode)->vi, daxfs_list_one, &l);
-	daxfs_view_unlock(inode->i_sb);
+	ret = daxfs_view_get(inode);
+	if (!ret) {
+		ret = daxfs_view_xattr_names(daxfs_iview(inode, &base),
+					     &DAXFS_I(inode)->vi,
+					     daxfs_list_one, &l);
+		daxfs_view_put(inode);
+	}
 	daxfs_region_exit(r, idx);
 	return ret ? ret : (ssize_t)l.total;
 }

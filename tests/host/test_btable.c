@@ -70,8 +70,7 @@ static int create(const char *name, u32 parent)
 	if (ret)
 		return ret;
 	ret = daxfs_branch_create(&g_img, g_slots, &nb, &slot);
-	if (ret == -ENOSPC || ret == -EINVAL || ret == -EEXIST ||
-	    ret == -ESTALE) {
+	if (ret && slot == DAXFS_BRANCH_NONE) {
 		daxfs_alloc_put(&g_alloc, nb.chunk, 1);
 		return ret;
 	}

@@ -1,0 +1,697 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: the branch a mount shows, and the branch operations
+ * (docs/branch-protocol.md).
+ *
+ * A mount shows one branch: the layers of the slots on its chain, root
+ * first, each replayed from its own log; writes go to the top slot's log.
+ * The table in the region says which slot a name leads to, and it changes
+ * under us (other mounts, other kernels) only by compare-and-swap, each
+ * change followed by a bump of the shared epoch.  A mount that sees the
+ * epoch move (on a write, a lookup, or its heartbeat) looks again: its
+ * branch may be gone (discarded: everything fails with ESTALE), its name
+ * may lead further (a commit into it: the view follows), or its top may
+ * have lost or gained children (frozen or not).
+ *
+ * Replacing the view (switch, abort, following a commit) bumps @vgen:
+ * inodes, dentries and mappings of the old view then fail with ESTALE
+ * (their pages are unmapped; a mapped load gets SIGBUS) and are never
+ * answered from the new view.  The root is the one inode kept: it is
+ * read again from the new view.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/sched/mm.h>
+#include <linux/timekeeping.h>
+#include <linux/dcache.h>
+#include <linux/pagemap.h>
+
+#include "daxfs.h"
+
+/* A view being built, or the one just replaced. */
+struct daxfs_vset {
+	struct daxfs_layer *layer[DAXFS_VIEW_MAX];
+	struct daxfs_view view;		/* depth: the layers replayed */
+	u32 chain[DAXFS_VIEW_MAX];
+	u32 depth;			/* slots on the chain */
+	u32 top, name_slot;
+	u64 top_gen, name_gen;
+	struct daxfs_replay_info replay; /* the top layer's */
+	bool frozen;
+	bool damaged;			/* some log replayed up to damage */
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+};
+
+static void daxfs_say(void *ctx, const char *msg)
+{
+	struct super_block *sb = ctx;
+
+	pr_err("%s: %s\n", sb->s_id, msg);
+}
+
+static void daxfs_vset_free(struct daxfs_vset *vs)
+{
+	u32 i;
+
+	for (i = 0; i < vs->view.depth; i++) {
+		daxfs_layer_clear(vs->layer[i]);
+		kfree(vs->layer[i]);
+	}
+	vs->view.depth = 0;
+}
+
+/*
+ * Where branch @name stands now: the slot of its name, its top, its
+ * chain.  Caller holds @log_lock (the table snapshot's room).
+ */
+static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
+			      const char *name, struct daxfs_vset *vs)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_btab t;
+	int n, ret;
+
+	memset(vs, 0, sizeof(*vs));
+	vs->view.img = img;
+	ret = daxfs_btab_load(img, d->bscratch, &t);
+	if (ret)
+		return ret;
+	ret = daxfs_btab_find(&t, name, strlen(name), &vs->name_slot);
+	if (!ret)
+		ret = daxfs_btab_resolve(&t, vs->name_slot, &vs->top);
+	if (ret)
+		return ret;
+	n = daxfs_btab_chain(&t, vs->top, vs->chain, DAXFS_VIEW_MAX);
+	if (n < 0)
+		return n == -ESTALE ? -ENOENT : n;
+	vs->depth = n;
+	vs->top_gen = t.slot[vs->top].generation;
+	vs->name_gen = t.slot[vs->name_slot].generation;
+	vs->frozen = daxfs_btab_frozen(&t, vs->top) == 1;
+	strscpy(vs->name, name, sizeof(vs->name));
+	return 0;
+}
+
+/* Replay every log of the chain into a layer of its own. */
+static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
+			     bool recovery)
+{
+	unsigned int flags = recovery ? DAXFS_REPLAY_RECOVER : 0;
+	unsigned int nofs;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < vs->depth; i++) {
+		struct daxfs_layer *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+		if (!l)
+			return -ENOMEM;
+		daxfs_layer_init(l);
+		vs->layer[i] = l;
+		vs->view.layer[i] = l;
+		vs->view.depth = i + 1;
+		nofs = memalloc_nofs_save();
+		ret = daxfs_replay(&vs->view, i, vs->chain[i], flags,
+				   &vs->replay, daxfs_say, sb);
+		memalloc_nofs_restore(nofs);
+		if (ret) {
+			pr_err("%s: cannot replay the log of slot %u (branch %s, layer %u) (%d); mount with -o recovery,ro to read what precedes the damage\n",
+			       sb->s_id, vs->chain[i], vs->name, i, ret);
+			return ret;
+		}
+		if (vs->replay.damaged) {
+			vs->damaged = true;
+			pr_warn("%s: recovery: the log of slot %u (branch %s) is damaged at position %llu; showing the files as of the last whole transaction before it\n",
+				sb->s_id, vs->chain[i], vs->name,
+				vs->replay.good_lsn);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Make @vs the mount's view; @vs gets the old one back (to be freed).
+ * Caller holds @log_lock.  Inodes of the old view are stale from here on.
+ */
+static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
+			      struct daxfs_vset *vs)
+{
+	struct daxfs_vset old;
+	int ret = 0;
+
+	memset(&old, 0, sizeof(old));
+	down_write(&d->index_lock);
+	memcpy(old.layer, d->layer, sizeof(old.layer));
+	old.view = d->view;
+	memcpy(d->layer, vs->layer, sizeof(d->layer));
+	d->view = vs->view;
+	memcpy(d->chain, vs->chain, sizeof(d->chain));
+	d->top = vs->top;
+	d->top_gen = vs->top_gen;
+	d->name_slot = vs->name_slot;
+	d->name_gen = vs->name_gen;
+	d->replay = vs->replay;
+	d->frozen = vs->frozen;
+	strscpy(d->name, vs->name, sizeof(d->name));
+	WRITE_ONCE(d->vgen, d->vgen + 1);
+	WRITE_ONCE(d->discarded, false);
+	if (sb->s_root)
+		ret = daxfs_reload_root(d_inode(sb->s_root));
+	up_write(&d->index_lock);
+	*vs = old;
+	if (ret)
+		pr_err("%s: the root of branch %s cannot be read (%d)\n",
+		       sb->s_id, d->name, ret);
+	return ret;
+}
+
+void daxfs_view_close(struct daxfs_delta *d)
+{
+	struct daxfs_vset vs;
+
+	memset(&vs, 0, sizeof(vs));
+	memcpy(vs.layer, d->layer, sizeof(vs.layer));
+	vs.view = d->view;
+	daxfs_vset_free(&vs);
+	memset(d->layer, 0, sizeof(d->layer));
+	d->view.depth = 0;
+}
+
+int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
+		    const char *name, bool rw, bool recovery)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u64 epoch = daxfs_epoch(img);
+	struct daxfs_vset vs;
+	int ret;
+
+	strscpy(d->name, name, sizeof(d->name));
+	ret = daxfs_vset_resolve(sb, d, name, &vs);
+	if (ret == -ENOENT || ret == -EINVAL) {
+		pr_err("%s: no live branch '%s' in the region\n", sb->s_id,
+		       name);
+		return -ENOENT;
+	}
+	if (ret)
+		return ret;
+	/* published before we look at the owner (delta.c) */
+	daxfs_mount_update(img, d->mount_slot, vs.top,
+			   rw ? DAXFS_MOUNT_RW : 0);
+	if (!rw) {
+		d->top = vs.top;
+		ret = daxfs_check_no_writer(sb, d, vs.top);
+	}
+	if (!ret)
+		ret = daxfs_vset_replay(sb, &vs, recovery);
+	if (!ret)
+		ret = daxfs_vset_install(sb, d, &vs);
+	daxfs_vset_free(&vs);
+	if (ret)
+		return ret;
+	d->recovered = vs.damaged;
+	d->epoch = epoch;
+	daxfs_mount_seen(img, d->mount_slot, epoch);
+	if (rw && d->frozen)
+		pr_info("%s: branch %s has live children: it is frozen, and writes fail with EROFS until they are committed or aborted\n",
+			sb->s_id, d->name);
+	return 0;
+}
+
+/*
+ * Every inode of an old view leaves: out of the inode hash (the next
+ * lookup makes a new one from the current view), its pages out of every
+ * mapping (the next fault sees it is stale: SIGBUS), nothing left for the
+ * log.  Faults hold invalidate_lock: one under way ends before its pages
+ * are unmapped.
+ */
+static void daxfs_drop_stale(struct super_block *sb)
+{
+	struct inode *inode, *prev = NULL;
+	struct inode *root = d_inode(sb->s_root);
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		struct daxfs_vnode *vn = DAXFS_I(inode);
+
+		spin_lock(&inode->i_lock);
+		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		    (inode == root && !READ_ONCE(daxfs_delta(inode)->discarded)) ||
+		    !daxfs_stale(inode)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+		if (inode != root)
+			remove_inode_hash(inode);
+		atomic_long_set(&vn->attrs_dirty, 0);
+		atomic_long_set(&vn->mmap_dirty, 0);
+		daxfs_forget_attrs(inode);
+		filemap_invalidate_lock(inode->i_mapping);
+		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
+		filemap_invalidate_unlock(inode->i_mapping);
+		iput(prev);
+		prev = inode;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(prev);
+	/* dentries nobody holds; the held ones fail revalidation */
+	shrink_dcache_sb(sb);
+}
+
+/*
+ * Show branch @name from now on.  @sync: publish what the current branch
+ * has pending first (not when it is being thrown away).
+ */
+static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
+{
+	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
+	struct daxfs_delta *d = sbi->delta;
+	const struct daxfs_image *img = &sbi->img;
+	u64 epoch = daxfs_epoch(img);
+	bool was_writable, claimed = false;
+	struct daxfs_vset vs;
+	u32 old_top;
+	int ret;
+
+	if (sync) {
+		ret = daxfs_sync_fs(sb, 1);
+		if (ret)
+			return ret;
+	}
+	mutex_lock(&d->log_lock);
+	ret = daxfs_vset_resolve(sb, d, name, &vs);
+	if (ret)
+		goto out;
+	if (vs.top == d->top && vs.top_gen == d->top_gen &&
+	    !READ_ONCE(d->discarded)) {
+		/* another name for what we show: nothing moves */
+		down_write(&d->index_lock);
+		d->name_slot = vs.name_slot;
+		d->name_gen = vs.name_gen;
+		strscpy(d->name, vs.name, sizeof(d->name));
+		up_write(&d->index_lock);
+		goto out;
+	}
+	was_writable = d->writable;
+	if (was_writable) {
+		ret = daxfs_claim_top(sb, d, vs.top, true);
+		claimed = !ret;
+	} else {
+		ret = daxfs_check_no_writer(sb, d, vs.top);
+	}
+	if (!ret)
+		ret = daxfs_vset_replay(sb, &vs, false);
+	if (ret)
+		goto out_release;
+	daxfs_mount_update(img, d->mount_slot, vs.top,
+			   was_writable ? DAXFS_MOUNT_RW : 0);
+	old_top = d->top;
+	ret = daxfs_vset_install(sb, d, &vs);
+	if (was_writable) {
+		int err = daxfs_writer_open(&d->writer, &d->view, &d->alloc,
+					    d->top, &d->replay);
+
+		if (err) {
+			pr_err("%s: cannot open the log of branch %s for writing (%d)\n",
+			       sb->s_id, d->name, err);
+			d->writable = false;
+			daxfs_release_top(sb, d, d->top);
+			ret = ret ? ret : err;
+		}
+		if (old_top != d->top)
+			daxfs_release_top(sb, d, old_top);
+	} else {
+		memset(&d->writer, 0, sizeof(d->writer));
+	}
+	d->epoch = epoch;
+	daxfs_mount_seen(img, d->mount_slot, epoch);
+	mutex_unlock(&d->log_lock);
+	daxfs_vset_free(&vs);
+	daxfs_drop_stale(sb);
+	return ret;
+out_release:
+	if (claimed)
+		daxfs_release_top(sb, d, vs.top);
+out:
+	mutex_unlock(&d->log_lock);
+	daxfs_vset_free(&vs);
+	return ret;
+}
+
+/*
+ * Look at the table again after the epoch moved.  Caller holds @log_lock.
+ * Returns true when the view must be replaced (a commit made the name
+ * lead further) or dropped (the branch is gone).
+ */
+static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
+				 u64 epoch)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_btab t;
+	u32 top;
+
+	if (daxfs_btab_load(img, d->bscratch, &t))
+		return false;
+	d->epoch = epoch;
+	daxfs_mount_seen(img, d->mount_slot, epoch);
+	if (READ_ONCE(d->discarded))
+		return false;
+	if (d->name_slot &&
+	    (t.slot[d->name_slot].generation != d->name_gen ||
+	     daxfs_btab_liveness(&t, d->name_slot) != DAXFS_BL_LIVE)) {
+		WRITE_ONCE(d->discarded, true);
+		pr_info("%s: branch %s was discarded (aborted, or a rival was committed); everything in this mount fails with ESTALE until it switches to another branch\n",
+			sb->s_id, d->name);
+		return true;
+	}
+	WRITE_ONCE(d->frozen, daxfs_btab_frozen(&t, d->top) == 1);
+	return !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
+}
+
+int daxfs_branch_refresh(struct super_block *sb)
+{
+	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
+	u64 epoch;
+	bool follow;
+
+	if (!d)
+		return 0;
+	epoch = daxfs_epoch(&DAXFS_SB(sb)->img);
+	if (epoch == READ_ONCE(d->epoch))
+		return 0;
+	mutex_lock(&d->log_lock);
+	follow = epoch != d->epoch && daxfs_refresh_locked(sb, d, epoch);
+	mutex_unlock(&d->log_lock);
+	if (follow)
+		queue_work(system_unbound_wq, &d->refresh_work);
+	return 0;
+}
+
+/*
+ * Follow what the table now says: drop a discarded branch's inodes and
+ * mappings, or move the view up to where the name leads after a commit.
+ * Under s_umount (shared), so that unmount and remount never race it.
+ */
+void daxfs_refresh_work(struct work_struct *work)
+{
+	struct daxfs_delta *d = container_of(work, struct daxfs_delta,
+					     refresh_work);
+	struct super_block *sb = d->sb;
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	u32 top;
+	int ret;
+
+	if (!down_read_trylock(&sb->s_umount))
+		return;
+	if (!sb->s_root)
+		goto out;
+	daxfs_branch_refresh(sb);
+	if (READ_ONCE(d->discarded)) {
+		daxfs_drop_stale(sb);
+		goto out;
+	}
+	mutex_lock(&d->log_lock);
+	strscpy(name, d->name, sizeof(name));
+	top = d->top;
+	mutex_unlock(&d->log_lock);
+	ret = daxfs_switch(sb, name, false);
+	if (ret && ret != -ENOENT)
+		pr_warn("%s: cannot follow branch %s past slot %u (%d)\n",
+			sb->s_id, name, top, ret);
+out:
+	up_read(&sb->s_umount);
+}
+
+/* ---- ioctls ---- */
+
+static int daxfs_ioc_name(const char *src, char *dst)
+{
+	size_t len = strnlen(src, DAXFS_BRANCH_NAME_MAX + 1);
+
+	if (len > DAXFS_BRANCH_NAME_MAX || !daxfs_branch_name_ok(src, len))
+		return -EINVAL;
+	memcpy(dst, src, len);
+	dst[len] = 0;
+	return 0;
+}
+
+/* The top slot of the parent @name ("" for the mount's own branch). */
+static int daxfs_parent_top(struct daxfs_delta *d, const char *name, u32 *top)
+{
+	struct daxfs_btab t;
+	int ret;
+
+	if (!*name) {
+		*top = d->top;
+		return 0;
+	}
+	ret = daxfs_btab_load(&DAXFS_SB(d->sb)->img, d->bscratch, &t);
+	if (!ret)
+		ret = daxfs_btab_lookup(&t, name, strlen(name), top);
+	return ret == -EINVAL ? -ENOENT : ret;
+}
+
+static int daxfs_ioc_create(struct super_block *sb, struct daxfs_delta *d,
+			    const struct daxfs_ioc_branch *arg)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	char name[DAXFS_BRANCH_NAME_MAX + 1], parent[DAXFS_BRANCH_NAME_MAX + 1];
+	struct daxfs_bnew nb = { .owner = d->mount_id };
+	bool own, held = false;
+	u64 cursor;
+	u32 ptop, slot = DAXFS_BRANCH_NONE;
+	int ret;
+
+	ret = daxfs_ioc_name(arg->name, name);
+	if (ret)
+		return ret;
+	if (arg->parent[0]) {
+		ret = daxfs_ioc_name(arg->parent, parent);
+		if (ret)
+			return ret;
+	} else {
+		parent[0] = 0;
+	}
+	/* the parent freezes: what it has pending goes to its log first */
+	ret = daxfs_sync_fs(sb, 1);
+	if (ret)
+		return ret;
+	mutex_lock(&d->log_lock);
+	ret = READ_ONCE(d->discarded) ? -ESTALE :
+	      daxfs_parent_top(d, parent, &ptop);
+	if (ret)
+		goto out;
+	/* its writer cannot publish while the child reads where it ends */
+	own = ptop == d->top && d->writable;
+	if (!own) {
+		ret = daxfs_claim_top(sb, d, ptop, false);
+		if (ret)
+			goto out;
+		held = true;
+	}
+	nb.name = name;
+	nb.len = strlen(name);
+	nb.parent = ptop;
+	nb.log_id = daxfs_random64() | 1;
+	nb.now = ktime_get_real_seconds();
+	cursor = *raw_cpu_ptr(d->cursor);
+	ret = daxfs_log_start(&d->alloc, &cursor, nb.log_id, &nb.chunk);
+	if (ret)
+		goto out_release;
+	ret = daxfs_branch_create(img, d->bscratch, &nb, &slot);
+	if (ret && slot == DAXFS_BRANCH_NONE)
+		daxfs_free_pages(sb, nb.chunk, 1);
+	if (!ret && ptop == d->top)
+		WRITE_ONCE(d->frozen, true);
+	if (!ret)
+		pr_info("%s: branch %s created (slot %u)\n", sb->s_id, name,
+			slot);
+out_release:
+	if (held)
+		daxfs_release_top(sb, d, ptop);
+out:
+	mutex_unlock(&d->log_lock);
+	return ret;
+}
+
+static int daxfs_ioc_commit(struct super_block *sb, struct daxfs_delta *d,
+			    const struct daxfs_ioc_branch *arg)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	bool held = false;
+	struct daxfs_btab t;
+	u32 into = 0;
+	int ret;
+
+	if (arg->flags & ~DAXFS_COMMIT_PARENT)
+		return -EINVAL;
+	ret = daxfs_sync_fs(sb, 1);
+	if (ret)
+		return ret;
+	mutex_lock(&d->log_lock);
+	ret = daxfs_btab_load(img, d->bscratch, &t);
+	if (ret)
+		goto out;
+	if (READ_ONCE(d->discarded) ||
+	    t.slot[d->name_slot].generation != d->name_gen ||
+	    (d->name_slot &&
+	     daxfs_btab_liveness(&t, d->name_slot) != DAXFS_BL_LIVE)) {
+		ret = -ESTALE;
+		goto out;
+	}
+	if (daxfs_btab_frozen(&t, d->top) == 1) {
+		ret = -ENOTEMPTY;
+		goto out;
+	}
+	if (arg->flags & DAXFS_COMMIT_PARENT) {
+		u32 parent = t.slot[d->name_slot].parent;
+
+		if (!d->name_slot) {
+			ret = -EINVAL;	/* main has no parent */
+			goto out;
+		}
+		ret = daxfs_btab_name_of(&t, parent, &into);
+		if (ret) {
+			ret = -ESTALE;
+			goto out;
+		}
+	}
+	if (!d->writable) {
+		ret = daxfs_claim_top(sb, d, d->top, false);
+		if (ret)
+			goto out;
+		held = true;
+	}
+	ret = daxfs_branch_commit(img, d->bscratch, d->top, d->top_gen, into);
+	if (!ret) {
+		pr_info("%s: branch %s committed into %s\n", sb->s_id, d->name,
+			into ? t.slot[into].name : "main");
+		down_write(&d->index_lock);
+		d->name_slot = into;
+		d->name_gen = t.slot[into].generation;
+		strscpy(d->name, into ? t.slot[into].name : "main",
+			sizeof(d->name));
+		up_write(&d->index_lock);
+	}
+	if (held)
+		daxfs_release_top(sb, d, d->top);
+out:
+	mutex_unlock(&d->log_lock);
+	return ret;
+}
+
+static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	int ret;
+
+	mutex_lock(&d->log_lock);
+	if (!d->name_slot) {
+		mutex_unlock(&d->log_lock);
+		return -EPERM;
+	}
+	strscpy(name, d->name, sizeof(name));
+	ret = READ_ONCE(d->discarded) ? -ESTALE :
+	      daxfs_branch_abort(img, d->name_slot, d->name_gen);
+	if (!ret)
+		WRITE_ONCE(d->discarded, true);
+	mutex_unlock(&d->log_lock);
+	if (ret)
+		return ret;
+	pr_info("%s: branch %s aborted\n", sb->s_id, name);
+	return daxfs_switch(sb, "main", false);
+}
+
+static int daxfs_ioc_mount(struct daxfs_delta *d, void __user *argp)
+{
+	struct daxfs_ioc_mount m;
+
+	memset(&m, 0, sizeof(m));
+	mutex_lock(&d->log_lock);
+	strscpy(m.name, d->name, sizeof(m.name));
+	m.name_slot = d->name_slot;
+	m.top = d->top;
+	m.depth = d->view.depth;
+	m.flags = (d->writable ? DAXFS_IOCM_WRITABLE : 0) |
+		  (READ_ONCE(d->frozen) ? DAXFS_IOCM_FROZEN : 0) |
+		  (READ_ONCE(d->discarded) ? DAXFS_IOCM_DISCARDED : 0);
+	m.mount_id = d->mount_id;
+	m.mount_slot = d->mount_slot;
+	m.epoch = d->epoch;
+	mutex_unlock(&d->log_lock);
+	return copy_to_user(argp, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+long daxfs_ioc_branch(struct file *file, unsigned int cmd, void __user *argp)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
+	struct daxfs_ioc_branch arg;
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!d)
+		return -EOPNOTSUPP;	/* an image without branches */
+	daxfs_branch_refresh(sb);
+	if (cmd == DAXFS_IOC_MOUNT_INFO)
+		return daxfs_ioc_mount(d, argp);
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (READ_ONCE(d->broken) || d->recovered)
+		return -EIO;
+	switch (cmd) {
+	case DAXFS_IOC_BRANCH_CREATE:
+		ret = daxfs_ioc_create(sb, d, &arg);
+		break;
+	case DAXFS_IOC_BRANCH_SWITCH:
+		ret = daxfs_ioc_name(arg.name, name);
+		if (!ret)
+			ret = daxfs_switch(sb, name, !READ_ONCE(d->discarded));
+		break;
+	case DAXFS_IOC_BRANCH_COMMIT:
+		ret = daxfs_ioc_commit(sb, d, &arg);
+		break;
+	case DAXFS_IOC_BRANCH_ABORT:
+		ret = daxfs_ioc_abort(sb, d);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	return ret;
+}
+
+/* ---- dentries ---- */
+
+/*
+ * A dentry is good while it belongs to the view shown: a positive one
+ * while its inode does, a negative one while it was looked up in this
+ * view (lookup notes the view in d_fsdata).
+ */
+static int daxfs_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct daxfs_delta *d = DAXFS_SB(dentry->d_sb)->delta;
+	struct inode *inode = d_inode_rcu(dentry);
+
+	if (!d)
+		return 1;
+	if (READ_ONCE(d->discarded))
+		return 0;
+	if (inode)
+		return !daxfs_stale(inode);
+	return (unsigned long)READ_ONCE(dentry->d_fsdata) == READ_ONCE(d->vgen);
+}
+
+const struct dentry_operations daxfs_dentry_ops = {
+	.d_revalidate	= daxfs_d_revalidate,
+};
