@@ -285,3 +285,35 @@ bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot)
 			return true;
 	return false;
 }
+
+bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot)
+{
+	const struct daxfs_bslot *b = bslot(t, slot);
+	u32 i;
+
+	if (!slot || !b || (b->state != DAXFS_BRANCH_LIVE &&
+			    b->state != DAXFS_BRANCH_DISCARDED))
+		return false;
+	if (b->state == DAXFS_BRANCH_LIVE &&
+	    daxfs_btab_liveness(t, slot) != DAXFS_BL_DISCARDED)
+		return false;
+	if (daxfs_btab_needed(t, slot))
+		return false;
+	/* children first: their chains run through this slot */
+	for (i = 1; i < t->count; i++)
+		if (t->slot[i].state != DAXFS_BRANCH_FREE &&
+		    t->slot[i].parent == slot &&
+		    t->slot[i].parent_gen == b->generation)
+			return false;
+	return true;
+}
+
+void daxfs_btab_limits(const struct daxfs_btab *t, const u32 *chain, u32 n,
+		       u64 *upto)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		upto[i] = i + 1 < n ? t->slot[chain[i + 1]].fork_lsn :
+				      DAXFS_NO_PAGE;
+}

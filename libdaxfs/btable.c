@@ -231,3 +231,48 @@ int daxfs_branch_commit(const struct daxfs_image *img,
 	epoch_bump(img);
 	return 0;
 }
+
+int daxfs_branch_mark_dead(const struct daxfs_image *img, u32 slot, u64 gen)
+{
+	u64 sw, e;
+
+	if (!slot || slot >= img->branch_count ||
+	    daxfs_word_load(img, BW(img, slot, generation)) != gen)
+		return -ESTALE;
+	sw = daxfs_word_load(img, BW(img, slot, state));
+	if ((u32)sw == DAXFS_BRANCH_LIVE &&
+	    daxfs_word_cas(img, BW(img, slot, state), sw,
+			   state_word(DAXFS_BRANCH_DISCARDED,
+				      (u32)(sw >> 32))) != sw)
+		return -ESTALE;
+	if ((u32)daxfs_word_load(img, BW(img, slot, state)) !=
+	    DAXFS_BRANCH_DISCARDED)
+		return -ESTALE;
+	if (!daxfs_word_load(img, BW(img, slot, dead_epoch))) {
+		e = epoch_bump(img);
+		daxfs_word_cas(img, BW(img, slot, dead_epoch), 0, e);
+	}
+	return 0;
+}
+
+int daxfs_branch_reclaim_claim(const struct daxfs_image *img, u32 slot,
+			       u64 gen, u64 owner)
+{
+	if (!slot || slot >= img->branch_count ||
+	    daxfs_word_load(img, BW(img, slot, generation)) != gen ||
+	    (u32)daxfs_word_load(img, BW(img, slot, state)) !=
+	    DAXFS_BRANCH_DISCARDED)
+		return -ESTALE;
+	return daxfs_word_cas(img, BW(img, slot, owner), 0, owner) ? -EBUSY : 0;
+}
+
+void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner)
+{
+	u64 sw = daxfs_word_load(img, BW(img, slot, state));
+
+	if ((u32)sw == DAXFS_BRANCH_DISCARDED)
+		daxfs_word_cas(img, BW(img, slot, state), sw,
+			       state_word(DAXFS_BRANCH_FREE, (u32)(sw >> 32)));
+	daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
+	epoch_bump(img);
+}

@@ -694,11 +694,14 @@ int daxfs_log_chunks(const struct daxfs_image *img,
 int daxfs_log_start(struct daxfs_alloc *a, u64 *cursor, u64 log_id,
 		    u64 *pgno);
 /*
- * Give back every chunk of the log @span describes, following the links
- * from its head while they lead to chunks of that log (a discarded
- * branch's log: nobody writes it any more).
+ * Call @fn with every chunk of the log @span describes, following the
+ * links from its head while they lead to chunks of that log, past the
+ * tail too (a discarded branch's log, which nobody writes any more: what
+ * to free).
  */
-int daxfs_log_free(struct daxfs_alloc *a, const struct daxfs_log_span *span);
+int daxfs_log_walk_all(const struct daxfs_image *img,
+		       const struct daxfs_log_span *span, daxfs_chunk_fn fn,
+		       void *ctx);
 
 /*
  * Reading a log from its head to its tail, record by record: each chunk
@@ -755,6 +758,14 @@ struct daxfs_replay_info {
 int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
 		 struct daxfs_replay_info *info, daxfs_report_fn report,
 		 void *ctx);
+/*
+ * The same, up to LSN @upto at most (a transaction boundary): a parent's
+ * log as a child forked from it (its fork_lsn).  -EUCLEAN when the log no
+ * longer reaches back there (compacted since).
+ */
+int daxfs_replay_upto(struct daxfs_view *v, u32 level, u32 slot, u64 upto,
+		      unsigned int flags, struct daxfs_replay_info *info,
+		      daxfs_report_fn report, void *ctx);
 
 /*
  * Writing a branch's log (its single writer: the mount holding the
@@ -899,6 +910,19 @@ int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top);
  * Such a slot's log is in use, whatever its own liveness.
  */
 bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot);
+/*
+ * May slot @slot's space be given back (once every mount has seen its
+ * discard): discarded (aborted, or by the rules), on no live name's
+ * chain, and no slot below it any more (children go first).
+ */
+bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot);
+/*
+ * Where to stop replaying each slot of @chain (@n slots, root first): a
+ * parent's log as the next slot forked from it (its fork_lsn; for a live
+ * chain that is where the frozen parent ends anyway), the top's whole.
+ */
+void daxfs_btab_limits(const struct daxfs_btab *t, const u32 *chain, u32 n,
+		       u64 *upto);
 
 /* ---- btable.c: changing the branch table in the region ---- */
 /* The shared epoch: bumped after every change of the table. */
@@ -939,6 +963,19 @@ int daxfs_branch_create(const struct daxfs_image *img,
  * branch below it: -ESTALE if it is not live (any more).
  */
 int daxfs_branch_abort(const struct daxfs_image *img, u32 slot, u64 gen);
+/*
+ * Reclaiming a discarded slot (a writable mount, when every mount has
+ * seen its discard: seen_epoch >= dead_epoch).  mark_dead: a slot the
+ * rules discard gets the DISCARDED state and a dead_epoch (the wait
+ * starts).  reclaim_claim: CAS its owner from 0 to @owner (-EBUSY: a mount
+ * still holds it).  branch_free: after the caller collected its pages,
+ * the slot is FREE again (the caller then gives the pages back: a crash
+ * between leaks them, never frees them twice).
+ */
+int daxfs_branch_mark_dead(const struct daxfs_image *img, u32 slot, u64 gen);
+int daxfs_branch_reclaim_claim(const struct daxfs_image *img, u32 slot,
+			       u64 gen, u64 owner);
+void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner);
 /*
  * Make the name of slot @into (0: main) lead to @top (generation @gen),
  * a descendant of what it leads to now: one compare-and-swap of that

@@ -74,7 +74,10 @@ int daxfs_log_span(const struct daxfs_image *img, u32 slot,
 	ret = daxfs_branch_read(img, slot, &b);
 	if (ret)
 		return ret;
-	if (le32_to_cpu(b.state) != DAXFS_BRANCH_LIVE || !b.log_id)
+	/* a discarded slot's log is still read (fsck, reclaim); main's not */
+	if ((le32_to_cpu(b.state) != DAXFS_BRANCH_LIVE &&
+	     (le32_to_cpu(b.state) != DAXFS_BRANCH_DISCARDED || !slot)) ||
+	    !b.log_id)
 		return -EUCLEAN;
 	out->slot = slot;
 	out->log_id = le64_to_cpu(b.log_id);
@@ -382,7 +385,8 @@ static int replay_loop(struct replay *rp, struct daxfs_log_reader *r)
 	return ret;
 }
 
-int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
+int daxfs_replay_upto(struct daxfs_view *v, u32 level, u32 slot, u64 upto,
+		      unsigned int flags,
 		 struct daxfs_replay_info *info, daxfs_report_fn report,
 		 void *ctx)
 {
@@ -404,6 +408,9 @@ int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
 			  slot);
 		return ret;
 	}
+	/* a parent as its child forked from it (where its tail was then) */
+	if (upto < span.tail)
+		span.tail = upto;
 	ret = daxfs_log_reader_init(&r, v->img, &span);
 	if (ret) {
 		if (ret == -EUCLEAN)
@@ -428,6 +435,14 @@ int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
 	daxfs_txn_release(&rp.pending);
 	daxfs_log_reader_release(&r);
 	return ret;
+}
+
+int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
+		 struct daxfs_replay_info *info, daxfs_report_fn report,
+		 void *ctx)
+{
+	return daxfs_replay_upto(v, level, slot, DAXFS_NO_PAGE, flags, info,
+				 report, ctx);
 }
 
 /* ---- the writer ---- */
@@ -545,9 +560,10 @@ int daxfs_log_start(struct daxfs_alloc *a, u64 *cursor, u64 log_id,
 	return ret;
 }
 
-int daxfs_log_free(struct daxfs_alloc *a, const struct daxfs_log_span *span)
+int daxfs_log_walk_all(const struct daxfs_image *img,
+		       const struct daxfs_log_span *span, daxfs_chunk_fn fn,
+		       void *ctx)
 {
-	const struct daxfs_image *img = a->img;
 	u64 pgno = span->head, lsn, next, n;
 	int ret;
 
@@ -556,7 +572,7 @@ int daxfs_log_free(struct daxfs_alloc *a, const struct daxfs_log_span *span)
 				 &next);
 		if (ret)
 			return n ? 0 : ret;	/* the chain ends where it is not ours */
-		ret = daxfs_alloc_put(a, pgno, 1);
+		ret = fn(ctx, pgno, lsn);
 		if (ret)
 			return ret;
 		if (next == DAXFS_NO_PAGE)

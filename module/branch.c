@@ -37,6 +37,7 @@ struct daxfs_vset {
 	struct daxfs_layer *layer[DAXFS_VIEW_MAX];
 	struct daxfs_view view;		/* depth: the layers replayed */
 	u32 chain[DAXFS_VIEW_MAX];
+	u64 upto[DAXFS_VIEW_MAX];	/* where each log is read to */
 	u32 depth;			/* slots on the chain */
 	u32 top, name_slot;
 	u64 top_gen, name_gen;
@@ -89,6 +90,7 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 	if (n < 0)
 		return n == -ESTALE ? -ENOENT : n;
 	vs->depth = n;
+	daxfs_btab_limits(&t, vs->chain, n, vs->upto);
 	vs->top_gen = t.slot[vs->top].generation;
 	vs->name_gen = t.slot[vs->name_slot].generation;
 	vs->frozen = daxfs_btab_frozen(&t, vs->top) == 1;
@@ -115,8 +117,9 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 		vs->view.layer[i] = l;
 		vs->view.depth = i + 1;
 		nofs = memalloc_nofs_save();
-		ret = daxfs_replay(&vs->view, i, vs->chain[i], flags,
-				   &vs->replay, daxfs_say, sb);
+		ret = daxfs_replay_upto(&vs->view, i, vs->chain[i],
+					vs->upto[i], flags, &vs->replay,
+					daxfs_say, sb);
 		memalloc_nofs_restore(nofs);
 		if (ret) {
 			pr_err("%s: cannot replay the log of slot %u (branch %s, layer %u) (%d); mount with -o recovery,ro to read what precedes the damage\n",
@@ -225,8 +228,9 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
  * Every inode of an old view leaves: out of the inode hash (the next
  * lookup makes a new one from the current view), its pages out of every
  * mapping (the next fault sees it is stale: SIGBUS), nothing left for the
- * log.  Faults hold invalidate_lock: one under way ends before its pages
- * are unmapped.
+ * log.  Faults hold invalidate_lock, reads i_rwsem: one under way ends
+ * before this returns, and no new one reads the old view's pages.  Only
+ * then may the mount say it has seen the epoch (reclaim.c).
  */
 static void daxfs_drop_stale(struct super_block *sb)
 {
@@ -255,6 +259,9 @@ static void daxfs_drop_stale(struct super_block *sb)
 		filemap_invalidate_lock(inode->i_mapping);
 		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
 		filemap_invalidate_unlock(inode->i_mapping);
+		/* a read of the old view still copying (it holds i_rwsem) */
+		inode_lock(inode);
+		inode_unlock(inode);
 		iput(prev);
 		prev = inode;
 		cond_resched();
@@ -332,10 +339,10 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 		memset(&d->writer, 0, sizeof(d->writer));
 	}
 	d->epoch = epoch;
-	daxfs_mount_seen(img, d->mount_slot, epoch);
 	mutex_unlock(&d->log_lock);
 	daxfs_vset_free(&vs);
 	daxfs_drop_stale(sb);
+	daxfs_mount_seen(img, d->mount_slot, epoch);
 	return ret;
 out_release:
 	if (claimed)
@@ -361,7 +368,6 @@ static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
 	if (daxfs_btab_load(img, d->bscratch, &t))
 		return false;
 	d->epoch = epoch;
-	daxfs_mount_seen(img, d->mount_slot, epoch);
 	if (READ_ONCE(d->discarded))
 		return false;
 	if (d->name_slot &&
@@ -373,7 +379,11 @@ static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
 		return true;
 	}
 	WRITE_ONCE(d->frozen, daxfs_btab_frozen(&t, d->top) == 1);
-	return !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
+	if (!daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top)
+		return true;
+	/* nothing we show changed: no page we read was discarded */
+	daxfs_mount_seen(img, d->mount_slot, epoch);
+	return false;
 }
 
 int daxfs_branch_refresh(struct super_block *sb)
@@ -416,6 +426,8 @@ void daxfs_refresh_work(struct work_struct *work)
 	daxfs_branch_refresh(sb);
 	if (READ_ONCE(d->discarded)) {
 		daxfs_drop_stale(sb);
+		daxfs_mount_seen(&DAXFS_SB(sb)->img, d->mount_slot,
+				 READ_ONCE(d->epoch));
 		goto out;
 	}
 	mutex_lock(&d->log_lock);
@@ -583,6 +595,8 @@ static int daxfs_ioc_commit(struct super_block *sb, struct daxfs_delta *d,
 	}
 	if (held)
 		daxfs_release_top(sb, d, d->top);
+	if (!ret)
+		daxfs_reclaim_soon(d);
 out:
 	mutex_unlock(&d->log_lock);
 	return ret;
@@ -608,7 +622,9 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 	if (ret)
 		return ret;
 	pr_info("%s: branch %s aborted\n", sb->s_id, name);
-	return daxfs_switch(sb, "main", false);
+	ret = daxfs_switch(sb, "main", false);
+	daxfs_reclaim_soon(d);
+	return ret;
 }
 
 static int daxfs_ioc_mount(struct daxfs_delta *d, void __user *argp)

@@ -127,6 +127,8 @@ struct daxfs_delta {
 	struct delayed_work heartbeat;
 	struct delayed_work attrs_work;	/* publishes deferred attributes */
 	struct work_struct refresh_work; /* follows commits made elsewhere */
+	struct delayed_work reclaim_work; /* frees discarded branches */
+	unsigned int beats;		/* heartbeats, for the reclaim scan */
 	spinlock_t dirty_lock;		/* protects @dirty_list */
 	struct list_head dirty_list;	/* vnodes with attrs_dirty */
 };
@@ -253,6 +255,13 @@ void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 		       u32 top);
 int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 			  u32 top);
+int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
+void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id);
+
+/* reclaim.c: the space of discarded branches (looked at every few beats) */
+#define DAXFS_RECLAIM_BEATS	5
+void daxfs_reclaim_work(struct work_struct *work);
+void daxfs_reclaim_soon(struct daxfs_delta *d);
 
 /* branch.c: the branch a mount shows, and the branch operations */
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,

@@ -59,7 +59,7 @@ static u64 slot_id(const struct daxfs_image *img, u32 slot)
  * for up to a lease: it moves (alive), or the slot changes hands (gone),
  * or it stays still (dead).  -EINTR when we are killed meanwhile.
  */
-static int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id)
+int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id)
 {
 	u64 beat = heartbeat(img, slot);
 	unsigned int waited;
@@ -76,7 +76,7 @@ static int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id)
 }
 
 /* Clear slot @slot of a mount found dead (if nobody did meanwhile). */
-static void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
+void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 {
 	if (daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), id, 0) == id)
 		pr_info("mount table slot %u: its mount stopped beating; freed\n",
@@ -233,6 +233,9 @@ static void daxfs_heartbeat(struct work_struct *work)
 		/* a branch operation elsewhere: follow it */
 		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch))
 			queue_work(system_unbound_wq, &d->refresh_work);
+		/* discarded branches whose space may be free by now */
+		if (!(++d->beats % DAXFS_RECLAIM_BEATS))
+			daxfs_reclaim_soon(d);
 		daxfs_region_exit(&sbi->region, idx);
 	}
 	schedule_delayed_work(&d->heartbeat,
@@ -400,6 +403,7 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
 	INIT_DELAYED_WORK(&d->attrs_work, daxfs_attrs_work);
 	INIT_WORK(&d->refresh_work, daxfs_refresh_work);
+	INIT_DELAYED_WORK(&d->reclaim_work, daxfs_reclaim_work);
 	spin_lock_init(&d->dirty_lock);
 	INIT_LIST_HEAD(&d->dirty_list);
 	d->view.img = &sbi->img;
@@ -478,6 +482,7 @@ void daxfs_delta_unmount(struct super_block *sb)
 	cancel_delayed_work_sync(&d->heartbeat);
 	cancel_delayed_work_sync(&d->attrs_work);
 	cancel_work_sync(&d->refresh_work);
+	cancel_delayed_work_sync(&d->reclaim_work);
 	if (d->writable)
 		daxfs_release_top(sb, d, d->top);
 	daxfs_mount_release(&sbi->img, d->mount_slot, d->mount_id);

@@ -129,8 +129,8 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		o->has_size = true;
 		break;
 	case Opt_branch:
-		if (strlen(param->string) > DAXFS_BRANCH_NAME_MAX ||
-		    !*param->string)
+		if (!daxfs_branch_name_ok(param->string,
+					  strlen(param->string)))
 			return invalfc(fc, "branch: bad name '%s'",
 				       param->string);
 		strscpy(o->branch, param->string, sizeof(o->branch));
@@ -160,10 +160,6 @@ static int daxfs_check_opts(struct fs_context *fc, const struct daxfs_opts *o)
 		return invalfc(fc, "no region: give a DAX block device, phys= and size=, or dmabuf");
 	if (o->has_phys && o->phys + o->size - 1 < o->phys)
 		return invalfc(fc, "phys + size overflows");
-	if (strcmp(o->branch, "main")) {
-		errorfc(fc, "branch '%s': no such branch", o->branch);
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -276,6 +272,11 @@ static int daxfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		if (!rw)
 			sb->s_flags |= SB_RDONLY;
 	} else {
+		if (strcmp(sbi->opts.branch, "main")) {
+			errorfc(fc, "branch '%s': this image has no branches but main (it was made without mkdaxfs -b)",
+				sbi->opts.branch);
+			return -ENOENT;
+		}
 		/* no delta region: nothing could be written */
 		sb->s_flags |= SB_RDONLY;
 	}

@@ -468,8 +468,8 @@ static void ib_put_inode(struct ib *b, u32 ino, const u32 *nlink,
 
 /*
  * Slot 0 is main with an empty log (delta page 0); other slots get their
- * name, parent, state and a log id of their own, but no log: tests of
- * the branch table only.
+ * name, parent, state and a log id of their own (and an empty log:
+ * ib_put_logs()).
  */
 static void ib_put_branches(struct ib *b, u64 log_id)
 {
@@ -495,6 +495,39 @@ static void ib_put_delta(struct ib *b, u64 log_id)
 		fprintf(stderr, "imgbuild: delta region of %llu bytes\n",
 			(unsigned long long)b->delta_size);
 		exit(2);
+	}
+}
+
+/*
+ * Every live or discarded slot but main gets an empty log of its own: a
+ * chunk at delta page @i (main's is page 0), marked in use.
+ */
+static void ib_put_logs(struct ib *b, u64 log_id)
+{
+	struct daxfs_delta_super *d = ib_delta(b->img);
+	u8 *delta = (u8 *)d;
+
+	for (u32 i = 1; i < b->nbr; i++) {
+		struct daxfs_branch *br = ib_branch_at(b->img, i);
+		struct daxfs_log_chunk c;
+		u64 *word, *group;
+
+		if (b->br[i].state != DAXFS_BRANCH_LIVE &&
+		    b->br[i].state != DAXFS_BRANCH_DISCARDED)
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.magic = htole64(DAXFS_CHUNK_MAGIC);
+		c.log_id = htole64(log_id + i);
+		c.crc = htole32(daxfs_crc32c(&c, offsetof(struct daxfs_log_chunk,
+							 crc)));
+		c.next = htole64(DAXFS_NO_PAGE);
+		memcpy(delta + le64toh(d->first_page) + (u64)i * 4096, &c,
+		       sizeof(c));
+		word = (u64 *)(delta + le64toh(d->bitmap_off));
+		*word = htole64(le64toh(*word) | (1ULL << i));
+		group = (u64 *)(delta + le64toh(d->groups_off));
+		*group = htole64(le64toh(*group) - 1);
+		br->log_head = htole64(i);
 	}
 }
 
@@ -586,6 +619,7 @@ IB_FN void ib_build(struct ib *b)
 	if (b->branches) {
 		ib_put_branches(b, 0x10c1d);
 		ib_put_delta(b, 0x10c1d);
+		ib_put_logs(b, 0x10c1d);
 	}
 	ib_fix_all(b->img);
 	free(nlink);

@@ -275,7 +275,7 @@ if [ -n "$BR" ]; then
 		fail "super -b: $(grep -E 'feat_incompat|delta|free|mounts' "$OUT")"
 	run "$INS" "$BR" check
 	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
-		grep -q "main's log: 0 records in 0 transactions, 1 chunk" "$OUT" &&
+		grep -q "main's logs: 0 records in 0 transactions, 1 chunk" "$OUT" &&
 		pass "check: branching image clean" || fail "check -b: $(head -n 3 "$OUT")"
 fi
 
@@ -354,7 +354,7 @@ if [ -n "$BR" ]; then
 		fail "extract current view: treecmp: $(head -n 3 "$T/tc.log")"
 	run "$INS" "$LI" check
 	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
-		grep -q "^clean: .*; main's log: $records records in " "$OUT" &&
+		grep -q "^clean: .*; main's logs: $records records in " "$OUT" &&
 		pass "check: the writer's log replays, the bitmap agrees" ||
 		fail "check log.img: exit $RC: $(head -n 3 "$OUT")"
 
@@ -410,7 +410,7 @@ if [ -n "$BR" ]; then
 		fail "check groups: exit $RC: $(head -n 2 "$OUT")"
 	damaged stale
 	run "$INS" "$DI" check
-	[ "$RC" -eq 0 ] && grep -q "^warning: branch main: $WHERE log chunks linked past the tail" "$OUT" &&
+	[ "$RC" -eq 0 ] && grep -q "^warning: $WHERE log chunks linked past the tail" "$OUT" &&
 		pass "check: chunks of an unpublished commit are a warning, not leaks" ||
 		fail "check stale: exit $RC: $(head -n 3 "$OUT")"
 	run "$INS" "$DI" log main

@@ -345,22 +345,14 @@ struct log_stats {
 static void check_log(struct inspect *in, struct check_ctx *c,
 		      struct log_stats *ls)
 {
-	int err = open_delta(in, check_report, c);
+	int err = open_main(in, check_report, c);
 
-	if (err)
-		return;
-	daxfs_layer_init(&in->layer);
-	in->view.layer[0] = &in->layer;
-	in->view.depth = 1;
-	err = daxfs_replay(&in->view, 0, 0, 0, &in->replay, check_report, c);
 	if (err) {
 		if (!c->problems)
 			check_report(c, err_name(err));
-		daxfs_layer_clear(&in->layer);
 		in->view.depth = 0;
 		return;
 	}
-	in->have_layer = true;
 	check_space(in, &ls->space, check_report, c);
 	ls->done = true;
 }
@@ -410,7 +402,7 @@ static void print_summary(struct inspect *in, const struct log_stats *ls,
 		putchar('\n');
 		return;
 	}
-	printf(", %u branch slots, %s delta; main's log: %" PRIu64
+	printf(", %u branch slots, %s delta; main's logs: %" PRIu64
 	       " records in %" PRIu64 " transactions, %" PRIu64 " chunk%s; "
 	       "now %" PRIu64 " inodes (%" PRIu64 " directories, %" PRIu64
 	       " files, %" PRIu64 " symlinks, %" PRIu64 " other), %s of file "

@@ -14,18 +14,24 @@
 #define EXIT_USAGE	2
 
 /*
- * The image, and the files as they are now: the base with main's log
- * replayed into @layer (branching images), or the base alone (@view has
- * no layer).  The region is only read: img.wbase stays NULL.
+ * The image, and the files as they are now: the base with the layers of
+ * main's chain (branching images: every slot from slot 0 up to the top
+ * main leads to, each log replayed into its own layer), or the base
+ * alone (@view has no layer).  Layers are replayed once per slot and
+ * kept in @slot_layer (check replays every slot's).  The region is only
+ * read: img.wbase stays NULL.
  */
 struct inspect {
 	struct region reg;
 	struct daxfs_image img;
 	struct daxfs_view view;
-	struct daxfs_layer layer;
-	struct daxfs_replay_info replay;
+	struct daxfs_layer **slot_layer;	/* by slot; NULL: not replayed */
+	struct daxfs_replay_info *slot_info;	/* by slot: its replay */
+	struct daxfs_bslot *bslot;		/* the branch table, decoded */
+	struct daxfs_btab btab;
+	struct daxfs_replay_info replay;	/* summed over the view */
 	bool have_delta;		/* daxfs_delta_open() succeeded */
-	bool have_layer;		/* @layer holds main's log */
+	bool have_layer;		/* @view holds main's chain */
 };
 
 /* The first line a core function reports, for a one-line message. */
@@ -47,6 +53,15 @@ void first_report(void *ctx, const char *msg);
  */
 int open_view(struct inspect *in);
 void close_view(struct inspect *in);
+/*
+ * The layer of slot @slot (its log replayed over its chain's layers),
+ * replayed once: 0, -ESTALE (its chain is broken: a parent was reused),
+ * or an error reported to @report.
+ */
+int slot_layer(struct inspect *in, u32 slot, daxfs_report_fn report,
+	       void *ctx, struct daxfs_layer **out);
+/* Open main's chain into in->view, reporting to @report. */
+int open_main(struct inspect *in, daxfs_report_fn report, void *ctx);
 /* Open the delta region only (super, branches, log): 0 or errno. */
 int open_delta(struct inspect *in, daxfs_report_fn report, void *ctx);
 /* The inode @ino of the view, with a message on failure. */

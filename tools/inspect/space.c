@@ -2,9 +2,9 @@
 /*
  * daxfs-inspect check: the delta pages in use against the bitmap.
  *
- * The pages in use are every chunk of main's log (daxfs_log_chunks) and
- * every data page main's replayed layer holds (daxfs_layer_pages); a
- * page met twice is in double use.  Against the bitmap: a page marked
+ * The pages in use are every chunk of every branch slot's log
+ * (daxfs_log_chunks) and every data page each slot's replayed layer holds
+ * (daxfs_layer_pages); a page met twice is in double use.  Against the bitmap: a page marked
  * but not in use is leaked, a page in use but not marked can be handed
  * out again (the worst case).  The group free counts are hints, so a
  * count that disagrees with its bitmap is only a warning.  Chunks an
@@ -51,6 +51,7 @@ struct space {
 	u32 nnamed;
 	u64 dups;
 	u64 last, last_lsn;		/* the chunk holding the tail */
+	u64 unread;			/* slots whose layer was not read */
 	struct space_stats *st;
 	u64 problems;
 };
@@ -196,20 +197,59 @@ static void stale_chunks(struct space *s, const struct daxfs_log_span *span)
 	}
 }
 
-/* Every page main's log and layer use, into s->used (or s->named). */
-static int collect(struct space *s)
+/*
+ * Every page a branch slot uses: its log's chunks (and those an
+ * interrupted commit linked past its tail), and the data pages its layer
+ * holds.  A slot whose chain is broken (a parent slot was reused) cannot
+ * be replayed: its data pages are not counted (s->unread).
+ */
+static int collect_slot(struct space *s, u32 slot)
 {
 	struct daxfs_image *img = &s->in->img;
 	struct daxfs_log_span span;
+	struct daxfs_layer *l;
 	int err;
 
-	err = daxfs_log_span(img, 0, &span);
+	err = daxfs_log_span(img, slot, &span);
 	if (!err)
 		err = daxfs_log_chunks(img, &span, chunk_used, s);
 	if (err)
 		return err;
 	stale_chunks(s, &span);
-	return daxfs_layer_pages(&s->in->layer, data_used, s);
+	if (daxfs_btab_needed(&s->in->btab, slot) ||
+	    daxfs_btab_liveness(&s->in->btab, slot) == DAXFS_BL_LIVE) {
+		err = slot_layer(s->in, slot, s->report, s->ctx, &l);
+	} else {
+		/* discarded, waiting for reclaim: it may not replay any more */
+		struct first_problem fp = { .seen = false };
+
+		err = slot_layer(s->in, slot, first_report, &fp, &l);
+		if (err) {
+			say(s, "warning: discarded branch slot %u: its files cannot be read (%s); its data pages are not counted",
+			    slot, fp.seen ? fp.msg : err_name(err));
+			s->unread++;
+			return 0;
+		}
+	}
+	if (err == -ESTALE) {
+		s->unread++;
+		return 0;
+	}
+	return err ? err : daxfs_layer_pages(l, data_used, s);
+}
+
+/* Every page the branch slots use, into s->used (or s->named). */
+static int collect(struct space *s)
+{
+	int err = 0;
+
+	for (u32 i = 0; i < s->in->img.branch_count && !err; i++) {
+		u32 st = s->in->bslot[i].state;
+
+		if (st == DAXFS_BRANCH_LIVE || st == DAXFS_BRANCH_DISCARDED)
+			err = collect_slot(s, i);
+	}
+	return err;
 }
 
 /* Bits of word @w that stand for no page. */
@@ -218,18 +258,6 @@ static u64 beyond_end(const struct space *s, u64 w)
 	u64 first = w * 64;
 
 	return first + 64 <= s->pages ? 0 : ~0ULL << (s->pages - first);
-}
-
-/* Are there live branches other than main (their logs are not read)? */
-static bool other_live(struct space *s)
-{
-	struct daxfs_branch b;
-
-	for (u32 i = 1; i < s->in->img.branch_count; i++)
-		if (!daxfs_branch_read(&s->in->img, i, &b) &&
-		    le32_to_cpu(b.state) == DAXFS_BRANCH_LIVE)
-			return true;
-	return false;
 }
 
 /* Runs of pages set in @map: one line each, then a count of the rest. */
@@ -277,10 +305,10 @@ static int compare_bitmap(struct space *s, u64 *leaked, u64 *lost)
 	}
 	if (!nleaked)
 		return 0;
-	if (other_live(s)) {
+	if (s->unread) {
 		say(s, "warning: delta: %" PRIu64 " pages are marked in use "
-		    "but main does not use them (the logs of other live "
-		    "branches are not read)", nleaked);
+		    "but no branch uses them (the data of %" PRIu64 " slots "
+		    "under a reused parent is not read)", nleaked, s->unread);
 		return 0;
 	}
 	report_runs(s, leaked, "marked in use, but nothing uses it (leaked)");
@@ -362,7 +390,7 @@ int check_space(struct inspect *in, struct space_stats *st,
 		name_users(&s, lost);
 		check_groups(&s);
 		if (st->stale_pages)
-			say(&s, "warning: branch main: %" PRIu64 " log chunk%s "
+			say(&s, "warning: %" PRIu64 " log chunk%s "
 			    "linked past the tail by a commit that was never "
 			    "published (the next writable mount frees them)",
 			    st->stale_pages, st->stale_pages == 1 ? "" : "s");

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: giving back the space of discarded branches
+ * (docs/branch-protocol.md, "Reusing pages").
+ *
+ * A discarded slot's pages (its log's chunks, the data pages its layer
+ * maps) may still be read or mapped by mounts of it, in this kernel or in
+ * another, that have not noticed yet.  Each mount stores in its mount
+ * table slot the epoch it has caught up with (seen_epoch) only once its
+ * view holds no discarded layer and nothing of the old view is still
+ * being read (branch.c).  So a slot discarded at epoch E is reclaimed only
+ * when every live mount's seen_epoch is at least E; a mount whose heartbeat
+ * stopped for a lease is dead, and is reaped rather than waited for.
+ *
+ * Reclaiming a slot: claim it (its owner word), replay its chain to learn
+ * the pages its own layer holds, collect its log's chunks, make the slot
+ * FREE, then give the pages back.  A crash in between leaks pages (found
+ * by daxfs-inspect check), never frees one twice.  Any writable mount
+ * does it, from a work item: after an abort or a commit, and every few
+ * heartbeats.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/sched/mm.h>
+
+#include "daxfs.h"
+
+/* How long to wait before looking again while mounts catch up. */
+#define DAXFS_RECLAIM_RETRY_MS	500U
+
+/* Page runs to give back, collected before the slot is freed. */
+struct daxfs_runs {
+	u64 (*run)[2];
+	u32 n, cap;
+	int err;
+};
+
+static void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n)
+{
+	if (r->err)
+		return;
+	if (r->n && r->run[r->n - 1][0] + r->run[r->n - 1][1] == pgno) {
+		r->run[r->n - 1][1] += n;
+		return;
+	}
+	if (r->n == r->cap) {
+		u32 cap = r->cap ? r->cap * 2 : 64;
+		u64 (*p)[2] = kvmalloc_array(cap, sizeof(*p), GFP_KERNEL);
+
+		if (!p) {
+			r->err = -ENOMEM;
+			return;
+		}
+		if (r->n)
+			memcpy(p, r->run, r->n * sizeof(*p));
+		kvfree(r->run);
+		r->run = p;
+		r->cap = cap;
+	}
+	r->run[r->n][0] = pgno;
+	r->run[r->n][1] = n;
+	r->n++;
+}
+
+static int daxfs_runs_chunk(void *ctx, u64 pgno, u64 lsn)
+{
+	daxfs_runs_add(ctx, pgno, 1);
+	return 0;
+}
+
+static int daxfs_runs_data(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
+{
+	daxfs_runs_add(ctx, pgno, n);
+	return 0;
+}
+
+static void daxfs_quiet(void *ctx, const char *msg)
+{
+}
+
+/* The pages slot @slot holds: its chunks and its own layer's data. */
+static int daxfs_collect(struct super_block *sb, const struct daxfs_btab *t,
+			 u32 slot, struct daxfs_runs *runs)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u32 chain[DAXFS_VIEW_MAX];
+	u64 upto[DAXFS_VIEW_MAX];
+	struct daxfs_view v = { .img = img };
+	struct daxfs_replay_info info;
+	struct daxfs_log_span span;
+	unsigned int nofs;
+	int n, i, ret = 0;
+
+	n = daxfs_btab_chain(t, slot, chain, DAXFS_VIEW_MAX);
+	if (n < 0)
+		return n;
+	/* its parents as it forked from them: they may have moved on */
+	daxfs_btab_limits(t, chain, n, upto);
+	nofs = memalloc_nofs_save();
+	for (i = 0; i < n && !ret; i++) {
+		v.layer[i] = kzalloc(sizeof(*v.layer[i]), GFP_KERNEL);
+		if (!v.layer[i]) {
+			ret = -ENOMEM;
+			break;
+		}
+		daxfs_layer_init(v.layer[i]);
+		v.depth = i + 1;
+		ret = daxfs_replay_upto(&v, i, chain[i], upto[i], 0, &info,
+					daxfs_quiet, sb);
+	}
+	memalloc_nofs_restore(nofs);
+	if (!ret)
+		ret = daxfs_layer_pages(v.layer[n - 1], daxfs_runs_data, runs);
+	if (!ret)
+		ret = daxfs_log_span(img, slot, &span);
+	if (!ret)
+		ret = daxfs_log_walk_all(img, &span, daxfs_runs_chunk, runs);
+	for (i = 0; i < (int)v.depth; i++) {
+		daxfs_layer_clear(v.layer[i]);
+		kfree(v.layer[i]);
+	}
+	return ret ? ret : runs->err;
+}
+
+static int daxfs_reclaim_slot(struct super_block *sb, struct daxfs_delta *d,
+			      const struct daxfs_btab *t, u32 slot)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_runs runs = { NULL, 0, 0, 0 };
+	u64 pages = 0;
+	u32 i;
+	int ret;
+
+	ret = daxfs_branch_reclaim_claim(img, slot, t->slot[slot].generation,
+					 d->mount_id);
+	if (ret)
+		return ret;
+	ret = daxfs_collect(sb, t, slot, &runs);
+	if (ret) {
+		/* its pages stay marked: check names them */
+		pr_warn_once("%s: discarded branch slot %u cannot be read (%d); its space is not reused\n",
+			     sb->s_id, slot, ret);
+		kvfree(runs.run);
+		return ret;
+	}
+	daxfs_branch_free(img, slot, d->mount_id);
+	for (i = 0; i < runs.n; i++) {
+		daxfs_free_pages(sb, runs.run[i][0], runs.run[i][1]);
+		pages += runs.run[i][1];
+	}
+	kvfree(runs.run);
+	pr_debug("%s: branch slot %u reclaimed: %llu pages\n", sb->s_id, slot,
+		 pages);
+	return 0;
+}
+
+/*
+ * Has every live mount seen epoch @e?  Mounts found dead on the way are
+ * reaped (watching a heartbeat takes up to a lease).
+ */
+static bool daxfs_all_seen(const struct daxfs_image *img, u64 e)
+{
+	bool all = true;
+	u32 i;
+
+	for (i = 0; i < DAXFS_MOUNT_SLOTS; i++) {
+		u64 id = daxfs_word_load(img, daxfs_mount_word(img, i, 0));
+		u64 seen = daxfs_word_load(img, daxfs_mount_word(img, i,
+				offsetof(struct daxfs_mount_slot, seen_epoch)));
+
+		if (!id || seen >= e)
+			continue;
+		if (daxfs_mount_alive(img, i, id) == 0)
+			daxfs_reap(img, i, id);
+		else
+			all = false;
+	}
+	return all;
+}
+
+/* One pass over the table: true when something still waits. */
+static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
+			  struct daxfs_bslot *slots)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	bool waiting = false, progress = true;
+	struct daxfs_btab t;
+	u32 s;
+
+	while (progress) {
+		progress = false;
+		if (daxfs_btab_load(img, slots, &t))
+			return false;
+		for (s = 1; s < t.count; s++) {
+			const struct daxfs_bslot *b = &t.slot[s];
+
+			if (!daxfs_btab_reclaimable(&t, s))
+				continue;
+			if (b->state == DAXFS_BRANCH_LIVE || !b->dead_epoch) {
+				/* the wait for every mount starts now */
+				daxfs_branch_mark_dead(img, s, b->generation);
+				waiting = true;
+				continue;
+			}
+			if (!daxfs_all_seen(img, b->dead_epoch)) {
+				waiting = true;
+				continue;
+			}
+			if (!daxfs_reclaim_slot(sb, d, &t, s))
+				progress = true;	/* its parent may be next */
+		}
+	}
+	return waiting;
+}
+
+void daxfs_reclaim_soon(struct daxfs_delta *d)
+{
+	queue_delayed_work(system_unbound_wq, &d->reclaim_work, 0);
+}
+
+void daxfs_reclaim_work(struct work_struct *work)
+{
+	struct daxfs_delta *d = container_of(to_delayed_work(work),
+					     struct daxfs_delta, reclaim_work);
+	struct super_block *sb = d->sb;
+	struct daxfs_bslot *slots;
+	bool again = false;
+
+	if (!down_read_trylock(&sb->s_umount))
+		return;		/* the next heartbeat comes back */
+	if (!sb->s_root || sb_rdonly(sb) || !READ_ONCE(d->writable) ||
+	    READ_ONCE(d->broken))
+		goto out;
+	slots = kvcalloc(DAXFS_SB(sb)->img.branch_count, sizeof(*slots),
+			 GFP_KERNEL);
+	if (slots) {
+		again = daxfs_reclaim(sb, d, slots);
+		kvfree(slots);
+	}
+	if (again)
+		queue_delayed_work(system_unbound_wq, &d->reclaim_work,
+				   msecs_to_jiffies(DAXFS_RECLAIM_RETRY_MS));
+out:
+	up_read(&sb->s_umount);
+}

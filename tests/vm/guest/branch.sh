@@ -1,0 +1,241 @@
+#!/bin/bash
+# Branches in one kernel, through daxfs-branch (the README's walkthrough,
+# command by command, each step's state checked):
+#  - three sibling branches of main each change app.conf; siblings never
+#    see each other's changes; main is frozen while they live (EROFS);
+#  - a file held open and a shared mapping of a branch fail (ESTALE,
+#    SIGBUS) once the mount shows another branch;
+#  - the winner is committed: main shows exactly its tree, the rivals are
+#    gone, and so it stays after unmount and mount;
+#  - abort: the branch is gone, the mount shows main, and its space comes
+#    back; create + write + abort 300 times (BRANCH_LOOPS; more than the
+#    255 slots) loses neither slots nor space;
+#  - commit --parent merges one level, discarding only the siblings;
+#  - 8 levels of nesting, with writes, deletes and renames at each level
+#    shadowing the levels above: every level's view, also after remount;
+#  - a branch survives unmount and is mounted with -o branch=NAME;
+#  - names, errors and CAP_SYS_ADMIN as daxfs-branch reports them.
+. "$(dirname "$0")/lib/common.sh"
+
+BR=${DAXFS_BRANCH:-$DAXFS_TOP/build/daxfs-branch}
+need "$MKDAXFS" "$INSPECT" "$BR" "$H/filecheck"
+SIZE=$((64 << 20))
+need_phys $SIZE
+daxfs_load
+dmesg_mark
+
+SRC=$W/src
+M=$W/m
+OPTS="phys=$PHYS,size=$SIZE"
+mkdir -p "$SRC/dir/sub" "$M"
+echo v0 >"$SRC/app.conf"
+echo keep >"$SRC/dir/sub/file"
+echo base >"$SRC/base"
+if ! "$MKDAXFS" -q -b -d "$SRC" -p "$PHYS" -s "$SIZE"; then
+	fail "branch: mkdaxfs -b -p"
+	exit 1
+fi
+is() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+has() {	# has WHAT OUTPUT PATTERN
+	if printf '%s\n' "$2" | grep -qE -- "$3"; then pass "$1"; else
+		fail "$1: no /$3/ in: $(printf '%s' "$2" | tr '\n' '|')"; fi
+}
+br() { "$BR" "$@" -m "$M" 2>&1; }
+# the names daxfs-branch list shows, in tree order, '*' before the mount's
+names() { br list | awk 'NR > 1 { if ($1 == "*") print "*" $2; else print $1 }' | tr '\n' ' '; }
+cont() { cat "$M/$1" 2>&1; }
+if ! mount -t daxfs -o "$OPTS" none "$M"; then
+	fail "branch: mount"
+	exit 1
+fi
+
+# ---- the walkthrough: three tries, one winner ----
+is "branch: a fresh image has main only, shown by the mount" "$(names)" "*main "
+for t in try1 try2 try3; do
+	out=$(br create "$t")
+	is "branch: create $t" "$out" "created branch '$t'"
+done
+is "branch: list shows main's three children" "$(names)" "*main try1 try2 try3 "
+has "branch: main is frozen while it has children" "$(br list)" '^\* main +frozen'
+out=$(echo x 2>&1 >"$M/app.conf")
+has "branch: a write to frozen main fails with EROFS" "$out" "Read-only file system"
+is "branch: main unchanged" "$(cont app.conf)" v0
+
+is "branch: switch try1" "$(br switch try1)" "$M now shows branch 'try1'"
+echo v1 >"$M/app.conf" && echo one >"$M/only1" && mkdir "$M/d1"
+is "branch: try1 sees its changes" "$(cont app.conf) $(cont only1)" "v1 one"
+is "branch: the mount's branch is marked" "$(names)" "main *try1 try2 try3 "
+br switch try2 >/dev/null
+is "branch: try2 does not see try1's changes" \
+	"$(cont app.conf) $(echo $(ls "$M"))" "v0 app.conf base dir"
+echo v2 >"$M/app.conf" && rm "$M/dir/sub/file" && echo two >"$M/only2"
+br switch try3 >/dev/null
+is "branch: try3 sees neither sibling" "$(cont app.conf) $(ls "$M/dir/sub" | wc -l)" "v0 1"
+echo v3 >"$M/app.conf"
+# an open file and a mapping of try3, then the mount moves on
+exec 9<"$M/app.conf"
+coproc HOLD { "$H/filecheck" holdmap "$M/dir/sub/file"; }
+read -r -t 60 line <&"${HOLD[0]}"
+is "branch: a file of try3 is mapped" "$line" mapped
+br switch try2 >/dev/null
+out=$(cat <&9 2>&1)
+has "branch: a file opened in try3 reads ESTALE after the switch" "$out" "Stale file handle"
+exec 9<&-
+echo go >&"${HOLD[1]}"
+read -r -t 60 line <&"${HOLD[0]}"
+is "branch: a mapping of try3 gets SIGBUS after the switch" "$line" sigbus
+wait "$HOLD_PID" 2>/dev/null
+# try2's test passes: commit it
+grep -q v2 "$M/app.conf" && out=$(br commit)
+is "branch: commit try2" "$out" "committed: $M now shows 'main'"
+is "branch: after the commit only main is left" "$(names)" "*main "
+is "branch: main shows the winner's tree" \
+	"$(cont app.conf) $(cont only2) $(ls "$M/dir/sub" | wc -l) $(echo $(ls "$M"))" \
+	"v2 two 0 app.conf base dir only2"
+out=$(br switch try1)
+has "branch: a rival is gone" "$out" "no live branch 'try1'"
+echo v2b >"$M/app.conf"
+is "branch: main is writable after the commit" "$(cont app.conf)" v2b
+umount "$M"
+out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
+	pass "branch: daxfs-inspect check after the commit" ||
+	fail "branch: daxfs-inspect check after the commit: $(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+mount -t daxfs -o "$OPTS" none "$M" || fail "branch: mount after the commit"
+is "branch: the commit survives unmount and mount" \
+	"$(cont app.conf) $(cont only2) $(names)" "v2b two *main "
+
+# ---- abort ----
+br create x >/dev/null && br switch x >/dev/null
+echo xx >"$M/app.conf" && echo x >"$M/onlyx"
+out=$(br abort)
+is "branch: abort x" "$out" "aborted: $M now shows 'main'"
+is "branch: x is gone, main as before" \
+	"$(names) $(cont app.conf) $(ls "$M" | grep -c onlyx)" "*main  v2b 0"
+out=$(br abort)
+has "branch: aborting main is refused" "$out" "aborting main is refused"
+
+# ---- space comes back: abort, and create + write + abort many times ----
+# statfs counts free delta pages; reclaim (module/reclaim.c) gives a
+# discarded branch's pages back within a few seconds
+free_pages() { stat -f -c %f "$M"; }
+settle() {	# wait until the free count reaches $1 (up to 20 s): the count
+	local i
+	for i in $(seq 1 40); do
+		[ "$(free_pages)" -ge "$1" ] && break
+		sleep 0.5
+	done
+	free_pages
+}
+before=$(free_pages)
+br create big >/dev/null && br switch big >/dev/null
+head -c $((4 << 20)) /dev/urandom >"$M/bigfile"
+during=$(free_pages)
+br abort >/dev/null
+after=$(settle "$before")
+if [ "$during" -lt $((before - 1000)) ] && [ "$after" -ge "$before" ]; then
+	pass "branch: abort gives the space back (free pages $before, $during with 4 MiB written, $after after)"
+else
+	fail "branch: space after abort: free pages $before before, $during with 4 MiB written, $after after"
+fi
+LOOPS=${BRANCH_LOOPS:-300}
+bad=
+for i in $(seq 1 "$LOOPS"); do
+	if ! { "$BR" create "loop$i" -m "$M" >/dev/null &&
+	       "$BR" switch "loop$i" -m "$M" >/dev/null &&
+	       echo "$i" >"$M/loopfile" &&
+	       "$BR" abort -m "$M" >/dev/null; }; then
+		bad="round $i failed"
+		break
+	fi
+done
+after=$(settle "$before")
+if [ -z "$bad" ] && [ "$after" -ge "$before" ] && [ "$(names)" = "*main " ]; then
+	pass "branch: create + write + abort $LOOPS times: slots and space reused (free pages $before, then $after)"
+else
+	fail "branch: create + write + abort $LOOPS times: ${bad:-free pages $before, then $after; branches: $(names)}"
+fi
+
+# ---- commit --parent: one level ----
+br create p >/dev/null && br switch p >/dev/null && echo p >"$M/pf"
+br create c1 >/dev/null && br create c2 >/dev/null
+out=$(echo no 2>&1 >"$M/pf")
+has "branch: p is frozen by its children" "$out" "Read-only file system"
+br switch c2 >/dev/null && echo c2 >"$M/c2f"
+br switch c1 >/dev/null && echo c1 >"$M/pf"
+out=$(br commit --parent)
+is "branch: commit --parent" "$out" "committed: $M now shows 'p'"
+is "branch: p has c1's change; c2 is gone; main still has its own" \
+	"$(names) $(cont pf) $(ls "$M" | grep -c c2f)" "main *p  c1 0"
+echo p2 >"$M/pf" && is "branch: p is writable again" "$(cont pf)" p2
+br switch main >/dev/null
+is "branch: main does not see p" "$(ls "$M" | grep -c pf)" 0
+
+br switch p >/dev/null && br abort >/dev/null
+is "branch: p aborted: main alone again" "$(names)" "*main "
+
+# ---- 8 levels of nesting ----
+# level i: f says i, only_i is new, only_(i-1) is deleted, keep_(i-1) is
+# renamed keep_i; so each level shadows the one above it
+br switch main >/dev/null
+echo 0 >"$M/f" && echo 0 >"$M/only_0" && echo k >"$M/keep_0"
+prev=main
+for i in 1 2 3 4 5 6 7 8; do
+	br create "l$i" -p "$prev" >/dev/null && br switch "l$i" >/dev/null ||
+		fail "branch: create and switch to l$i"
+	echo "$i" >"$M/f" && echo "$i" >"$M/only_$i" &&
+		rm "$M/only_$((i - 1))" && mv "$M/keep_$((i - 1))" "$M/keep_$i" ||
+		fail "branch: changes at level $i"
+	prev=l$i
+done
+view() {	# what the mount shows of the level files
+	echo "$(cont f) $(cd "$M" && ls only_* keep_* | tr '\n' ' ')"
+}
+levels_ok() {
+	local i bad=
+	for i in 1 2 3 4 5 6 7 8; do
+		br switch "l$i" >/dev/null
+		[ "$(view)" = "$i keep_$i only_$i " ] || bad="$bad l$i:[$(view)]"
+	done
+	br switch main >/dev/null
+	[ "$(view)" = "0 keep_0 only_0 " ] || bad="$bad main:[$(view)]"
+	echo "${bad:-ok}"
+}
+is "branch: 8 levels, each view exactly its own" "$(levels_ok)" ok
+umount "$M"
+mount -t daxfs -o "$OPTS" none "$M" || fail "branch: mount after nesting"
+is "branch: 8 levels after unmount and mount" "$(levels_ok)" ok
+umount "$M"
+if mount -t daxfs -o "$OPTS,branch=l5" none "$M"; then
+	is "branch: mount -o branch=l5" "$(view) $(grep -o 'branch=[^, ]*' /proc/mounts | tail -n 1)" \
+		"5 keep_5 only_5  branch=l5"
+	out=$(echo x 2>&1 >"$M/f")
+	has "branch: l5 is frozen (it has a child)" "$out" "Read-only file system"
+	umount "$M"
+else
+	fail "branch: mount -o branch=l5: $(dmesg | tail -n 5 | tr '\n' '|')"
+fi
+out=$(mount -t daxfs -o "$OPTS,branch=nosuch" none "$M" 2>&1)
+[ $? -ne 0 ] && pass "branch: mount -o branch=nosuch fails" ||
+	{ fail "branch: mount -o branch=nosuch succeeded"; umount "$M"; }
+mount -t daxfs -o "$OPTS" none "$M" || fail "branch: mount main"
+
+# ---- names and errors ----
+has "branch: an invalid name" "$(br create 'a/b')" "not a valid branch name"
+has "branch: a taken name" "$(br create l1)" "exists already"
+has "branch: a missing parent" "$(br create q -p nosuch)" "no live branch 'nosuch' to be the parent"
+has "branch: commit with live children" "$(br switch l7 >/dev/null; br commit)" \
+	"branch 'l7' has 1 live children"
+br switch main >/dev/null
+has "branch: needs CAP_SYS_ADMIN" \
+	"$(setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin "$BR" list -m "$M" 2>&1)" \
+	"CAP_SYS_ADMIN"
+has "branch: --help" "$("$BR" --help)" "usage: daxfs-branch"
+json=$(br list --json)
+has "branch: list --json" "$json" '"name": "l1", "parent": "main"'
+umount "$M"
+out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
+	pass "branch: daxfs-inspect check at the end" ||
+	fail "branch: daxfs-inspect check at the end: $(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+dmesg_clean "branch: kernel log clean"
