@@ -134,6 +134,12 @@ for k in $kernels; do
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] multikernel" "$LOG" &&
 			say "FAIL: [$k] multikernel: exited $rc"
 		echo "== kernel $kver: multikernel took $((SECONDS - mstart))s"
+		mstart=$SECONDS
+		bash tests/vm/mkbranch.sh --kernel "$kver" 2>&1 | tag "$k"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] mkbranch" "$LOG" &&
+			say "FAIL: [$k] mkbranch: exited $rc"
+		echo "== kernel $kver: mkbranch took $((SECONDS - mstart))s"
 	fi
 	if [ -f tests/vm/livecorrupt.sh ] && [ "${VM_LIVECORRUPT:-1}" != 0 ] &&
 	   [ $# -eq 0 ]; then

@@ -1,0 +1,126 @@
+#!/bin/bash
+# One guest of the two-kernel branch test (tests/vm/mkbranch.sh starts it
+# twice, at once, on one NVDIMM backing file and one $VM_SHARE).  Per
+# round r (1..ROUNDS):
+#   a: mounts main, creates branches a<r> and b<r>, unmounts;
+#   both: mount their own branch writable, write their own tree (and keep
+#     one of its files mapped), then commit at the same moment;
+#   exactly one commit succeeds, the other fails with ESTALE (the guests
+#     compare notes); the loser's mapping gives SIGBUS or its own bytes,
+#     never the winner's;
+#   both unmount; a mounts main afresh: it must show exactly the tree the
+#     winner wrote (a manifest: names, modes, sizes, times, contents), and
+#     daxfs-inspect check of the region is clean.
+#   PEER   this guest's name (a or b); OTHER   the other one's
+. "$(dirname "$0")/common.sh"
+
+: "${PEER:?}" "${OTHER:?}" "${ROUNDS:?}"
+S=$VM_SHARE
+BR=$DAXFS_TOP/build/daxfs-branch
+CL=$H/crashload
+need "$BR" "$CL" "$H/filecheck" "$INSPECT"
+[ -n "$PHYS" ] || { fail "mkbranch-$PEER: no NVDIMM"; exit 1; }
+daxfs_load
+dmesg_mark
+OPTS="phys=$PHYS,size=$PHYS_SIZE"
+M=$W/m
+mkdir -p "$M"
+
+wait_for() {	# a hang guard, not a timing assertion
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		[ -e "$1" ] && return 0
+		[ -e "$S/$OTHER.failed" ] && return 1
+		sleep 0.25
+	done
+	return 1
+}
+peer_fail() {
+	fail "mkbranch-$PEER: $*"
+	: >"$S/$PEER.failed"
+	umount "$M" 2>/dev/null
+	exit 1
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+	if [ "$PEER" = a ]; then
+		mount -t daxfs -o "$OPTS" none "$M" || peer_fail "round $r: mount main"
+		"$BR" create "a$r" -m "$M" >/dev/null &&
+			"$BR" create "b$r" -m "$M" >/dev/null ||
+			peer_fail "round $r: create a$r, b$r"
+		umount "$M"
+		: >"$S/created-$r"
+	fi
+	wait_for "$S/created-$r" || peer_fail "round $r: the branches never came"
+	mount -t daxfs -o "$OPTS,branch=$PEER$r" none "$M" ||
+		peer_fail "round $r: mount -o branch=$PEER$r"
+	# its own tree: a new directory, a changed file, a removed one
+	mkdir -p "$M/by-$PEER/r$r" &&
+		"$H/filecheck" gen "$M/by-$PEER/r$r/data" 300000 "$r$([ "$PEER" = a ] && echo 1 || echo 2)" &&
+		echo "$PEER $r" >"$M/etc/conf" && rm -f "$M/README" &&
+		echo "$PEER" >"$M/mapped" || peer_fail "round $r: writes"
+	sync -f "$M"
+	"$CL" manifest "$M" >"$S/tree-$r-$PEER" || peer_fail "round $r: manifest"
+	coproc HOLD { "$H/filecheck" holdmap "$M/mapped"; }
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "$line" = mapped ] || peer_fail "round $r: holdmap: $line"
+	: >"$S/ready-$r-$PEER"
+	wait_for "$S/ready-$r-$OTHER" || peer_fail "round $r: the other never got ready"
+	out=$("$BR" commit -m "$M" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo won >"$S/res-$r-$PEER"
+		echo "$PEER" >"$S/winner-$r"
+	elif echo "$out" | grep -q "discarded"; then
+		echo lost >"$S/res-$r-$PEER"
+	else
+		echo "other: $out" >"$S/res-$r-$PEER"
+	fi
+	wait_for "$S/res-$r-$OTHER" || peer_fail "round $r: the other never committed"
+	mine=$(cat "$S/res-$r-$PEER")
+	theirs=$(cat "$S/res-$r-$OTHER")
+	case "$mine/$theirs" in
+	won/lost|lost/won)
+		pass "mkbranch-$PEER: round $r: one commit won, the other got ESTALE (this guest: $mine)" ;;
+	*)	fail "mkbranch-$PEER: round $r: commits: this guest '$mine', the other '$theirs'" ;;
+	esac
+	if [ "$mine" = lost ]; then
+		# the mapping: SIGBUS once the mount noticed, never the winner's
+		sleep 2
+		echo go >&"${HOLD[1]}"
+		read -r -t 60 line <&"${HOLD[0]}"
+		case "$line" in
+		sigbus|read) pass "mkbranch-$PEER: round $r: the loser's mapping after the loss: $line (not the winner's bytes)" ;;
+		*) fail "mkbranch-$PEER: round $r: the loser's mapping: '$line'" ;;
+		esac
+		out=$(cat "$M/mapped" 2>&1)
+		case "$out" in
+		*"Stale file handle"*) pass "mkbranch-$PEER: round $r: the loser's files are ESTALE" ;;
+		*) fail "mkbranch-$PEER: round $r: the loser's file reads: $out" ;;
+		esac
+	else
+		echo go >&"${HOLD[1]}"
+		read -r -t 60 line <&"${HOLD[0]}"
+	fi
+	wait "$HOLD_PID" 2>/dev/null
+	umount "$M" || peer_fail "round $r: umount"
+	: >"$S/done-$r-$PEER"
+	wait_for "$S/done-$r-$OTHER" || peer_fail "round $r: the other never unmounted"
+	if [ "$PEER" = a ]; then
+		w=$(cat "$S/winner-$r" 2>/dev/null)
+		mount -t daxfs -o "$OPTS,ro" none "$M" || peer_fail "round $r: mount main to check"
+		"$CL" manifest "$M" >"$W/main-$r"
+		umount "$M"
+		if [ -n "$w" ] && cmp -s "$W/main-$r" "$S/tree-$r-$w"; then
+			pass "mkbranch-a: round $r: a fresh mount of main shows exactly the winner's ($w) tree"
+		else
+			fail "mkbranch-a: round $r: main is not the winner's ($w) tree: $(diff "$W/main-$r" "$S/tree-$r-$w" 2>&1 | head -n 4 | tr '\n' '|')"
+		fi
+		out=$("$INSPECT" -p "$PHYS" -s "$PHYS_SIZE" check 2>&1) &&
+			pass "mkbranch-a: round $r: daxfs-inspect check clean" ||
+			fail "mkbranch-a: round $r: check: $(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+		: >"$S/verified-$r"
+	fi
+	wait_for "$S/verified-$r" || peer_fail "round $r: never verified"
+done
+dmesg_clean "mkbranch-$PEER: kernel log clean"
