@@ -87,6 +87,40 @@ echo "random.bin: the same 4 MiB as before the remount"
 run rm "$MNT/random.bin"
 run df -h "$MNT"
 
+step "Branches: three tries at a config, the one whose test passes wins"
+BR=$DAXFS_BRANCH
+run sh -c "echo 'workers=1' > $MNT/app.conf"
+for n in 2 4 8; do
+	run "$BR" create "try-$n" -m "$MNT"
+done
+run "$BR" list -m "$MNT"
+echo "# main has children now: it is frozen"
+if err=$( (echo x >"$MNT/app.conf") 2>&1 ); then
+	die "a write to frozen main succeeded"
+fi
+echo "echo x > $MNT/app.conf: refused (${err##*: })"
+for n in 2 4 8; do
+	run "$BR" switch "try-$n" -m "$MNT"
+	run sh -c "echo 'workers=$n' > $MNT/app.conf"
+	run sh -c "seq 1 $n > $MNT/try-$n.log"
+	run ls "$MNT"
+done
+# the "test" each try must pass: this service wants exactly 4 workers
+winner=
+for n in 2 4 8; do
+	run "$BR" switch "try-$n" -m "$MNT"
+	w=$(sed -n 's/^workers=//p' "$MNT/app.conf")
+	echo "try-$n: workers=$w $([ "$w" = 4 ] && echo '-> test passes' || echo '-> test fails')"
+	[ "$w" = 4 ] && winner=try-$n
+done
+run "$BR" switch "$winner" -m "$MNT"
+run "$BR" commit -m "$MNT"
+run "$BR" list -m "$MNT"
+run cat "$MNT/app.conf"
+run ls "$MNT"
+echo "# main now holds the winner's changes; the other tries are gone:"
+"$BR" switch try-2 -m "$MNT" 2>&1 || true
+
 step "A read-only mount refuses writes"
 run mount -o remount,ro "$MNT"
 if err=$( (echo x >"$MNT/new") 2>&1 ); then

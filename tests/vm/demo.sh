@@ -14,7 +14,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 step "Installing what the demo needs (qemu, guest kernels, busybox)"
 bash tests/deps.sh vm || die "tests/deps.sh vm failed"
 
-step "Building mkdaxfs and daxfs-inspect"
+step "Building mkdaxfs, daxfs-inspect and daxfs-branch"
 make --no-print-directory tools >/dev/null || die "make tools failed"
 
 kver=$(bash tests/vm/vm.sh --kernel "$kernel" --print-kver) ||
@@ -53,6 +53,7 @@ build/daxfs-inspect "$D/demo.img" check 2>/dev/null && echo "image checks out"
 step "Booting a $kver guest (QEMU, TCG) with demo.img as an NVDIMM"
 DAXFS_KO=$ko bash tests/vm/vm.sh --kernel "$kver" --timeout 300 \
 	--nvdimm "$D/demo.img" --env "DEMO_SUM=$D/big.sha256" \
+	--env "DAXFS_BRANCH=$PWD/build/daxfs-branch" \
 	tests/vm/demo-guest.sh
 rc=$?
 if [ "$rc" -eq 0 ]; then
