@@ -141,6 +141,9 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
 		return DAXFS_BL_FREE;
 	if (t->slot[slot].state == DAXFS_BRANCH_CREATING)
 		return DAXFS_BL_CREATING;
+	/* main's top: main always exists, whatever an abort raced */
+	if (!daxfs_btab_resolve(t, 0, &target) && target == slot)
+		return slot ? DAXFS_BL_ABSORBED : DAXFS_BL_LIVE;
 	n = daxfs_btab_chain(t, slot, chain, DAXFS_BTAB_MAX_DEPTH);
 	if (n == -ESTALE)
 		return DAXFS_BL_DISCARDED;
@@ -245,14 +248,14 @@ int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top)
 		return -EUCLEAN;
 	for (i = 1; i < t->count; i++) {
 		const struct daxfs_bslot *b = &t->slot[i];
-		int l;
 
 		if (b->parent != top || b->parent_gen != t->slot[top].generation)
 			continue;
-		if (b->state == DAXFS_BRANCH_CREATING)
-			return 1;
-		l = daxfs_btab_liveness(t, i);
-		if (l == DAXFS_BL_LIVE || l == DAXFS_BL_ABSORBED)
+		/*
+		 * Until a child is reclaimed, mounts of it may still read
+		 * its parent's pages: the parent stays frozen till then.
+		 */
+		if (b->state != DAXFS_BRANCH_FREE)
 			return 1;
 	}
 	return 0;

@@ -166,11 +166,11 @@ int daxfs_branch_create(const struct daxfs_image *img,
 		       state_word(DAXFS_BRANCH_LIVE, nb->parent));
 	daxfs_word_cas(img, BW(img, slot, owner), nb->owner, 0);
 	epoch_bump(img);
+	*out = slot;
 	/* two creators of one name: both see both; the lower slot keeps it */
 	ret = daxfs_btab_load(img, scratch, &t);
 	if (ret)
 		return ret;
-	*out = slot;
 	if (name_taken_below(&t, slot)) {
 		daxfs_branch_abort(img, slot, t.slot[slot].generation);
 		return -EEXIST;
@@ -258,12 +258,44 @@ int daxfs_branch_mark_dead(const struct daxfs_image *img, u32 slot, u64 gen)
 int daxfs_branch_reclaim_claim(const struct daxfs_image *img, u32 slot,
 			       u64 gen, u64 owner)
 {
-	if (!slot || slot >= img->branch_count ||
-	    daxfs_word_load(img, BW(img, slot, generation)) != gen ||
+	if (!slot || slot >= img->branch_count)
+		return -EINVAL;
+	if (daxfs_word_cas(img, BW(img, slot, owner), 0, owner))
+		return -EBUSY;
+	/* claimed: now it cannot change under us; is it still the one? */
+	if (daxfs_word_load(img, BW(img, slot, generation)) != gen ||
 	    (u32)daxfs_word_load(img, BW(img, slot, state)) !=
-	    DAXFS_BRANCH_DISCARDED)
+	    DAXFS_BRANCH_DISCARDED) {
+		daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
 		return -ESTALE;
-	return daxfs_word_cas(img, BW(img, slot, owner), 0, owner) ? -EBUSY : 0;
+	}
+	return 0;
+}
+
+void daxfs_branch_reclaim_release(const struct daxfs_image *img, u32 slot,
+				  u64 owner)
+{
+	daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
+}
+
+int daxfs_branch_drop_creating(const struct daxfs_image *img, u32 slot,
+			       u64 dead, u64 owner)
+{
+	u64 sw;
+
+	if (!slot || slot >= img->branch_count ||
+	    daxfs_word_cas(img, BW(img, slot, owner), dead, owner) != dead)
+		return -EBUSY;
+	sw = daxfs_word_load(img, BW(img, slot, state));
+	if ((u32)sw != DAXFS_BRANCH_CREATING ||
+	    daxfs_word_cas(img, BW(img, slot, state), sw,
+			   state_word(DAXFS_BRANCH_FREE, (u32)(sw >> 32))) != sw) {
+		daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
+		return -ESTALE;
+	}
+	daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
+	epoch_bump(img);
+	return 0;
 }
 
 void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner)

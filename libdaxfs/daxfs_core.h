@@ -901,8 +901,9 @@ int daxfs_btab_name_of(const struct daxfs_btab *t, u32 top, u32 *slot);
 /* Decode slot @b (a copy out of the region) into @out. */
 void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out);
 /*
- * Is @top (a slot a name resolves to) frozen: has it a child that is live
- * or being made?  1 yes, 0 no.
+ * Is @top (a slot a name resolves to) frozen: has it a child slot that is
+ * not free (live, being made, or discarded but not reclaimed yet: mounts
+ * of it may still read the parent's pages)?  1 yes, 0 no.
  */
 int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top);
 /*
@@ -976,6 +977,16 @@ int daxfs_branch_mark_dead(const struct daxfs_image *img, u32 slot, u64 gen);
 int daxfs_branch_reclaim_claim(const struct daxfs_image *img, u32 slot,
 			       u64 gen, u64 owner);
 void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner);
+/* Give a reclaim claim back without freeing (it could not be read). */
+void daxfs_branch_reclaim_release(const struct daxfs_image *img, u32 slot,
+				  u64 owner);
+/*
+ * A CREATING slot whose creator @dead died: take it over (CAS of its owner
+ * from @dead to @owner) and make it FREE.  Its first chunk, if it got one,
+ * is leaked (check names it).
+ */
+int daxfs_branch_drop_creating(const struct daxfs_image *img, u32 slot,
+			       u64 dead, u64 owner);
 /*
  * Make the name of slot @into (0: main) lead to @top (generation @gen),
  * a descendant of what it leads to now: one compare-and-swap of that

@@ -103,28 +103,29 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 			     bool recovery)
 {
 	unsigned int flags = recovery ? DAXFS_REPLAY_RECOVER : 0;
-	unsigned int nofs;
+	/* under log_lock: reclaim must not come back into the filesystem */
+	unsigned int nofs = memalloc_nofs_save();
 	u32 i;
-	int ret;
+	int ret = 0;
 
 	for (i = 0; i < vs->depth; i++) {
 		struct daxfs_layer *l = kzalloc(sizeof(*l), GFP_KERNEL);
 
-		if (!l)
-			return -ENOMEM;
+		if (!l) {
+			ret = -ENOMEM;
+			break;
+		}
 		daxfs_layer_init(l);
 		vs->layer[i] = l;
 		vs->view.layer[i] = l;
 		vs->view.depth = i + 1;
-		nofs = memalloc_nofs_save();
 		ret = daxfs_replay_upto(&vs->view, i, vs->chain[i],
 					vs->upto[i], flags, &vs->replay,
 					daxfs_say, sb);
-		memalloc_nofs_restore(nofs);
 		if (ret) {
 			pr_err("%s: cannot replay the log of slot %u (branch %s, layer %u) (%d); mount with -o recovery,ro to read what precedes the damage\n",
 			       sb->s_id, vs->chain[i], vs->name, i, ret);
-			return ret;
+			break;
 		}
 		if (vs->replay.damaged) {
 			vs->damaged = true;
@@ -133,7 +134,8 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 				vs->replay.good_lsn);
 		}
 	}
-	return 0;
+	memalloc_nofs_restore(nofs);
+	return ret;
 }
 
 /*
@@ -283,6 +285,7 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 	struct daxfs_delta *d = sbi->delta;
 	const struct daxfs_image *img = &sbi->img;
 	u64 epoch = daxfs_epoch(img);
+	struct inode *root = d_inode(sb->s_root);
 	bool was_writable, claimed = false;
 	struct daxfs_vset vs;
 	u32 old_top;
@@ -293,6 +296,11 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 		if (ret)
 			return ret;
 	}
+	/*
+	 * The root is the one inode both views share: no operation in it
+	 * (lookup and change under its i_rwsem) may straddle the switch.
+	 */
+	inode_lock(root);
 	mutex_lock(&d->log_lock);
 	ret = daxfs_vset_resolve(sb, d, name, &vs);
 	if (ret)
@@ -312,6 +320,8 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 		ret = daxfs_claim_top(sb, d, vs.top, true);
 		claimed = !ret;
 	} else {
+		/* published before we look at the owner (delta.c) */
+		daxfs_mount_update(img, d->mount_slot, vs.top, 0);
 		ret = daxfs_check_no_writer(sb, d, vs.top);
 	}
 	if (!ret)
@@ -339,16 +349,24 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 		memset(&d->writer, 0, sizeof(d->writer));
 	}
 	d->epoch = epoch;
+	d->drops++;		/* no seen_epoch until the old view is gone */
 	mutex_unlock(&d->log_lock);
+	inode_unlock(root);
 	daxfs_vset_free(&vs);
 	daxfs_drop_stale(sb);
-	daxfs_mount_seen(img, d->mount_slot, epoch);
+	mutex_lock(&d->log_lock);
+	if (!--d->drops)
+		daxfs_mount_seen(img, d->mount_slot, d->epoch);
+	mutex_unlock(&d->log_lock);
 	return ret;
 out_release:
 	if (claimed)
 		daxfs_release_top(sb, d, vs.top);
+	if (!was_writable)
+		daxfs_mount_update(img, d->mount_slot, d->top, 0);
 out:
 	mutex_unlock(&d->log_lock);
+	inode_unlock(root);
 	daxfs_vset_free(&vs);
 	return ret;
 }
@@ -374,16 +392,19 @@ static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
 	    (t.slot[d->name_slot].generation != d->name_gen ||
 	     daxfs_btab_liveness(&t, d->name_slot) != DAXFS_BL_LIVE)) {
 		WRITE_ONCE(d->discarded, true);
+		d->need_drop = true;
 		pr_info("%s: branch %s was discarded (aborted, or a rival was committed); everything in this mount fails with ESTALE until it switches to another branch\n",
 			sb->s_id, d->name);
 		return true;
 	}
 	WRITE_ONCE(d->frozen, daxfs_btab_frozen(&t, d->top) == 1);
-	if (!daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top)
-		return true;
-	/* nothing we show changed: no page we read was discarded */
-	daxfs_mount_seen(img, d->mount_slot, epoch);
-	return false;
+	/*
+	 * Nothing we show was discarded (a commit into our name only adds
+	 * layers above ours): we read no page that reclaim may take.
+	 */
+	if (!d->drops)
+		daxfs_mount_seen(img, d->mount_slot, epoch);
+	return !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
 }
 
 int daxfs_branch_refresh(struct super_block *sb)
@@ -425,9 +446,16 @@ void daxfs_refresh_work(struct work_struct *work)
 		goto out;
 	daxfs_branch_refresh(sb);
 	if (READ_ONCE(d->discarded)) {
+		mutex_lock(&d->log_lock);
+		d->drops++;
+		mutex_unlock(&d->log_lock);
 		daxfs_drop_stale(sb);
-		daxfs_mount_seen(&DAXFS_SB(sb)->img, d->mount_slot,
-				 READ_ONCE(d->epoch));
+		mutex_lock(&d->log_lock);
+		d->need_drop = false;
+		if (!--d->drops)
+			daxfs_mount_seen(&DAXFS_SB(sb)->img, d->mount_slot,
+					 d->epoch);
+		mutex_unlock(&d->log_lock);
 		goto out;
 	}
 	mutex_lock(&d->log_lock);
@@ -606,6 +634,7 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	bool held;
 	int ret;
 
 	mutex_lock(&d->log_lock);
@@ -614,16 +643,25 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 		return -EPERM;
 	}
 	strscpy(name, d->name, sizeof(name));
+	/* its top's claim: no commit of it may race the abort */
+	held = !d->writable && !READ_ONCE(d->discarded);
 	ret = READ_ONCE(d->discarded) ? -ESTALE :
-	      daxfs_branch_abort(img, d->name_slot, d->name_gen);
+	      held ? daxfs_claim_top(sb, d, d->top, false) : 0;
+	if (!ret)
+		ret = daxfs_branch_abort(img, d->name_slot, d->name_gen);
 	if (!ret)
 		WRITE_ONCE(d->discarded, true);
+	if (held)
+		daxfs_release_top(sb, d, d->top);
 	mutex_unlock(&d->log_lock);
 	if (ret)
 		return ret;
 	pr_info("%s: branch %s aborted\n", sb->s_id, name);
 	ret = daxfs_switch(sb, "main", false);
+	/* its space back now, unless other mounts still have to notice */
 	daxfs_reclaim_soon(d);
+	flush_delayed_work(&d->reclaim_work);
+	daxfs_branch_refresh(sb);
 	return ret;
 }
 

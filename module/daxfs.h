@@ -90,7 +90,7 @@ struct daxfs_opts {
  *    Taken before @index_lock; inode locks (i_rwsem, invalidate_lock)
  *    are taken before either.
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
- *    @epoch and @bscratch change only under @log_lock (remount holds
+ *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock (remount holds
  *    it); @top and @vgen also under @index_lock, so either lock reads
  *    them.  @discarded is set once, under @log_lock, read with READ_ONCE.
  *  - @alloc is lock-free (compare-and-swap in the region); @cursor is a
@@ -119,6 +119,8 @@ struct daxfs_delta {
 	bool writable;			/* holds the branch, @writer is open */
 	bool frozen;			/* the top has children: EROFS */
 	bool discarded;			/* the branch is gone: ESTALE */
+	bool need_drop;			/* discarded, its inodes not dropped yet */
+	unsigned int drops;		/* old views being dropped: no seen_epoch */
 	bool broken;			/* the index failed: everything is EIO */
 	bool recovered;			/* mounted read-only up to damage */
 	u64 __percpu *cursor;		/* data page allocation hint */

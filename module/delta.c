@@ -228,16 +228,27 @@ static void daxfs_heartbeat(struct work_struct *work)
 	int idx;
 
 	idx = daxfs_region_enter(&sbi->region);
-	if (idx >= 0) {
+	if (idx >= 0 && slot_id(&sbi->img, d->mount_slot) != d->mount_id) {
+		/*
+		 * We stalled past a lease and another mount took our slot
+		 * (and maybe our branch): we may no longer write anything.
+		 */
+		if (!READ_ONCE(d->broken))
+			pr_err("%s: this mount's slot in the region's mount table was taken over (it stopped beating for %u ms); every change now fails with EIO: unmount and mount again\n",
+			       d->sb->s_id, DAXFS_LEASE_MS);
+		WRITE_ONCE(d->broken, true);
+	} else if (idx >= 0) {
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
 		/* a branch operation elsewhere: follow it */
-		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch))
+		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch) ||
+		    READ_ONCE(d->need_drop))
 			queue_work(system_unbound_wq, &d->refresh_work);
 		/* discarded branches whose space may be free by now */
 		if (!(++d->beats % DAXFS_RECLAIM_BEATS))
 			daxfs_reclaim_soon(d);
-		daxfs_region_exit(&sbi->region, idx);
 	}
+	if (idx >= 0)
+		daxfs_region_exit(&sbi->region, idx);
 	schedule_delayed_work(&d->heartbeat,
 			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
 }
@@ -259,8 +270,12 @@ static int daxfs_free_orphans(struct super_block *sb, struct daxfs_delta *d)
 
 	daxfs_txn_init(&t);
 	t.alloc_flags = DAXFS_ALLOC_RESERVE;
+	/* the view may be switched meanwhile: the tag refuses the commit */
+	down_read(&d->index_lock);
+	t.tag = d->vgen;
 	ret = daxfs_layer_orphans(d->layer[d->view.depth - 1],
 				  daxfs_free_orphan, &t);
+	up_read(&d->index_lock);
 	if (!ret && t.nrec) {
 		pr_info("%s: freeing %u inodes unlinked while open\n",
 			sb->s_id, t.nrec);

@@ -59,6 +59,11 @@ static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 	inode = daxfs_iget(dir->i_sb, de.ino);
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
+	/* the view changed between the lookup and the inode */
+	if (DAXFS_I(inode)->vgen != DAXFS_I(dir)->vgen) {
+		iput(inode);
+		return ERR_PTR(-ESTALE);
+	}
 	if (daxfs_mode_to_ft(inode->i_mode) != de.type) {
 		iput(inode);
 		return ERR_PTR(-EUCLEAN);

@@ -289,11 +289,19 @@ struct inode *daxfs_iget(struct super_block *sb, u64 ino)
 
 	if (!ino || ino > (1ULL << 48))
 		return ERR_PTR(-EUCLEAN);
+again:
 	inode = iget_locked(sb, ino);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	if (!(inode->i_state & I_NEW))
+	if (!(inode->i_state & I_NEW)) {
+		/* filled from a view the mount no longer shows: not ours */
+		if (daxfs_stale(inode) && !READ_ONCE(daxfs_delta(inode)->discarded)) {
+			remove_inode_hash(inode);
+			iput(inode);
+			goto again;
+		}
 		return inode;
+	}
 	ret = daxfs_fill_inode(inode);
 	if (ret) {
 		/* Unlinked and never logged: evicted, not cached or freed. */
@@ -368,6 +376,7 @@ void daxfs_evict_inode(struct inode *inode)
 		daxfs_txn_init(&t);
 		t.alloc_flags = DAXFS_ALLOC_RESERVE;
 		daxfs_txn_free(&t, inode->i_ino);
+		t.tag = vn->vgen;
 		ret = daxfs_commit_txn(inode->i_sb, &t);
 		daxfs_txn_release(&t);
 		if (ret)

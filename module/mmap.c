@@ -100,6 +100,7 @@ static vm_fault_t daxfs_fault_own(struct vm_fault *vmf, u64 *off)
 	if (!ret) {
 		daxfs_txn_init(&t);
 		daxfs_txn_map(&t, inode->i_ino, vmf->pgoff, 1, pgno);
+		t.tag = vn->vgen;
 		ret = daxfs_commit_txn(inode->i_sb, &t);
 		daxfs_txn_release(&t);
 	}
@@ -240,6 +241,9 @@ static vm_fault_t daxfs_write_fault(struct vm_fault *vmf)
 	bool own = false;
 	int hole = -1;
 
+	/* a frozen branch's pages are its children's too */
+	if (daxfs_may_change(inode))
+		return VM_FAULT_SIGBUS;
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	if (vmf->pgoff < daxfs_file_pages(inode))
 		hole = daxfs_fault_map(inode, vmf->pgoff, &off, &n, &own);
@@ -329,6 +333,8 @@ static vm_fault_t daxfs_pfn_mkwrite(struct vm_fault *vmf)
 	bool own = false;
 	int idx, hole = -1;
 
+	if (daxfs_may_change(inode))
+		return VM_FAULT_SIGBUS;
 	idx = daxfs_region_enter_fault(r);
 	if (idx < 0)
 		return VM_FAULT_SIGBUS;

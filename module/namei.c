@@ -104,6 +104,7 @@ static int daxfs_txn_new_inode(struct daxfs_txn *t, struct inode *inode,
 	if (target)
 		i_size_write(inode, tlen);
 	daxfs_attr_from_inode(inode, &vn->vi.attr);
+	t->tag = vn->vgen;	/* its directory's view */
 	daxfs_txn_inode(t, inode->i_ino, &vn->vi.attr, DAXFS_RI_NEW, target,
 			tlen);
 	ret = daxfs_txn_acls(t, inode, acl, default_acl);

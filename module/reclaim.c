@@ -142,6 +142,7 @@ static int daxfs_reclaim_slot(struct super_block *sb, struct daxfs_delta *d,
 		/* its pages stay marked: check names them */
 		pr_warn_once("%s: discarded branch slot %u cannot be read (%d); its space is not reused\n",
 			     sb->s_id, slot, ret);
+		daxfs_branch_reclaim_release(img, slot, d->mount_id);
 		kvfree(runs.run);
 		return ret;
 	}
@@ -180,6 +181,27 @@ static bool daxfs_all_seen(const struct daxfs_image *img, u64 e)
 	return all;
 }
 
+/*
+ * A slot left CREATING by a creator that died: free again.  (A live
+ * creator's slot is left alone: it finishes in microseconds.)
+ */
+static bool daxfs_drop_creating(struct super_block *sb, struct daxfs_delta *d,
+				const struct daxfs_bslot *b, u32 s)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u32 m;
+
+	if (b->owner && !daxfs_mount_find(img, b->owner, &m) &&
+	    daxfs_mount_alive(img, m, b->owner))
+		return false;
+	if (b->owner && !daxfs_mount_find(img, b->owner, &m))
+		daxfs_reap(img, m, b->owner);
+	if (daxfs_branch_drop_creating(img, s, b->owner, d->mount_id))
+		return false;
+	pr_info("%s: branch slot %u: its creator died; freed\n", sb->s_id, s);
+	return true;
+}
+
 /* One pass over the table: true when something still waits. */
 static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 			  struct daxfs_bslot *slots)
@@ -196,12 +218,20 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 		for (s = 1; s < t.count; s++) {
 			const struct daxfs_bslot *b = &t.slot[s];
 
+			if (b->state == DAXFS_BRANCH_CREATING) {
+				if (daxfs_drop_creating(sb, d, b, s))
+					progress = true;
+				continue;
+			}
 			if (!daxfs_btab_reclaimable(&t, s))
 				continue;
 			if (b->state == DAXFS_BRANCH_LIVE || !b->dead_epoch) {
 				/* the wait for every mount starts now */
-				daxfs_branch_mark_dead(img, s, b->generation);
-				waiting = true;
+				if (daxfs_branch_mark_dead(img, s, b->generation))
+					continue;
+				/* this mount's own notice, at once */
+				daxfs_branch_refresh(sb);
+				progress = true;
 				continue;
 			}
 			if (!daxfs_all_seen(img, b->dead_epoch)) {

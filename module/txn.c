@@ -119,7 +119,7 @@ int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t)
 		goto out;
 	}
 	/* built on another view (a switch came between), or frozen since */
-	if (t->tag && t->tag != d->vgen) {
+	if (WARN_ON_ONCE(!t->tag) || t->tag != d->vgen) {
 		ret = -ESTALE;
 		goto out;
 	}

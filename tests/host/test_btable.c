@@ -247,11 +247,24 @@ static void test_story(void)
 		  "btable: c is gone", "%d", top_of("c"));
 	t = table();
 	tu_result(g_slots[c].dead_epoch == daxfs_epoch(&g_img) &&
-		  daxfs_btab_frozen(&t, (u32)a1) == 0,
-		  "btable: c's discard epoch is noted; main is not frozen",
+		  daxfs_btab_frozen(&t, (u32)a1) == 1 &&
+		  daxfs_btab_reclaimable(&t, (u32)c),
+		  "btable: c's discard epoch is noted; main stays frozen until c is reclaimed",
 		  "dead_epoch %llu", (unsigned long long)g_slots[c].dead_epoch);
+	tu_result(!daxfs_branch_reclaim_claim(&g_img, (u32)c,
+					      g_slots[c].generation, 77) &&
+		  daxfs_branch_reclaim_claim(&g_img, (u32)c,
+					     g_slots[c].generation, 78) ==
+		  -EBUSY,
+		  "btable: one reclaimer claims c", "wrong");
+	daxfs_branch_free(&g_img, (u32)c, 77);
+	t = table();
+	tu_result(g_slots[c].state == DAXFS_BRANCH_FREE && !g_slots[c].owner &&
+		  daxfs_btab_frozen(&t, (u32)a1) == 0,
+		  "btable: c reclaimed: its slot is free, main is not frozen",
+		  "state %u", g_slots[c].state);
 	expect_file("main", "file", "main 2\n", "btable: main as before c");
-	tu_result(daxfs_branch_abort(&g_img, (u32)c, g_slots[c].generation) ==
+	tu_result(daxfs_branch_abort(&g_img, (u32)c, 1) ==
 		  -ESTALE, "btable: a second abort is ESTALE", "accepted");
 
 	/* names */
