@@ -44,7 +44,8 @@ struct daxfs_ioc_read {
  * (no such branch), EEXIST (name taken), ENOSPC (no free slot, or no
  * space for a log), EBUSY (the branch is mounted writable elsewhere),
  * ENOTEMPTY (commit, abort of a branch with live children), EPERM
- * (aborting main), ESTALE (the mount's branch was discarded), EROFS.
+ * (aborting main), ESTALE (the mount's branch was discarded), EROFS,
+ * EMLINK (create: the parent is 64 levels deep already).
  */
 struct daxfs_ioc_branch {
 	char	name[32];

@@ -156,6 +156,17 @@ int daxfs_branch_create(const struct daxfs_image *img,
 	l = daxfs_btab_liveness(&t, nb->parent);
 	if (l != DAXFS_BL_LIVE && l != DAXFS_BL_ABSORBED)
 		return -ESTALE;
+	/* the child's chain must fit in a view */
+	{
+		u32 chain[DAXFS_BTAB_MAX_DEPTH];
+
+		l = daxfs_btab_chain(&t, nb->parent, chain,
+				     DAXFS_BTAB_MAX_DEPTH);
+		if (l < 0)
+			return l == -ESTALE ? -ESTALE : l;
+		if (l >= DAXFS_BTAB_MAX_DEPTH)
+			return -EMLINK;
+	}
 	ret = take_slot(img, &t, nb->parent, nb->owner, &slot);
 	if (ret)
 		return ret;

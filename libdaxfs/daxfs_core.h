@@ -950,7 +950,8 @@ struct daxfs_bnew {
 /*
  * Create branch @nb in a free slot (*@out).  The caller holds the
  * parent's writable claim.  -EINVAL (bad name), -EEXIST (a live branch
- * has it), -ESTALE (the parent is not a live top), -ENOSPC (no free slot).
+ * has it), -ESTALE (the parent is not a live top), -ENOSPC (no free slot),
+ * -EMLINK (the parent's chain is DAXFS_BTAB_MAX_DEPTH slots already).
  * *@out is DAXFS_BRANCH_NONE when the slot was never published: the
  * caller frees @nb->chunk then (else the slot's log holds it, discarded
  * when a racing creator of the same name won).  @scratch: branch_count

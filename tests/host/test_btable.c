@@ -318,6 +318,25 @@ static void test_many(void)
 		  ret);
 	tu_result(top_of("b0") > 0 && top_of("b254") > 0,
 		  "btable: the first and the last are found", "not found");
+
+	/* 63 levels under main fit; a child of the 64th is refused */
+	make(256);
+	{
+		int parent = 0, depth = 1, r = 0;
+
+		while (depth < DAXFS_BTAB_MAX_DEPTH) {
+			snprintf(name, sizeof(name), "d%d", depth);
+			r = create(name, (u32)parent);
+			if (r < 0)
+				break;
+			parent = r;
+			depth++;
+		}
+		r = r < 0 ? r : create("toodeep", (u32)parent);
+		tu_result(depth == DAXFS_BTAB_MAX_DEPTH && r == -EMLINK,
+			  "btable: a chain of 64 slots fits, a 65th level is EMLINK",
+			  "depth %d, then %d", depth, r);
+	}
 }
 
 /* Rival commits from threads: exactly one wins each round. */

@@ -383,6 +383,9 @@ static void op_failed(const char *mnt, int fd, const char *op,
 		    m.name, live_children(&tb, m.name_slot));
 	case EROFS:
 		die("%s: the branch is read-only here", mnt);
+	case EMLINK:
+		die("cannot create '%s': its parent is %d levels deep already (main counts every commit as a level until levels are folded)",
+		    name, DAXFS_BTAB_MAX_DEPTH);
 	}
 	die("%s: %s: %s", mnt, op, strerror(err));
 }
