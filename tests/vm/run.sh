@@ -20,14 +20,15 @@
 # Environment: VM_KERNELS (default "6.1 6.12"), VM_SUITE_TIMEOUT (seconds
 # for one kernel's guest scripts, default 1800), SUITE_SCRIPT_TIMEOUT (one
 # script, default 600), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
-# skip the two-guest test, VM_LIVECORRUPT=0 to skip the live-corruption
+# skip the two-guest tests (multikernel.sh and mkbranch.sh, whose rounds
+# MKB_ROUNDS sets), VM_LIVECORRUPT=0 to skip the live-corruption
 # test (LIVECORRUPT_SECONDS: how long its writer flips, default 60;
 # LIVECORRUPT_SEED), VM_CRASH=0 to skip the crash test (CRASH_KILLS:
 # kills per kernel, default 10; CRASH_SEED; CRASH_CHAINS), VM_SLUB_DEBUG
 # (kernel argument for the suite guest and the live-corruption reader,
 # default slub_debug=FZPU; empty for none).  Variables named DAXFS_*
 # reach the guest scripts (DAXFS_VERBOSE=1: hostile.sh names each image as
-# it goes).
+# it goes), and so do HOSTILE_COUNT and BRANCH_LOOPS.
 # Exit status: 0 when nothing failed.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -122,6 +123,8 @@ for k in $kernels; do
 		--timeout "$suite_to" --result "$TMP/result" \
 		${slub_debug:+--append "$slub_debug"} \
 		--env "SUITE_SCRIPT_TIMEOUT=${SUITE_SCRIPT_TIMEOUT:-600}" \
+		${HOSTILE_COUNT:+--env "HOSTILE_COUNT=$HOSTILE_COUNT"} \
+		${BRANCH_LOOPS:+--env "BRANCH_LOOPS=$BRANCH_LOOPS"} \
 		tests/vm/suite.sh "$@" 2>&1 | tag "$k"
 	outcome "$k" "$TMP/result" "${PIPESTATUS[0]}" "vm suite"
 	rm -f "$TMP/nv.img" "$TMP/pm.img" "$TMP/result"
