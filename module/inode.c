@@ -30,6 +30,7 @@ struct inode *daxfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	memset(&di->vi, 0, sizeof(di->vi));
 	di->logged = false;
+	di->vgen = 0;		/* set from the view when filled */
 	atomic_long_set(&di->mmap_dirty, 0);
 	atomic_long_set(&di->attrs_dirty, 0);
 	INIT_LIST_HEAD(&di->dirty_node);
