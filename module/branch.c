@@ -47,13 +47,6 @@ struct daxfs_vset {
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
 };
 
-static void daxfs_say(void *ctx, const char *msg)
-{
-	struct super_block *sb = ctx;
-
-	pr_err("%s: %s\n", sb->s_id, msg);
-}
-
 static void daxfs_vset_free(struct daxfs_vset *vs)
 {
 	u32 i;
@@ -121,7 +114,7 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 		vs->view.depth = i + 1;
 		ret = daxfs_replay_upto(&vs->view, i, vs->chain[i],
 					vs->upto[i], flags, &vs->replay,
-					daxfs_say, sb);
+					daxfs_report_line, sb);
 		if (ret) {
 			pr_err("%s: cannot replay the log of slot %u (branch %s, layer %u) (%d); mount with -o recovery,ro to read what precedes the damage\n",
 			       sb->s_id, vs->chain[i], vs->name, i, ret);

@@ -245,6 +245,7 @@ int daxfs_region_map_bdev(struct daxfs_region *r, struct super_block *sb,
 void daxfs_region_unmap_bdev(struct daxfs_region *r);
 
 /* delta.c: the delta region of a mount (replay, claims, recovery) */
+void daxfs_report_line(void *ctx, const char *msg);
 int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 		      bool rw, bool recovery);
 void daxfs_delta_unmount(struct super_block *sb);

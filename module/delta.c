@@ -31,7 +31,8 @@
 
 #include "daxfs.h"
 
-static void daxfs_report_line(void *ctx, const char *msg)
+/* A line the core reports about the region, for the superblock @ctx. */
+void daxfs_report_line(void *ctx, const char *msg)
 {
 	struct super_block *sb = ctx;
 
