@@ -70,6 +70,7 @@ struct daxfs_opts {
 	bool has_branch;
 	bool novalidate;
 	bool recovery;			/* read-only, up to a damaged log */
+	bool force;			/* break other mounts' claims (mount only) */
 	struct dma_buf *dmabuf;		/* reference owned by the options */
 	char branch[DAXFS_BRANCH_NAME_MAX + 1];
 };
@@ -122,6 +123,8 @@ struct daxfs_delta {
 	bool need_drop;			/* discarded, its inodes not dropped yet */
 	unsigned int drops;		/* old views being dropped: no seen_epoch */
 	bool broken;			/* the index failed: everything is EIO */
+	bool force;			/* -o force, while mounting only */
+	bool forced;			/* it broke another mount's claim */
 	bool recovered;			/* mounted read-only up to damage */
 	u64 __percpu *cursor;		/* data page allocation hint */
 	u64 mount_id;
@@ -259,6 +262,7 @@ void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 			  u32 top);
 int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
+bool daxfs_slot_lost(struct daxfs_delta *d);
 void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id);
 
 /* reclaim.c: the space of discarded branches (looked at every few beats) */

@@ -19,6 +19,13 @@
  * the writer's log): each first publishes itself (mount slot, owner
  * word), then looks for the other; compare-and-swap orders both, so at
  * least one of two racing mounts sees the other and backs off.
+ *
+ * -o force breaks other mounts' claims at mount time without waiting for
+ * their lease: the user vouches that they are dead (a hung kernel whose
+ * heartbeat still runs, say).  A forced-out mount that still runs finds
+ * its mount table slot taken at its next change or heartbeat and fails
+ * every change with EIO from then on; the forcing mount waits two
+ * heartbeats before it writes so that such a mount stops first.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -84,6 +91,21 @@ void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 			slot);
 }
 
+/*
+ * Is the mount in table slot @slot with @id alive, for a mount of ours
+ * that wants what it holds?  With -o force the user says it is not.
+ */
+static int daxfs_holder_alive(struct super_block *sb, struct daxfs_delta *d,
+			      u32 slot, u64 id)
+{
+	if (!d->force)
+		return daxfs_mount_alive(&DAXFS_SB(sb)->img, slot, id);
+	pr_warn("%s: force: the mount in table slot %u is declared dead, its claim broken without waiting for its lease\n",
+		sb->s_id, slot);
+	d->forced = true;
+	return 0;
+}
+
 static u32 slot_branch(const struct daxfs_image *img, u32 slot)
 {
 	struct daxfs_mount_slot m;
@@ -95,24 +117,27 @@ static u32 slot_branch(const struct daxfs_image *img, u32 slot)
 }
 
 /*
- * Another live mount in the table (not us) showing top slot @top (any,
- * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped.  1 yes,
- * 0 no, -EINTR.
+ * Another live mount in the table (not @d) showing top slot @top (any,
+ * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped; with
+ * @may_force, so are live ones when the user forces.  1 yes, 0 no,
+ * -EINTR.
  */
-static int daxfs_other_mounts(const struct daxfs_image *img, u64 self,
-			      u32 top)
+static int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d,
+			      u32 top, bool may_force)
 {
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 i;
 	int ret;
 
 	for (i = 0; i < DAXFS_MOUNT_SLOTS; i++) {
 		u64 id = slot_id(img, i);
 
-		if (!id || id == self)
+		if (!id || id == d->mount_id)
 			continue;
 		if (top != DAXFS_BRANCH_NONE && slot_branch(img, i) != top)
 			continue;
-		ret = daxfs_mount_alive(img, i, id);
+		ret = may_force ? daxfs_holder_alive(sb, d, i, id) :
+				  daxfs_mount_alive(img, i, id);
 		if (ret)
 			return ret;
 		daxfs_reap(img, i, id);
@@ -121,17 +146,20 @@ static int daxfs_other_mounts(const struct daxfs_image *img, u64 self,
 }
 
 /* A slot in the mount table; dead mounts' slots are reaped if full. */
-static int daxfs_take_slot(const struct daxfs_image *img, u64 id, u32 flags,
-			   u32 *slot)
+static int daxfs_take_slot(struct super_block *sb, struct daxfs_delta *d,
+			   u32 flags)
 {
-	int ret = daxfs_mount_claim(img, id, DAXFS_BRANCH_NONE, flags, slot);
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	int ret = daxfs_mount_claim(img, d->mount_id, DAXFS_BRANCH_NONE, flags,
+				    &d->mount_slot);
 
 	if (ret != -EBUSY)
 		return ret;
-	ret = daxfs_other_mounts(img, id, DAXFS_BRANCH_NONE);
+	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE, false);
 	if (ret < 0)
 		return ret;
-	return daxfs_mount_claim(img, id, DAXFS_BRANCH_NONE, flags, slot);
+	return daxfs_mount_claim(img, d->mount_id, DAXFS_BRANCH_NONE, flags,
+				 &d->mount_slot);
 }
 
 /*
@@ -154,7 +182,7 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 			break;
 		/* held: by a live mount, or left by a dead one? */
 		if (!daxfs_mount_find(img, owner, &slot)) {
-			ret = daxfs_mount_alive(img, slot, owner);
+			ret = daxfs_holder_alive(sb, d, slot, owner);
 			if (ret < 0)
 				return ret;
 			if (ret) {
@@ -173,7 +201,7 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 	}
 	if (!view)
 		return 0;	/* a parent held for a create: no view of it */
-	ret = daxfs_other_mounts(img, d->mount_id, top);
+	ret = daxfs_other_mounts(sb, d, top, true);
 	if (ret) {
 		daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
 		if (ret > 0) {
@@ -206,7 +234,7 @@ int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 	if (!owner || owner == d->mount_id)
 		return 0;
 	if (!daxfs_mount_find(img, owner, &slot)) {
-		ret = daxfs_mount_alive(img, slot, owner);
+		ret = daxfs_holder_alive(sb, d, slot, owner);
 		if (ret < 0)
 			return ret;
 		if (ret) {
@@ -221,6 +249,22 @@ int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 	return 0;
 }
 
+/*
+ * Has another mount taken our mount table slot (we stalled past a lease,
+ * or a mount forced us out)?  Then it may hold our branch too, and this
+ * mount must not write anything from now on.  Caller is inside the region.
+ */
+bool daxfs_slot_lost(struct daxfs_delta *d)
+{
+	if (slot_id(&DAXFS_SB(d->sb)->img, d->mount_slot) == d->mount_id)
+		return false;
+	if (!READ_ONCE(d->broken))
+		pr_err("%s: this mount's slot in the region's mount table was taken over (it stopped beating for %u ms, or a mount used -o force); every change now fails with EIO: unmount and mount again\n",
+		       d->sb->s_id, DAXFS_LEASE_MS);
+	WRITE_ONCE(d->broken, true);
+	return true;
+}
+
 static void daxfs_heartbeat(struct work_struct *work)
 {
 	struct daxfs_delta *d = container_of(to_delayed_work(work),
@@ -229,15 +273,8 @@ static void daxfs_heartbeat(struct work_struct *work)
 	int idx;
 
 	idx = daxfs_region_enter(&sbi->region);
-	if (idx >= 0 && slot_id(&sbi->img, d->mount_slot) != d->mount_id) {
-		/*
-		 * We stalled past a lease and another mount took our slot
-		 * (and maybe our branch): we may no longer write anything.
-		 */
-		if (!READ_ONCE(d->broken))
-			pr_err("%s: this mount's slot in the region's mount table was taken over (it stopped beating for %u ms); every change now fails with EIO: unmount and mount again\n",
-			       d->sb->s_id, DAXFS_LEASE_MS);
-		WRITE_ONCE(d->broken, true);
+	if (idx >= 0 && daxfs_slot_lost(d)) {
+		/* nothing: we may no longer write anything */
 	} else if (idx >= 0) {
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
 		/* a branch operation elsewhere: follow it */
@@ -385,8 +422,7 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 		goto out_release;
 	}
 	d->writable = true;
-	ret = daxfs_other_mounts(&DAXFS_SB(sb)->img, d->mount_id,
-				 DAXFS_BRANCH_NONE);
+	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE, false);
 	if (ret == 0)
 		ret = daxfs_rebuild_bitmap(sb, d);
 	else if (ret > 0)
@@ -397,6 +433,20 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 out_release:
 	daxfs_release_top(sb, d, d->top);
 	return ret;
+}
+
+/*
+ * A forced-out mount that still runs stops at its next heartbeat (it
+ * finds its table slot gone); let two pass before this mount writes.
+ */
+static int daxfs_let_forced_stop(struct super_block *sb)
+{
+	if (msleep_interruptible(2 * DAXFS_HEARTBEAT_MS) &&
+	    fatal_signal_pending(current))
+		return -EINTR;
+	pr_info("%s: force: mounted; the mounts declared dead had two heartbeats to stop\n",
+		sb->s_id);
+	return 0;
 }
 
 /* ---- mount, unmount, remount ---- */
@@ -462,8 +512,7 @@ int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 	if (ret)
 		goto out_free;
 	d->mount_id = daxfs_random64();
-	ret = daxfs_take_slot(img, d->mount_id, rw ? DAXFS_MOUNT_RW : 0,
-			      &d->mount_slot);
+	ret = daxfs_take_slot(sb, d, rw ? DAXFS_MOUNT_RW : 0);
 	if (ret) {
 		errorfc(fc, "every slot of the region's mount table is in use by a live mount");
 		goto out_free;
@@ -472,10 +521,14 @@ int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
 	sbi->delta = d;
 	mutex_lock(&d->log_lock);
+	d->force = sbi->opts.force;
 	ret = daxfs_view_open(sb, d, sbi->opts.branch, rw, recovery);
 	if (!ret && rw)
 		ret = daxfs_become_writer(sb, d);
+	d->force = false;
 	mutex_unlock(&d->log_lock);
+	if (!ret && d->forced)
+		ret = daxfs_let_forced_stop(sb);
 	/* inodes unlinked while open when the last writer stopped */
 	if (!ret && rw)
 		ret = daxfs_free_orphans(sb, d);

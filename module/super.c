@@ -28,6 +28,7 @@ enum daxfs_param {
 	Opt_branch,
 	Opt_novalidate,
 	Opt_recovery,
+	Opt_force,
 };
 
 static const struct fs_parameter_spec daxfs_param_specs[] = {
@@ -36,6 +37,7 @@ static const struct fs_parameter_spec daxfs_param_specs[] = {
 	fsparam_string("branch", Opt_branch),
 	fsparam_flag("novalidate", Opt_novalidate),
 	fsparam_flag("recovery", Opt_recovery),
+	fsparam_flag("force", Opt_force),
 	{}
 };
 
@@ -141,6 +143,9 @@ static int daxfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		break;
 	case Opt_recovery:
 		o->recovery = true;
+		break;
+	case Opt_force:
+		o->force = true;
 		break;
 	}
 	return 0;

@@ -6,7 +6,9 @@
 #   - hostile.sh with HOSTILE_COUNT (default 2000) mutated images;
 #   - livecorrupt.sh with LIVECORRUPT_SECONDS (default 900) of flips,
 #     LIVECORRUPT_ROUNDS times (default 3), each with a fresh seed;
-#   - crash.sh with CRASH_LONG_KILLS (default 100) kills instead of 10;
+#   - crash.sh with CRASH_LONG_KILLS (default 100) kills instead of 10,
+#     and its branch workload with BCRASH_LONG_KILLS (default 30) instead
+#     of 6;
 #   - the branch test with BRANCH_LONG_LOOPS (default 10000) rounds of
 #     create + write + abort instead of 300, and mkbranch.sh (two kernels
 #     committing at once) with MKB_LONG_ROUNDS (default 40) rounds.
@@ -42,6 +44,8 @@ for k in ${VM_KERNELS:-6.1 6.12}; do
 	done
 	DAXFS_KO=$ko run bash tests/vm/crash.sh --kernel "$kver" \
 		--kills "${CRASH_LONG_KILLS:-100}"
+	DAXFS_KO=$ko run bash tests/vm/crash.sh --kernel "$kver" \
+		--workload branches --kills "${BCRASH_LONG_KILLS:-30}"
 	BRANCH_LOOPS=${BRANCH_LONG_LOOPS:-10000} SUITE_SCRIPT_TIMEOUT=7200 \
 		VM_SUITE_TIMEOUT=7500 VM_KERNELS=$k \
 		run bash tests/vm/run.sh tests/vm/guest/branch.sh

@@ -6,8 +6,10 @@
  * parent as at creation, commit into main (rivals discarded at every
  * level, the loser's commit refused), commit into the parent, abort,
  * names (invalid, "main", taken), 255 live branches and the 256th
- * refused, and threads committing rival branches at once: exactly one
- * wins, every round.
+ * refused, threads committing rival branches at once: exactly one wins,
+ * every round; and crashes: the region cut after every store a create,
+ * commit or abort makes shows the branches wholly as before the
+ * operation or wholly as after it.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include "imgbuild.h"
 #include "fsdrv.h"
+#include "journal.h"
 
 static u8 *g_map;
 static u64 g_size;
@@ -416,11 +419,226 @@ static void test_race(void)
 		  "failure kind %d (wins %d/%d)", bad, wins[0], wins[1]);
 }
 
+/* ---- crashes in the middle of create, commit and abort ---- */
+
+#define CR_STEPS 15
+#define CR_EXTRA (CR_STEPS + 1)	/* files x1..x15 the writes may create */
+
+/* Open the globals on region @map (a cut copy, or the real one). */
+static int use_region(u8 *map)
+{
+	struct tu_report rep = { 0 };
+
+	g_map = map;
+	if (daxfs_image_open(&g_img, map, g_size, tu_collect, &rep) ||
+	    daxfs_delta_open(&g_img, tu_collect, &rep))
+		return -EUCLEAN;
+	g_img.wbase = map;
+	daxfs_alloc_init(&g_alloc, &g_img);
+	return 0;
+}
+
+/* The slot that holds live name @name (not where it leads), or 0. */
+static u32 name_slot(const char *name)
+{
+	struct daxfs_btab t = table();
+
+	for (u32 i = 1; i < t.count; i++)
+		if (g_slots[i].state == DAXFS_BRANCH_LIVE &&
+		    !strcmp(g_slots[i].name, name) &&
+		    daxfs_btab_liveness(&t, i) == DAXFS_BL_LIVE)
+			return i;
+	return 0;
+}
+
+/*
+ * What every live name shows: "name<parent>:file,xK...;" in slot order,
+ * each name's "file" and which of x1.. it has.  Malloc'd.
+ */
+static char *branch_state(void)
+{
+	struct daxfs_bslot slots[256];
+	struct daxfs_btab t;
+	size_t cap = 1 << 14, n = 0;
+	char *out = malloc(cap);
+
+	out[0] = 0;
+	if (daxfs_btab_load(&g_img, slots, &t)) {
+		snprintf(out, cap, "(no table)");
+		return out;
+	}
+	for (u32 i = 0; i < t.count && n < cap - 512; i++) {
+		const char *pn = "-";
+		u32 p;
+
+		if (slots[i].state != DAXFS_BRANCH_LIVE ||
+		    (i && daxfs_btab_liveness(&t, i) != DAXFS_BL_LIVE))
+			continue;
+		if (i && !daxfs_btab_name_of(&t, slots[i].parent, &p))
+			pn = slots[p].name;
+		n += (size_t)snprintf(out + n, cap - n, "%s<%s>:%s",
+				      slots[i].name, pn,
+				      file_in(slots[i].name, "file"));
+		for (int k = 1; k < CR_EXTRA; k++) {
+			char x[16];
+
+			snprintf(x, sizeof(x), "x%d", k);
+			if (strcmp(file_in(slots[i].name, x), "-"))
+				n += (size_t)snprintf(out + n, cap - n, ",%s",
+						      x);
+		}
+		n += (size_t)snprintf(out + n, cap - n, ";");
+	}
+	return out;
+}
+
+static int commit_name(const char *name, u32 into)
+{
+	int top = top_of(name);
+
+	if (top < 0)
+		return top;
+	table();
+	return daxfs_branch_commit(&g_img, g_slots, (u32)top,
+				   g_slots[top].generation, into);
+}
+
+static int abort_name(const char *name)
+{
+	u32 s = name_slot(name);
+
+	return daxfs_branch_abort(&g_img, s, g_slots[s].generation);
+}
+
+/* Step @k of the crash story: a branch operation (*@bop), or a write. */
+static int crash_step(int k, bool *bop)
+{
+	char x[16];
+
+	snprintf(x, sizeof(x), "x%d", k);
+	*bop = true;
+	switch (k) {
+	case 1: return create("a", 0) < 0;
+	case 2: return create("b", 0) < 0;
+	case 4: return create("a1", name_slot("a")) < 0;
+	case 6: return create("a2", name_slot("a")) < 0;
+	case 7: return commit_name("a1", name_slot("a"));	/* --parent */
+	case 8: return abort_name("b");
+	case 9: return create("c", (u32)top_of("a")) < 0;
+	case 11: return commit_name("c", 0);		/* into main */
+	case 12: return create("d", (u32)top_of("main")) < 0;
+	case 13: return create("e", name_slot("d")) < 0;
+	case 15: return abort_name("d");		/* and its child e */
+	}
+	*bop = false;
+	switch (k) {
+	case 3: return change("a", "in a\n", x);
+	case 5: return change("a1", "in a1\n", x);
+	case 10: return change("c", "in c\n", x);
+	case 14: return change("e", "in e\n", x);
+	}
+	return -1;
+}
+
+static void test_crash(void)
+{
+	char *dumps[CR_STEPS + 1], what[160] = "";
+	u64 op_start[CR_STEPS + 1], op_end[CR_STEPS + 1], cuts = 0, torn = 0;
+	bool bop[CR_STEPS + 1];
+	const char *bad = NULL;
+	u8 *real, *img0, *cut;
+	int k, nd, failed = 0;
+
+	make(256);
+	real = g_map;
+	img0 = malloc(g_size);
+	cut = malloc(g_size);
+	memcpy(img0, real, g_size);
+	dumps[0] = branch_state();
+	journal.base = real;
+	journal.size = g_size;
+	journal.n = 0;
+	for (k = 1; k <= CR_STEPS && !failed; k++) {
+		op_start[k] = journal.n;
+		daxfs_store_hook = record_store;
+		failed = crash_step(k, &bop[k]) ? k : 0;
+		daxfs_store_hook = NULL;
+		op_end[k] = journal.n;
+		dumps[k] = branch_state();
+	}
+	nd = k;
+	tu_result(!failed, "btable: crash story: every step runs", "step %d",
+		  failed);
+	if (failed)
+		goto out;
+
+	/* the region after every store of every branch operation */
+	memcpy(cut, img0, g_size);
+	for (k = 1; k <= CR_STEPS && !bad; k++) {
+		for (u64 i = op_start[k]; i < op_end[k] && !bad; i++) {
+			struct store *st = &journal.s[i];
+			char *now;
+
+			if (bop[k] && st->len > 8) {
+				/* torn: only some of its 8-byte words */
+				u8 *keep = malloc(st->len);
+
+				memcpy(keep, cut + st->off, st->len);
+				memcpy(cut + st->off, st->bytes,
+				       8 * (1 + (i % (st->len / 8))));
+				use_region(cut);
+				now = branch_state();
+				if (strcmp(now, dumps[k - 1]) &&
+				    strcmp(now, dumps[k]))
+					bad = "a torn store";
+				free(now);
+				memcpy(cut + st->off, keep, st->len);
+				free(keep);
+				torn++;
+			}
+			memcpy(cut + st->off, st->bytes, st->len);
+			if (!bop[k] || bad)
+				continue;
+			if (use_region(cut)) {
+				bad = "the region does not open";
+				break;
+			}
+			now = branch_state();
+			cuts++;
+			if (strcmp(now, dumps[k - 1]) && strcmp(now, dumps[k])) {
+				bad = "neither before nor after";
+				snprintf(what, sizeof(what), "step %d, store %llu of %llu: %.60s",
+					 k, (unsigned long long)(i - op_start[k] + 1),
+					 (unsigned long long)(op_end[k] - op_start[k]),
+					 now);
+			}
+			free(now);
+		}
+	}
+	use_region(real);
+	tu_result(!bad, "btable: crash: the region cut after every store of a create, commit (into main and into the parent) or abort, and with each longer store torn, shows every branch wholly as before the operation or wholly as after it",
+		  "%s %s", bad, what);
+	printf("btable: crash: %d steps, %llu stores, %llu cuts in branch operations, %llu torn\n",
+	       CR_STEPS, (unsigned long long)journal.n,
+	       (unsigned long long)cuts, (unsigned long long)torn);
+	/* the end state is the story's */
+	tu_result(!strcmp(dumps[CR_STEPS], "main<->:in c\n,x3,x5,x10;"),
+		  "btable: crash story: main ends with c's tree (a, a1's commit into a, c)",
+		  "%s", dumps[CR_STEPS]);
+out:
+	journal_reset();
+	for (int j = 0; j < nd; j++)
+		free(dumps[j]);
+	free(img0);
+	free(cut);
+}
+
 int main(void)
 {
 	test_story();
 	test_many();
 	test_race();
+	test_crash();
 	free(g_map);
 	return tu_failed ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include "imgbuild.h"
 #include "fsdrv.h"
+#include "journal.h"
 
 static u64 rng_state;
 
@@ -930,37 +931,6 @@ static void test_random(u64 seed, u32 ops, u64 compact_min)
 
 /* ---- crashes: the image cut after every store the writer makes ---- */
 
-struct store {
-	u64 off;
-	u32 len;
-	u8 *bytes;
-};
-
-static struct {
-	struct store *s;
-	u64 n, cap;
-	const u8 *base;
-	u64 size;
-} journal;
-
-static void record_store(void *dst, const void *src, size_t len)
-{
-	u64 off = (u64)((const u8 *)dst - journal.base);
-	struct store *st;
-
-	if (off >= journal.size)
-		return;
-	if (journal.n == journal.cap) {
-		journal.cap = journal.cap ? journal.cap * 2 : 4096;
-		journal.s = realloc(journal.s, journal.cap * sizeof(*st));
-	}
-	st = &journal.s[journal.n++];
-	st->off = off;
-	st->len = (u32)len;
-	st->bytes = malloc(len);
-	memcpy(st->bytes, src, len);
-}
-
 /* Bitmap bits of every page the replayed state uses are set. */
 struct marked {
 	struct fsd *f;
@@ -1136,8 +1106,7 @@ static void test_crash(u64 seed, u32 ops)
 	printf("log: crash: %u operations, %llu stores, %llu cuts, %llu torn\n",
 	       ops, (unsigned long long)journal.n, (unsigned long long)cuts,
 	       (unsigned long long)torn);
-	for (u64 i = 0; i < journal.n; i++)
-		free(journal.s[i].bytes);
+	journal_reset();
 	for (k = 0; k <= ops; k++)
 		free(dumps[k]);
 	free(dumps);

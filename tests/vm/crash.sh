@@ -35,6 +35,13 @@
 # crashed-C.img), the share directory (claims-*), the guests' logs and
 # consoles, and the command that checks that image again.  --keep keeps
 # the directory always.
+# --workload branches (default $CRASH_WORKLOAD or files) runs
+# tests/vm/bcrash-guest.sh instead: each cycle's workload is a random
+# walk of branch creates, writes, commits (also --parent) and aborts;
+# the next cycle mounts writable the branch the killed mount showed (its
+# claim must pass over once the lease ran out), and every live branch,
+# its parent and its files must be exactly as before the interrupted
+# operation or exactly as after it.
 # Prints a PASS: line per cycle (what the crash hit, what was found) and
 # one per chain, or FAIL: lines; exit 0 when all passed.
 set -u
@@ -47,6 +54,7 @@ seed=${CRASH_SEED:-$(date +%s)}
 delay=2-10
 timeout=600
 keep=0
+workload=${CRASH_WORKLOAD:-files}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -56,11 +64,18 @@ while [ $# -gt 0 ]; do
 	--delay) delay=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--workload) workload=$2; shift 2 ;;
 	*) echo "usage: crash.sh [--kernel VERSION] [--kills N] [--chains N]" \
-		"[--seed N] [--delay MIN-MAX] [--timeout SEC] [--keep]" >&2
+		"[--seed N] [--delay MIN-MAX] [--timeout SEC] [--keep]" \
+		"[--workload files|branches]" >&2
 	   exit 2 ;;
 	esac
 done
+case "$workload" in
+files) GUEST=$TOP/tests/vm/crash-guest.sh WTAG=crash ;;
+branches) GUEST=$TOP/tests/vm/bcrash-guest.sh WTAG="crash: branches" ;;
+*) fail "crash: setup: --workload $workload (files or branches)"; exit 1 ;;
+esac
 [[ "$kills" =~ ^[0-9]+$ ]] && [ "$kills" -gt 0 ] ||
 	{ fail "crash: setup: --kills $kills"; exit 1; }
 [[ "$chains" =~ ^[0-9]+$ ]] && [ "$chains" -gt 0 ] ||
@@ -75,7 +90,7 @@ dspan=$(( (BASH_REMATCH[2] - BASH_REMATCH[1]) * 1000 + 1 ))
 VM=$TOP/tests/vm/vm.sh
 H=$TOP/build/vm-helpers
 INSPECT=$TOP/build/daxfs-inspect
-for f in "$TOP/build/mkdaxfs" "$INSPECT" "$H/crashload" "$VM"; do
+for f in "$TOP/build/mkdaxfs" "$INSPECT" "$H/crashload" "$VM" "$GUEST"; do
 	[ -e "$f" ] || { fail "crash: setup: $f missing"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { fail "crash: setup: needs root (/dev/mem in the guest)"; exit 1; }
@@ -121,7 +136,8 @@ BAD='Oops|BUG:|WARNING:|general protection|Call Trace|UBSAN|KASAN'
 chain() {
 	local j=$1 nk=$2 cs=$(( seed + $1 )) C=$D/chain$1 c final log res
 	local S=$D/chain$1/share vpid qpid why found mt leaks tc ts tk te
-	local nbase=$(( $2 + 1 )) n_abs=0 n_com=0 n_par=0 killed=0
+	local nbase=$(( $2 + 1 )) n_abs=0 n_com=0 n_par=0 killed=0 n_lease=0
+	local kinds=
 	local t0 tag
 	trap '[ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null; exit 143' TERM
 	t0=$(now_ms)
@@ -165,7 +181,7 @@ chain() {
 	}
 
 	for ((c = 1; c <= nk + 1; c++)); do
-		tag="crash: [chain $j cycle $c]"
+		tag="$WTAG: [chain $j cycle $c]"
 		final=0
 		[ "$c" = $((nk + 1)) ] && final=1
 		log=$C/guest-$c.log
@@ -177,7 +193,7 @@ chain() {
 			--timeout "$timeout" --nvdimm "$C/nv.img" --share "$S" \
 			--keep --env "CRASH_CYCLE=$c" --env "CRASH_SEED=$cs" \
 			--env "CRASH_NBASE=$nbase" --env "CRASH_FINAL=$final" \
-			--result "$C/result-$c" "$TOP/tests/vm/crash-guest.sh" \
+			--result "$C/result-$c" "$GUEST" \
 			>"$log" 2>&1 &
 		vpid=$!
 		why=
@@ -208,7 +224,7 @@ chain() {
 		te=$(now_ms)
 		res=$(cat "$C/result-$c" 2>/dev/null)
 		cons=$(ls "$C/run-$c"/daxfs-vm.*/console.log 2>/dev/null | tail -n1)
-		grep -E '^FAIL: ' "$log" | sed "s/^FAIL: crash: cycle [0-9]*:/FAIL: $tag/"
+		grep -E '^FAIL: ' "$log" | sed "s/^FAIL: [a-z]*: cycle [0-9]*:/FAIL: $tag/"
 		grep -q '^FAIL: ' "$log" && why=${why:-"(above)"}
 		if [ "$final" = 1 ] && [ "$res" != "ok 0" ]; then
 			why=${why:-"the last guest: vm.sh exit $vrc (${res:-no result})"}
@@ -232,16 +248,20 @@ chain() {
 				echo "---- end ----"
 				echo "crash: chain $j failed at cycle $c (seed $cs; CRASH_SEED=$seed for the run)."
 				echo "crash: $C/crashed-$c.img is the image as cycle $c's guest found it; to check it again:"
-				echo "  cp $C/crashed-$c.img $C/nv.img; DAXFS_KO=$ko $VM --kernel $kver --nvdimm $C/nv.img --share $S --env CRASH_CYCLE=$c --env CRASH_SEED=$cs --env CRASH_NBASE=$nbase --env CRASH_FINAL=1 $TOP/tests/vm/crash-guest.sh"
+				echo "  cp $C/crashed-$c.img $C/nv.img; DAXFS_KO=$ko $VM --kernel $kver --nvdimm $C/nv.img --share $S --env CRASH_CYCLE=$c --env CRASH_SEED=$cs --env CRASH_NBASE=$nbase --env CRASH_FINAL=1 $GUEST"
 			} >&2
 			return 1
 		fi
-		found=$(sed -n 's/^crash-note: cycle [0-9]*: cycle [0-9]*: \(.* ops claimed; op [0-9]* (.*): [a-z].*\)$/\1/p' "$log" | head -n1)
+		found=$(sed -n 's/^crash-note: cycle [0-9]*: cycle [0-9]*: \(.* ops claimed; op [-0-9]* (.*): [a-z].*\)$/\1/p' "$log" | head -n1)
+		[[ "$found" =~ \(([a-z]+)[^\)]*\):\ ([a-z]+) ]] &&
+			kinds="$kinds ${BASH_REMATCH[1]}:${BASH_REMATCH[2]}"
 		case "$found" in
 		*"): absent"*) n_abs=$((n_abs + 1)) ;;
 		*"): complete"*) n_com=$((n_com + 1)) ;;
 		*"): partial"*) n_par=$((n_par + 1)) ;;
 		esac
+		grep -q '^crash-note: cycle [0-9]*: lease: ' "$log" &&
+			n_lease=$((n_lease + 1))
 		mt=$(sed -n 's/^crash-note: cycle [0-9]*: mount took \([0-9]*\) ms.*/\1/p' "$log")
 		bt=$(sed -n 's/^crash-note: cycle [0-9]*: the script starts \([0-9]*\)\.[0-9]* s after boot.*/\1/p' "$log")
 		leaks=$(cat "$C/hostcheck-$c.leaks" 2>/dev/null)
@@ -253,7 +273,17 @@ chain() {
 		pass "$msg ($(( (te - tc) / 1000 )) s)"
 		rm -rf "$C/run-$c"
 	done
-	pass "crash: $kver: chain $j (seed $cs): $killed kills: after each, every claimed op was there and the interrupted one whole or absent ($n_abs absent, $n_com complete, $n_par partial at a transaction boundary), older files unchanged, daxfs-inspect check clean after recovery ($(( ($(now_ms) - t0) / 1000 )) s)"
+	if [ "$workload" = files ]; then
+		pass "crash: $kver: chain $j (seed $cs): $killed kills: after each, every claimed op was there and the interrupted one whole or absent ($n_abs absent, $n_com complete, $n_par partial at a transaction boundary), older files unchanged, daxfs-inspect check clean after recovery ($(( ($(now_ms) - t0) / 1000 )) s)"
+		return 0
+	fi
+	# nearly every kill lands while the mount holds its branch's claim
+	if [ "$killed" -ge 2 ] && [ "$n_lease" = 0 ]; then
+		fail "$WTAG: $kver: chain $j (seed $cs): $killed kills, and no next mount took a dead mount's branch claim over"
+		: >"$C/FAILED"
+		return 1
+	fi
+	pass "$WTAG: $kver: chain $j (seed $cs): $killed kills: after each, the branch tree and every branch's files exactly as before the interrupted operation ($n_abs) or as after it ($n_com), the killed mount's branch mounted writable again ($n_lease after waiting out the dead claim's lease), daxfs-inspect check clean; in flight:$(tr ' ' '\n' <<<"$kinds" | sort | uniq -c | awk 'NF == 2 { printf " %s %s", $1, $2 }') ($(( ($(now_ms) - t0) / 1000 )) s)"
 }
 
 # The checker's self-test, on the host (any filesystem with fallocate's
@@ -299,12 +329,12 @@ selftest() {
 	pass "crash: the checker accepts a write stopped between its transactions (op $n of the self-test) and refuses 8 changed bytes"
 	rm -rf "$T"
 }
-if ! selftest; then
+if [ "$workload" = files ] && ! selftest; then
 	: >"$D/FAILED"
 	exit 1
 fi
 
-echo "crash: $kver: $kills kills in $chains chains, seed $seed" \
+echo "$WTAG: $kver: $kills kills in $chains chains, seed $seed" \
      "(CRASH_SEED=$seed repeats the workloads and kill delays) in $D"
 t_start=$(now_ms)
 for ((j = 0; j < chains; j++)); do
@@ -317,5 +347,5 @@ for p in "${PIDS[@]}"; do
 	wait "$p" || rc=1
 done
 PIDS=()
-echo "crash: $kver: $kills kills took $(( ($(now_ms) - t_start) / 1000 )) s"
+echo "$WTAG: $kver: $kills kills took $(( ($(now_ms) - t_start) / 1000 )) s"
 exit "$rc"

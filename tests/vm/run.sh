@@ -162,6 +162,13 @@ for k in $kernels; do
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] crash" "$LOG" &&
 			say "FAIL: [$k] crash: exited $rc"
 		echo "== kernel $kver: crash took $((SECONDS - cstart))s"
+		cstart=$SECONDS
+		bash tests/vm/crash.sh --kernel "$kver" --workload branches \
+			--kills "${BCRASH_KILLS:-6}" 2>&1 | tag "$k"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] crash: branches" "$LOG" &&
+			say "FAIL: [$k] crash: branches: exited $rc"
+		echo "== kernel $kver: branch crash took $((SECONDS - cstart))s"
 	fi
 done
 

@@ -14,6 +14,8 @@
 #  - 8 levels of nesting, with writes, deletes and renames at each level
 #    shadowing the levels above: every level's view, also after remount;
 #  - a branch survives unmount and is mounted with -o branch=NAME;
+#  - one writable mount per branch; -o force takes it from a live one,
+#    whose changes then fail with EIO;
 #  - names, errors and CAP_SYS_ADMIN as daxfs-branch reports them.
 . "$(dirname "$0")/lib/common.sh"
 
@@ -234,6 +236,32 @@ has "branch: needs CAP_SYS_ADMIN" \
 has "branch: --help" "$("$BR" --help)" "usage: daxfs-branch"
 json=$(br list --json)
 has "branch: list --json" "$json" '"name": "l1", "parent": "main"'
+
+# ---- one writer per branch, and -o force ----
+M2=$W/m2 M3=$W/m3
+mkdir -p "$M2" "$M3"
+br create cl >/dev/null
+if mount -t daxfs -o "$OPTS,branch=cl" none "$M2"; then
+	echo one >"$M2/f" && sync -f "$M2"
+	has "branch: a second writable mount of a branch is refused" \
+		"$(mount -t daxfs -o "$OPTS,branch=cl" none "$M3" 2>&1; echo "rc=$?")" \
+		"busy.*rc=[1-9]|rc=32"
+	if mount -t daxfs -o "$OPTS,branch=cl,force" none "$M3"; then
+		pass "branch: -o force takes a branch from a live writer"
+		has "branch: the forced-out mount's changes fail with EIO" \
+			"$(echo two 2>&1 >"$M2/f")" "Input/output error"
+		echo three >"$M3/f" 2>&1 && is "branch: the forcing mount writes" \
+			"$(cat "$M3/f")" three
+		has "branch: the kernel log names the forced claim" \
+			"$(dmesg | tail -n 20)" "force: the mount in table slot"
+		umount "$M3"
+	else
+		fail "branch: mount -o branch=cl,force alongside a live writer"
+	fi
+	umount "$M2"
+else
+	fail "branch: mount -o branch=cl"
+fi
 umount "$M"
 out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
 	pass "branch: daxfs-inspect check at the end" ||
