@@ -71,12 +71,12 @@ model_init() {
 	VIEW[main]=$(printf '%s\n' "${v[@]}" | sort | tr '\n' ' ')
 }
 view_set() {	# view_set B NAME [CONTENT]: NAME=CONTENT in B's view (or gone)
-	local t out=()
+	local t keep=()
 	for t in ${VIEW[$1]}; do
-		[ "${t%%=*}" = "$2" ] || out+=("$t")
+		[ "${t%%=*}" = "$2" ] || keep+=("$t")
 	done
-	[ $# -ge 3 ] && out+=("$2=$3")
-	VIEW[$1]=$( ((${#out[@]})) && printf '%s\n' "${out[@]}" | sort | tr '\n' ' ')
+	[ $# -ge 3 ] && keep+=("$2=$3")
+	VIEW[$1]=$( ((${#keep[@]})) && printf '%s\n' "${keep[@]}" | sort | tr '\n' ' ')
 }
 drop_tree() {	# drop_tree B: B and its descendants are gone
 	local c
@@ -292,8 +292,8 @@ for ((i = 1; i < 100000; i++)); do
 	r=$((RANDOM % 100))
 	if [ "$n" -lt 2 ] || { [ "$r" -lt 30 ] && [ "$n" -lt 8 ]; }; then
 		op=create
-	elif [ "$r" -lt 60 ]; then op=write
-	elif [ "$r" -lt 70 ]; then op=rm
+	elif [ "$r" -lt 60 ]; then op='write'
+	elif [ "$r" -lt 70 ]; then op='rm'
 	elif [ "$r" -lt 76 ]; then op=commit	# each adds a level to main
 	elif [ "$r" -lt 82 ]; then op=commitp
 	else op=abort
