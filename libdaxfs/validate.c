@@ -936,25 +936,15 @@ static int check_tree(struct vstate *v)
 
 /* ---- branch table and delta header ---- */
 
-static bool branch_char_ok(u8 c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
 /* B3 */
 static bool branch_name_ok(const struct daxfs_branch *b)
 {
-	u32 len = 0, i;
+	u32 len = 0;
 
 	while (len < sizeof(b->name) && b->name[len])
 		len++;
-	if (!len || len > DAXFS_BRANCH_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!branch_char_ok((u8)b->name[i]))
-			return false;
-	return all_zero((const u8 *)b->name + len, sizeof(b->name) - len);
+	return daxfs_branch_name_ok(b->name, len) &&
+	       all_zero((const u8 *)b->name + len, sizeof(b->name) - len);
 }
 
 /* The branch table, copied once; its slots are checked as copied. */

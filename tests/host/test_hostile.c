@@ -300,6 +300,8 @@ MUT(m_br_slash, ib_branch_at(img, 1)->name[2] = '/')
 MUT(m_br_pad, ib_branch_at(img, 1)->name[20] = 'x')
 MUT(m_br_empty, memset(ib_branch_at(img, 1)->name, 0, 32))
 MUT(m_br_long, memset(ib_branch_at(img, 1)->name, 'x', 32))
+MUT(m_br_dotdot, { memset(ib_branch_at(img, 1)->name, 0, 32);
+		   memcpy(ib_branch_at(img, 1)->name, "..", 2); })
 MUT(m_br_crc, ib_branch_at(img, 2)->name[1] ^= 1)
 MUT(m_br_parent_range, P32(ib_branch_at(img, 2)->parent, 300))
 MUT(m_br_merged_range, P64(ib_branch_at(img, 1)->merged, 300))
@@ -484,6 +486,7 @@ static const struct hcase cases[] = {
 	    "invalid name"),
 	VAL("branch name empty", m_br_empty, FIX_BRANCH, "invalid name"),
 	VAL("branch name 32 bytes", m_br_long, FIX_BRANCH, "invalid name"),
+	VAL("branch name \"..\"", m_br_dotdot, FIX_BRANCH, "invalid name"),
 	VAL("branch checksum", m_br_crc, FIX_ALL, "branch 2: bad checksum"),
 	VAL("branch parent out of range", m_br_parent_range, FIX_BRANCH,
 	    "out of range"),
