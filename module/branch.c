@@ -285,7 +285,7 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 	int ret;
 
 	if (sync) {
-		ret = daxfs_sync_fs(sb, 1);
+		ret = daxfs_quiesce_begin(sb, d);
 		if (ret)
 			return ret;
 	}
@@ -294,7 +294,15 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 	 * (lookup and change under its i_rwsem) may straddle the switch.
 	 */
 	inode_lock(root);
-	mutex_lock(&d->log_lock);
+	if (sync) {
+		ret = daxfs_quiesce_lock(sb, d);
+		if (ret) {
+			inode_unlock(root);
+			return ret;
+		}
+	} else {
+		mutex_lock(&d->log_lock);
+	}
 	ret = daxfs_vset_resolve(sb, d, name, &vs);
 	if (ret)
 		goto out;
@@ -344,6 +352,8 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 	d->epoch = epoch;
 	d->drops++;		/* no seen_epoch until the old view is gone */
 	mutex_unlock(&d->log_lock);
+	if (sync)
+		daxfs_quiesce_end(d);
 	inode_unlock(root);
 	daxfs_vset_free(&vs);
 	daxfs_drop_stale(sb);
@@ -359,6 +369,8 @@ out_release:
 		daxfs_mount_update(img, d->mount_slot, d->top, 0);
 out:
 	mutex_unlock(&d->log_lock);
+	if (sync)
+		daxfs_quiesce_end(d);
 	inode_unlock(root);
 	daxfs_vset_free(&vs);
 	return ret;
@@ -514,10 +526,11 @@ static int daxfs_ioc_create(struct super_block *sb, struct daxfs_delta *d,
 		parent[0] = 0;
 	}
 	/* the parent freezes: what it has pending goes to its log first */
-	ret = daxfs_sync_fs(sb, 1);
+	ret = daxfs_quiesce_begin(sb, d);
+	if (!ret)
+		ret = daxfs_quiesce_lock(sb, d);
 	if (ret)
 		return ret;
-	mutex_lock(&d->log_lock);
 	ret = READ_ONCE(d->discarded) ? -ESTALE :
 	      daxfs_parent_top(d, parent, &ptop);
 	if (ret)
@@ -552,6 +565,7 @@ out_release:
 		daxfs_release_top(sb, d, ptop);
 out:
 	mutex_unlock(&d->log_lock);
+	daxfs_quiesce_end(d);
 	return ret;
 }
 

@@ -136,6 +136,7 @@ struct daxfs_delta {
 	unsigned int beats;		/* heartbeats, for the reclaim scan */
 	spinlock_t dirty_lock;		/* protects @dirty_list */
 	struct list_head dirty_list;	/* vnodes with attrs_dirty */
+	atomic_t quiesce;		/* appends publish at once (sync.c) */
 };
 
 /* Per-superblock state; fixed once fill_super returns, except @delta. */
@@ -333,12 +334,16 @@ int daxfs_fill_page(struct inode *inode, u64 pgoff, u64 pgno, u32 from,
 /* sync.c: what changes leave for later */
 void daxfs_defer_attrs(struct inode *inode);
 int daxfs_publish_attrs(struct inode *inode);
+void daxfs_undefer_attrs(struct inode *inode);
 int daxfs_settle_attrs(struct inode *inode);
 void daxfs_forget_attrs(struct inode *inode);
 void daxfs_mapped_store(struct inode *inode, struct file *file);
 int daxfs_sync_inode(struct inode *inode);
 int daxfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 int daxfs_sync_fs(struct super_block *sb, int wait);
+int daxfs_quiesce_begin(struct super_block *sb, struct daxfs_delta *d);
+int daxfs_quiesce_lock(struct super_block *sb, struct daxfs_delta *d);
+void daxfs_quiesce_end(struct daxfs_delta *d);
 void daxfs_attrs_work(struct work_struct *work);
 
 /* mmap.c */

@@ -357,6 +357,8 @@ static int daxfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "novalidate: the image was validated at mount; it cannot be undone by remount");
 	if (o->recovery != sbi->opts.recovery && o->recovery)
 		return invalfc(fc, "recovery is a mount option, not a remount one");
+	if (o->force)
+		return invalfc(fc, "force is a mount option, not a remount one");
 	/* fspick() reconfigures with an empty mask: no change asked */
 	if (!(fc->sb_flags_mask & SB_RDONLY))
 		return 0;

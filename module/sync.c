@@ -32,6 +32,16 @@
  * Attributes are published under the inode's i_rwsem, which every commit
  * of a file's size holds, so a snapshot of them is never logged after a
  * newer one (mapped stores move only the times, without it).
+ *
+ * Before the mount's branch freezes (a child is created from it) or
+ * leaves the view (a switch), what appends left in memory must be in its
+ * log, and an append racing that must be published before it or fail:
+ * it must never return success and then vanish.  @quiesce, raised for
+ * the time, tells appends to publish at once (write.c); the operation
+ * syncs, then takes @log_lock and checks under @dirty_lock that nothing
+ * is left, else syncs again.  An append that deferred after that check
+ * took @dirty_lock after it, so sees @quiesce; its publish waits for
+ * @log_lock and then finds the branch frozen or gone: the append fails.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -65,6 +75,46 @@ void daxfs_defer_attrs(struct inode *inode)
 	daxfs_arm_attrs_work(d);
 }
 
+/* The @n changes counted were covered: off the dirty list, unless more came. */
+static void daxfs_attrs_clean(struct inode *inode, long n)
+{
+	struct daxfs_vnode *vn = DAXFS_I(inode);
+	struct daxfs_delta *d = daxfs_delta(inode);
+
+	if (atomic_long_cmpxchg(&vn->attrs_dirty, n, 0) != n)
+		return;
+	spin_lock(&d->dirty_lock);
+	if (!atomic_long_read(&vn->attrs_dirty))
+		list_del_init(&vn->dirty_node);
+	spin_unlock(&d->dirty_lock);
+}
+
+/* Are @inode's size or times newer in memory than in the log? */
+static bool daxfs_attrs_newer(struct inode *inode)
+{
+	const struct daxfs_attr *a = &DAXFS_I(inode)->vi.attr;
+	struct timespec64 mt = daxfs_get_mtime(inode);
+	struct timespec64 ct = inode_get_ctime(inode);
+
+	return a->size != i_size_read(inode) ||
+	       a->mtime_sec != mt.tv_sec || a->mtime_nsec != mt.tv_nsec ||
+	       a->ctime_sec != ct.tv_sec || a->ctime_nsec != ct.tv_nsec;
+}
+
+/*
+ * An append took its size back (its publish came after the freeze or the
+ * switch: write.c).  Whatever was deferred before it was published
+ * before that (daxfs_quiesce_lock), so when the attributes equal the
+ * log's again nothing is left to publish.  Caller holds i_rwsem.
+ */
+void daxfs_undefer_attrs(struct inode *inode)
+{
+	long n = atomic_long_read(&DAXFS_I(inode)->attrs_dirty);
+
+	if (n && !daxfs_attrs_newer(inode))
+		daxfs_attrs_clean(inode, n);
+}
+
 /*
  * Commit @inode's attributes if they are newer than the log.  Caller holds
  * the inode's i_rwsem, or is evicting it.  On failure they stay counted.
@@ -72,7 +122,6 @@ void daxfs_defer_attrs(struct inode *inode)
 int daxfs_publish_attrs(struct inode *inode)
 {
 	struct daxfs_vnode *vn = DAXFS_I(inode);
-	struct daxfs_delta *d = daxfs_delta(inode);
 	long n = atomic_long_read(&vn->attrs_dirty);
 	struct daxfs_attr old = vn->vi.attr;
 	struct daxfs_txn t;
@@ -94,25 +143,8 @@ int daxfs_publish_attrs(struct inode *inode)
 		vn->vi.attr = old;
 		return ret;
 	}
-	if (atomic_long_cmpxchg(&vn->attrs_dirty, n, 0) == n) {
-		spin_lock(&d->dirty_lock);
-		if (!atomic_long_read(&vn->attrs_dirty))
-			list_del_init(&vn->dirty_node);
-		spin_unlock(&d->dirty_lock);
-	}
+	daxfs_attrs_clean(inode, n);
 	return 0;
-}
-
-/* Are @inode's size or times newer in memory than in the log? */
-static bool daxfs_attrs_newer(struct inode *inode)
-{
-	const struct daxfs_attr *a = &DAXFS_I(inode)->vi.attr;
-	struct timespec64 mt = daxfs_get_mtime(inode);
-	struct timespec64 ct = inode_get_ctime(inode);
-
-	return a->size != i_size_read(inode) ||
-	       a->mtime_sec != mt.tv_sec || a->mtime_nsec != mt.tv_nsec ||
-	       a->ctime_sec != ct.tv_sec || a->ctime_nsec != ct.tv_nsec;
 }
 
 /*
@@ -342,4 +374,53 @@ void daxfs_attrs_work(struct work_struct *work)
 	up_read(&sb->s_umount);
 	if (ret && ret != -EIO && ret != -EROFS && ret != -ESTALE)
 		daxfs_arm_attrs_work(d);
+}
+
+/* Appends publish at once from now on; what they left is published. */
+int daxfs_quiesce_begin(struct super_block *sb, struct daxfs_delta *d)
+{
+	int ret;
+
+	atomic_inc(&d->quiesce);
+	smp_mb__after_atomic();	/* seen by appends that defer from now on */
+	ret = daxfs_sync_fs(sb, 1);
+	if (ret)
+		daxfs_quiesce_end(d);
+	return ret;
+}
+
+static bool daxfs_appends_pending(struct daxfs_delta *d)
+{
+	bool pending;
+
+	spin_lock(&d->dirty_lock);
+	pending = !list_empty(&d->dirty_list);
+	spin_unlock(&d->dirty_lock);
+	return pending;
+}
+
+/*
+ * After daxfs_quiesce_begin(): take @log_lock with nothing an append left
+ * unpublished.  On an error, @log_lock is not held and the quiesce ended.
+ */
+int daxfs_quiesce_lock(struct super_block *sb, struct daxfs_delta *d)
+{
+	int tries, ret;
+
+	for (tries = 0; ; tries++) {
+		mutex_lock(&d->log_lock);
+		if (!daxfs_appends_pending(d))
+			return 0;
+		mutex_unlock(&d->log_lock);
+		ret = tries < 8 ? daxfs_sync_fs(sb, 1) : -EBUSY;
+		if (ret) {
+			daxfs_quiesce_end(d);
+			return ret;
+		}
+	}
+}
+
+void daxfs_quiesce_end(struct daxfs_delta *d)
+{
+	atomic_dec(&d->quiesce);
 }

@@ -280,14 +280,30 @@ static int daxfs_commit_pages(struct inode *inode, u64 first,
  * record is needed but the new size and times.  Those are published later
  * (sync.c), so that an append costs a copy and no transaction.
  */
-static void daxfs_grow_in_place(struct inode *inode, loff_t end)
+static int daxfs_grow_in_place(struct inode *inode, loff_t old, loff_t end)
 {
+	struct timespec64 mt = daxfs_get_mtime(inode);
+	struct timespec64 ct = inode_get_ctime(inode);
+	int ret;
+
 	/* the bytes' write-backs complete before anyone publishes them */
 	if (daxfs_img(inode)->persistent)
 		pmem_wmb();
 	i_size_write(inode, end);
 	daxfs_touch_mc(inode);
 	daxfs_defer_attrs(inode);
+	/* the branch about to freeze or leave the view: publish now (sync.c) */
+	smp_mb();
+	if (!atomic_read(&daxfs_delta(inode)->quiesce))
+		return 0;
+	ret = daxfs_publish_attrs(inode);
+	if (ret) {
+		/* too late: the write fails, as one after the freeze does */
+		i_size_write(inode, old);
+		daxfs_set_times(inode, daxfs_get_atime(inode), mt, ct);
+		daxfs_undefer_attrs(inode);
+	}
+	return ret;
 }
 
 /* Pages a chunk of a write at @pos of @len bytes covers. */
@@ -467,7 +483,7 @@ static ssize_t daxfs_write_chunk(struct inode *inode, loff_t pos, size_t len,
 	ret = daxfs_fill_around(inode, pos, done, old, &w);
 	if (!ret && !fresh) {
 		/* bytes past EOF in pages of our own: publish the size later */
-		daxfs_grow_in_place(inode, pos + done);
+		ret = daxfs_grow_in_place(inode, old, pos + done);
 	} else if (!ret) {
 		daxfs_txn_init(&t);
 		if (pos + done > old)

@@ -14,13 +14,14 @@
 #  - 8 levels of nesting, with writes, deletes and renames at each level
 #    shadowing the levels above: every level's view, also after remount;
 #  - a branch survives unmount and is mounted with -o branch=NAME;
+#  - appends racing a create are in the branch and the child, or fail;
 #  - one writable mount per branch; -o force takes it from a live one,
 #    whose changes then fail with EIO;
 #  - names, errors and CAP_SYS_ADMIN as daxfs-branch reports them.
 . "$(dirname "$0")/lib/common.sh"
 
 BR=${DAXFS_BRANCH:-$DAXFS_TOP/build/daxfs-branch}
-need "$MKDAXFS" "$INSPECT" "$BR" "$H/filecheck"
+need "$MKDAXFS" "$INSPECT" "$BR" "$H/filecheck" "$H/wtool"
 SIZE=$((64 << 20))
 need_phys $SIZE
 daxfs_load
@@ -236,6 +237,43 @@ has "branch: needs CAP_SYS_ADMIN" \
 has "branch: --help" "$("$BR" --help)" "usage: daxfs-branch"
 json=$(br list --json)
 has "branch: list --json" "$json" '"name": "l1", "parent": "main"'
+
+# ---- appends racing a create: every append that returned is kept ----
+# small appends into pages the branch owns publish their size later
+# (module/sync.c); a create that freezes the branch meanwhile must find
+# them in the log, and an append after the freeze must fail (EROFS)
+br create race >/dev/null && br switch race >/dev/null
+bad=
+for r in 1 2 3 4 5 6; do
+	"$H/wtool" fill "$M/race.dat" "$r" 100 >"$W/fill.out" 2>&1 &
+	fp=$!
+	sleep "0.$r"
+	if ! br create "rc$r" >/dev/null; then
+		bad="round $r: create rc$r failed"
+		kill "$fp" 2>/dev/null
+		break
+	fi
+	wait "$fp"
+	read -r bytes err <"$W/fill.out"
+	size=$(stat -c %s "$M/race.dat")
+	got=$("$H/wtool" check "$M/race.dat" 0 "$bytes" "$r")
+	br switch "rc$r" >/dev/null
+	csize=$(stat -c %s "$M/race.dat")
+	cgot=$("$H/wtool" check "$M/race.dat" 0 "$bytes" "$r")
+	if [ "$err" != EROFS ] || [ "$bytes" -le 0 ] 2>/dev/null ||
+	   [ "$size/$got/$csize/$cgot" != "$bytes/ok/$bytes/ok" ]; then
+		bad="round $r: appends returned $bytes bytes then $err; race has $size ($got), rc$r has $csize ($cgot)"
+		break
+	fi
+	out=$(br abort) && out=$(br switch race) ||
+		{ bad="round $r: abort rc$r, switch race: $out"; break; }
+done
+if [ -z "$bad" ]; then
+	pass "branch: appends racing a create: all that returned are in the branch and its child, the next one EROFS (6 rounds, last $bytes bytes)"
+else
+	fail "branch: appends racing a create: $bad"
+fi
+br switch main >/dev/null
 
 # ---- one writer per branch, and -o force ----
 M2=$W/m2 M3=$W/m3
