@@ -123,8 +123,6 @@ struct daxfs_delta {
 	bool need_drop;			/* discarded, its inodes not dropped yet */
 	unsigned int drops;		/* old views being dropped: no seen_epoch */
 	bool broken;			/* the index failed: everything is EIO */
-	bool force;			/* -o force, while mounting only */
-	bool forced;			/* it broke another mount's claim */
 	bool recovered;			/* mounted read-only up to damage */
 	u64 __percpu *cursor;		/* data page allocation hint */
 	u64 mount_id;

@@ -20,12 +20,12 @@
  * word), then looks for the other; compare-and-swap orders both, so at
  * least one of two racing mounts sees the other and backs off.
  *
- * -o force breaks other mounts' claims at mount time without waiting for
- * their lease: the user vouches that they are dead (a hung kernel whose
- * heartbeat still runs, say).  A forced-out mount that still runs finds
- * its mount table slot taken at its next change or heartbeat and fails
- * every change with EIO from then on; the forcing mount waits two
- * heartbeats before it writes so that such a mount stops first.
+ * -o force breaks the branch writer's claim at mount time without
+ * waiting for its lease: the user vouches that it is dead (a hung kernel
+ * whose heartbeat still runs, say).  A forced-out mount that still runs
+ * finds its mount table slot taken at its next change or heartbeat and
+ * fails every change with EIO from then on; the forcing mount waits two
+ * heartbeats before it reads the log, so that such a mount stops first.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -63,6 +63,22 @@ static u64 slot_id(const struct daxfs_image *img, u32 slot)
 }
 
 /*
+ * Sleep @ms, woken early only by a fatal signal (-EINTR): a handled
+ * signal must not shorten a wait that decides whether a mount is dead.
+ */
+static int daxfs_sleep_killable(unsigned int ms)
+{
+	long left = msecs_to_jiffies(ms);
+
+	while (left > 0) {
+		left = schedule_timeout_killable(left);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/*
  * Is the mount holding slot @slot with @id alive?  Watches its heartbeat
  * for up to a lease: it moves (alive), or the slot changes hands (gone),
  * or it stays still (dead).  -EINTR when we are killed meanwhile.
@@ -77,7 +93,7 @@ int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id)
 			return 0;
 		if (heartbeat(img, slot) != beat)
 			return 1;
-		if (msleep_interruptible(100) && fatal_signal_pending(current))
+		if (daxfs_sleep_killable(100))
 			return -EINTR;
 	}
 	return 0;
@@ -89,21 +105,6 @@ void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 	if (daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), id, 0) == id)
 		pr_info("mount table slot %u: its mount stopped beating; freed\n",
 			slot);
-}
-
-/*
- * Is the mount in table slot @slot with @id alive, for a mount of ours
- * that wants what it holds?  With -o force the user says it is not.
- */
-static int daxfs_holder_alive(struct super_block *sb, struct daxfs_delta *d,
-			      u32 slot, u64 id)
-{
-	if (!d->force)
-		return daxfs_mount_alive(&DAXFS_SB(sb)->img, slot, id);
-	pr_warn("%s: force: the mount in table slot %u is declared dead, its claim broken without waiting for its lease\n",
-		sb->s_id, slot);
-	d->forced = true;
-	return 0;
 }
 
 static u32 slot_branch(const struct daxfs_image *img, u32 slot)
@@ -118,12 +119,11 @@ static u32 slot_branch(const struct daxfs_image *img, u32 slot)
 
 /*
  * Another live mount in the table (not @d) showing top slot @top (any,
- * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped; with
- * @may_force, so are live ones when the user forces.  1 yes, 0 no,
- * -EINTR.
+ * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped.  1 yes,
+ * 0 no, -EINTR.
  */
 static int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d,
-			      u32 top, bool may_force)
+			      u32 top)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 i;
@@ -136,8 +136,7 @@ static int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d,
 			continue;
 		if (top != DAXFS_BRANCH_NONE && slot_branch(img, i) != top)
 			continue;
-		ret = may_force ? daxfs_holder_alive(sb, d, i, id) :
-				  daxfs_mount_alive(img, i, id);
+		ret = daxfs_mount_alive(img, i, id);
 		if (ret)
 			return ret;
 		daxfs_reap(img, i, id);
@@ -155,7 +154,7 @@ static int daxfs_take_slot(struct super_block *sb, struct daxfs_delta *d,
 
 	if (ret != -EBUSY)
 		return ret;
-	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE, false);
+	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
 	if (ret < 0)
 		return ret;
 	return daxfs_mount_claim(img, d->mount_id, DAXFS_BRANCH_NONE, flags,
@@ -182,7 +181,7 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 			break;
 		/* held: by a live mount, or left by a dead one? */
 		if (!daxfs_mount_find(img, owner, &slot)) {
-			ret = daxfs_holder_alive(sb, d, slot, owner);
+			ret = daxfs_mount_alive(img, slot, owner);
 			if (ret < 0)
 				return ret;
 			if (ret) {
@@ -201,7 +200,7 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 	}
 	if (!view)
 		return 0;	/* a parent held for a create: no view of it */
-	ret = daxfs_other_mounts(sb, d, top, true);
+	ret = daxfs_other_mounts(sb, d, top);
 	if (ret) {
 		daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
 		if (ret > 0) {
@@ -234,7 +233,7 @@ int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 	if (!owner || owner == d->mount_id)
 		return 0;
 	if (!daxfs_mount_find(img, owner, &slot)) {
-		ret = daxfs_holder_alive(sb, d, slot, owner);
+		ret = daxfs_mount_alive(img, slot, owner);
 		if (ret < 0)
 			return ret;
 		if (ret) {
@@ -273,9 +272,8 @@ static void daxfs_heartbeat(struct work_struct *work)
 	int idx;
 
 	idx = daxfs_region_enter(&sbi->region);
-	if (idx >= 0 && daxfs_slot_lost(d)) {
-		/* nothing: we may no longer write anything */
-	} else if (idx >= 0) {
+	/* a mount whose slot was taken may no longer write anything */
+	if (idx >= 0 && !daxfs_slot_lost(d)) {
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
 		/* a branch operation elsewhere: follow it */
 		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch) ||
@@ -422,7 +420,7 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 		goto out_release;
 	}
 	d->writable = true;
-	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE, false);
+	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
 	if (ret == 0)
 		ret = daxfs_rebuild_bitmap(sb, d);
 	else if (ret > 0)
@@ -436,17 +434,31 @@ out_release:
 }
 
 /*
- * A forced-out mount that still runs stops at its next heartbeat (it
- * finds its table slot gone); let two pass before this mount writes.
+ * -o force: the writer of branch @name (in this kernel or another) is
+ * declared dead.  Its mount-table slot is reaped, so that its claim
+ * passes to us as a dead mount's would; if it still runs, it stops at
+ * its next change or heartbeat (daxfs_slot_lost), and two heartbeats
+ * pass before this mount reads the branch's log.
  */
-static int daxfs_let_forced_stop(struct super_block *sb)
+static int daxfs_force_claim(struct super_block *sb, struct daxfs_delta *d,
+			     const char *name)
 {
-	if (msleep_interruptible(2 * DAXFS_HEARTBEAT_MS) &&
-	    fatal_signal_pending(current))
-		return -EINTR;
-	pr_info("%s: force: mounted; the mounts declared dead had two heartbeats to stop\n",
-		sb->s_id);
-	return 0;
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_btab t;
+	u32 top, slot;
+	u64 owner;
+
+	if (daxfs_btab_load(img, d->bscratch, &t) ||
+	    daxfs_btab_lookup(&t, name, strlen(name), &top))
+		return 0;	/* the mount itself says what is wrong */
+	owner = daxfs_word_load(img, owner_word(img, top));
+	if (!owner || daxfs_mount_find(img, owner, &slot) ||
+	    daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), owner, 0) !=
+	    owner)
+		return 0;
+	pr_warn("%s: force: the writer of branch %s (mount table slot %u) is declared dead without waiting for its lease\n",
+		sb->s_id, name, slot);
+	return daxfs_sleep_killable(2 * DAXFS_HEARTBEAT_MS);
 }
 
 /* ---- mount, unmount, remount ---- */
@@ -520,15 +532,13 @@ int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 	schedule_delayed_work(&d->heartbeat,
 			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
 	sbi->delta = d;
+	ret = sbi->opts.force ? daxfs_force_claim(sb, d, sbi->opts.branch) : 0;
 	mutex_lock(&d->log_lock);
-	d->force = sbi->opts.force;
-	ret = daxfs_view_open(sb, d, sbi->opts.branch, rw, recovery);
+	if (!ret)
+		ret = daxfs_view_open(sb, d, sbi->opts.branch, rw, recovery);
 	if (!ret && rw)
 		ret = daxfs_become_writer(sb, d);
-	d->force = false;
 	mutex_unlock(&d->log_lock);
-	if (!ret && d->forced)
-		ret = daxfs_let_forced_stop(sb);
 	/* inodes unlinked while open when the last writer stopped */
 	if (!ret && rw)
 		ret = daxfs_free_orphans(sb, d);

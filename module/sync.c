@@ -45,6 +45,7 @@
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
@@ -54,6 +55,10 @@
 
 /* When the timer publishes what appends left, after the first of them. */
 #define DAXFS_ATTRS_MS	1000U
+
+/* A quiesce syncs this often, this far apart, before it gives up (EBUSY). */
+#define DAXFS_QUIESCE_TRIES		20
+#define DAXFS_QUIESCE_BACKOFF_MS	10
 
 static void daxfs_arm_attrs_work(struct daxfs_delta *d)
 {
@@ -317,8 +322,9 @@ int daxfs_sync_fs(struct super_block *sb, int wait)
 
 /*
  * Publish the attributes of every inode on the dirty list.  The list is
- * taken whole; an inode being evicted (igrab fails) publishes its own;
- * one that failed goes back on the list.  The first error is returned.
+ * taken whole; an inode being evicted (igrab fails) publishes its own and
+ * stays listed until then; one that failed goes back on the list.  The
+ * first error is returned.
  */
 static int daxfs_publish_dirty(struct daxfs_delta *d)
 {
@@ -333,18 +339,24 @@ static int daxfs_publish_dirty(struct daxfs_delta *d)
 		vn = list_first_entry(&todo, struct daxfs_vnode, dirty_node);
 		list_del_init(&vn->dirty_node);
 		inode = igrab(&vn->vfs_inode);
-		spin_unlock(&d->dirty_lock);
-		if (inode) {
-			err = daxfs_publish_attrs_locked(inode);
-			if (err && !ret)
-				ret = err;
-			spin_lock(&d->dirty_lock);
-			if (atomic_long_read(&vn->attrs_dirty) &&
-			    list_empty(&vn->dirty_node))
-				list_add_tail(&vn->dirty_node, &d->dirty_list);
-			spin_unlock(&d->dirty_lock);
-			iput(inode);
+		if (!inode) {
+			/*
+			 * Being evicted: it publishes its own, and leaves
+			 * the list then (a quiesce waits for that).
+			 */
+			list_add_tail(&vn->dirty_node, &d->dirty_list);
+			continue;
 		}
+		spin_unlock(&d->dirty_lock);
+		err = daxfs_publish_attrs_locked(inode);
+		if (err && !ret)
+			ret = err;
+		spin_lock(&d->dirty_lock);
+		if (atomic_long_read(&vn->attrs_dirty) &&
+		    list_empty(&vn->dirty_node))
+			list_add_tail(&vn->dirty_node, &d->dirty_list);
+		spin_unlock(&d->dirty_lock);
+		iput(inode);
 		cond_resched();
 		spin_lock(&d->dirty_lock);
 	}
@@ -412,7 +424,11 @@ int daxfs_quiesce_lock(struct super_block *sb, struct daxfs_delta *d)
 		if (!daxfs_appends_pending(d))
 			return 0;
 		mutex_unlock(&d->log_lock);
-		ret = tries < 8 ? daxfs_sync_fs(sb, 1) : -EBUSY;
+		/* an inode being evicted publishes its own: give it time */
+		if (tries)
+			msleep(DAXFS_QUIESCE_BACKOFF_MS);
+		ret = tries < DAXFS_QUIESCE_TRIES ? daxfs_sync_fs(sb, 1) :
+		      -EBUSY;
 		if (ret) {
 			daxfs_quiesce_end(d);
 			return ret;

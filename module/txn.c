@@ -114,7 +114,7 @@ int daxfs_commit_txn(struct super_block *sb, struct daxfs_txn *t)
 		ret = -EROFS;
 		goto out;
 	}
-	if (d->broken || daxfs_slot_lost(d)) {
+	if (READ_ONCE(d->broken) || daxfs_slot_lost(d)) {
 		ret = -EIO;
 		goto out;
 	}

@@ -292,7 +292,10 @@ static int daxfs_grow_in_place(struct inode *inode, loff_t old, loff_t end)
 	i_size_write(inode, end);
 	daxfs_touch_mc(inode);
 	daxfs_defer_attrs(inode);
-	/* the branch about to freeze or leave the view: publish now (sync.c) */
+	/*
+	 * The branch about to freeze or leave the view: publish now (sync.c).
+	 * Pairs with the barrier after daxfs_quiesce_begin()'s increment.
+	 */
 	smp_mb();
 	if (!atomic_read(&daxfs_delta(inode)->quiesce))
 		return 0;

@@ -291,7 +291,7 @@ if mount -t daxfs -o "$OPTS,branch=cl" none "$M2"; then
 		echo three >"$M3/f" 2>&1 && is "branch: the forcing mount writes" \
 			"$(cat "$M3/f")" three
 		has "branch: the kernel log names the forced claim" \
-			"$(dmesg | tail -n 20)" "force: the mount in table slot"
+			"$(dmesg | tail -n 20)" "force: the writer of branch cl"
 		umount "$M3"
 	else
 		fail "branch: mount -o branch=cl,force alongside a live writer"
