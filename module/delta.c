@@ -376,13 +376,11 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 	u64 leaked, lost;
 	int ret;
 
-	if (!daxfs_only_main(img))
+	if (!daxfs_only_main(img) || d->top || d->view.depth != 1)
 		return 0;
 	u.bits = kvcalloc(DIV_ROUND_UP(u.pages, 64), sizeof(u64), GFP_KERNEL);
 	if (!u.bits)
 		return -ENOMEM;
-	if (d->top || d->view.depth != 1)
-		return 0;
 	ret = daxfs_log_span(img, 0, &span);
 	if (!ret)
 		ret = daxfs_log_chunks(img, &span, daxfs_mark_chunk, &u);
