@@ -70,7 +70,7 @@ struct daxfs_opts {
 	bool has_branch;
 	bool novalidate;
 	bool recovery;			/* read-only, up to a damaged log */
-	bool force;			/* break other mounts' claims (mount only) */
+	bool force;			/* break the branch writer's claim (mount only) */
 	struct dma_buf *dmabuf;		/* reference owned by the options */
 	char branch[DAXFS_BRANCH_NAME_MAX + 1];
 };

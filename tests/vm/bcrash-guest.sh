@@ -122,12 +122,13 @@ depth() {	# nesting of B below main
 	echo "$n"
 }
 
-# replay cycles 1..P; the interrupted op of cycle P is left in PENDING,
-# ON is the branch the mount showed when P was killed
+# replay N: the claims of cycles 1..N, each interrupted op as the next
+# cycle found it (resolved-C); cycle N's is left in PENDING (op PENDK),
+# and ON is the branch the mount showed when N was killed
 PENDING='' PENDK='' ON=main
 replay() {
 	local c w k op res
-	for ((c = 1; c <= P; c++)); do
+	for ((c = 1; c <= $1; c++)); do
 		PENDING=
 		[ -f "$S/claims-$c" ] || continue
 		while read -r w k op; do
@@ -138,7 +139,7 @@ replay() {
 			on) ON=$k ;;
 			esac
 		done <"$S/claims-$c"
-		if [ "$c" -lt "$P" ] && [ -n "$PENDING" ]; then
+		if [ "$c" -lt "$1" ] && [ -n "$PENDING" ]; then
 			res=$(cat "$S/resolved-$c" 2>/dev/null)
 			[ "$res" = after ] && apply $PENDING
 			PENDING=
@@ -177,11 +178,10 @@ observe() {
 modprobe libcrc32c 2>/dev/null
 insmod "$DAXFS_KO" || daxfs_load
 dmesg_mark
-mkdir -p "$M" "$W/empty"
+mkdir -p "$M"
 
 if [ "$C" = 1 ]; then
 	mount -t daxfs -o "$OPTS" none "$M" || { bad "the first mount failed"; exit 1; }
-	model_init "$M"
 	for f in "$M"/base/*; do echo "${f##*/}"; done >"$S/model-base"
 	umount "$M"
 fi
@@ -189,7 +189,7 @@ fi
 mkdir -p "$W/base0/base"
 while read -r f; do : >"$W/base0/base/$f"; done <"$S/model-base"
 model_init "$W/base0"
-replay
+replay "$P"
 
 # --- 1. the killed mount's branch, writable ----------------------------------------
 if [ "$C" -gt 1 ]; then
@@ -242,10 +242,8 @@ if [ "$C" -gt 1 ]; then
 	echo "$res" >"$S/resolved-$P"
 	umount "$M" || { bad "umount failed"; exit 1; }
 	# the model from now on: as found (replay reads resolved-P)
-	P=$C
 	model_init "$W/base0"
-	replay
-	P=$((C - 1))
+	replay "$C"
 
 	# --- 3. the region ------------------------------------------------------------
 	if out=$("$INSPECT" -p "$PHYS" -s "$PHYS_SIZE" check 2>&1) &&
