@@ -552,6 +552,32 @@ int daxfs_layer_apply(struct daxfs_view *v, u32 level,
 		      const struct daxfs_rec_view *rec, daxfs_free_fn fr,
 		      void *ctx);
 
+/* ---- fold.c: a layer restated as records; folding layers ---- */
+/* Called with each record; a nonzero return stops the walk with it. */
+typedef int (*daxfs_restate_fn)(void *ctx, u16 type, u64 ino,
+				const void *fixed, u32 flen,
+				const struct daxfs_rec_piece *tail, u32 ntail);
+/*
+ * Call @fn with records that rebuild @l when applied to an empty layer
+ * at its place: attributes first, then file pages, xattrs and names,
+ * then freed inodes.  What a checkpoint writes.
+ */
+int daxfs_layer_restate(const struct daxfs_layer *l, daxfs_restate_fn fn,
+			void *ctx);
+/*
+ * Fold @upper into layer @level of @v: afterwards the base and layers
+ * [0, @level] answer every query as they did with @upper on top.
+ * @upper must have been built on exactly that view (the layer of a child
+ * of @level's slot, forked where @level's log ends).  The pages @level
+ * stops using (those @upper hid or freed) go to @fr; @upper's pages now
+ * belong to @level too; @upper itself is not changed (clear it).  On an
+ * error (-ENOMEM, -EUCLEAN, -EINTR) layer @level is half folded: throw
+ * it away.
+ */
+int daxfs_layer_fold(struct daxfs_view *v, u32 level,
+		     const struct daxfs_layer *upper, daxfs_free_fn fr,
+		     void *ctx);
+
 /* ---- view.c: queries through the layers ---- */
 /* An inode as a view sees it. */
 struct daxfs_vinode {

@@ -833,116 +833,11 @@ static int ck_emit(struct ckpt *c, u16 type, u64 ino, const void *fixed,
 	return 0;
 }
 
-static void ck_inode(struct ckpt *c, const struct daxfs_lnode *ln)
+/* daxfs_layer_restate()'s callback: one record of the checkpoint. */
+static int ck_rec(void *ctx, u16 type, u64 ino, const void *fixed, u32 flen,
+		  const struct daxfs_rec_piece *tail, u32 ntail)
 {
-	struct daxfs_rec_piece tail = { ln->target, ln->target_len };
-	struct daxfs_rec_inode r;
-
-	daxfs_rec_inode_fill(&r, &ln->attr,
-			     (ln->flags & DAXFS_LN_NEW) ? DAXFS_RI_NEW : 0,
-			     ln->target_len);
-	ck_emit(c, DAXFS_REC_INODE, ln->ino, &r, sizeof(r), &tail,
-		ln->target_len ? 1 : 0);
-}
-
-static void ck_contents(struct ckpt *c, const struct daxfs_lnode *ln)
-{
-	struct daxfs_tnode *n;
-
-	if (ln->trunc != ~0ULL) {
-		struct daxfs_rec_truncate t = { cpu_to_le64(ln->trunc) };
-
-		ck_emit(c, DAXFS_REC_TRUNCATE, ln->ino, &t, sizeof(t), NULL, 0);
-	}
-	for (n = daxfs_tree_first(&ln->exts); n; n = daxfs_tree_next(n)) {
-		const struct daxfs_lext *e =
-			daxfs_tree_entry(n, struct daxfs_lext, node);
-		bool hole = e->pgno == DAXFS_NO_PAGE;
-		struct daxfs_rec_map m = {
-			cpu_to_le64(e->pgoff), cpu_to_le64(e->npages),
-			cpu_to_le64(hole ? 0 : e->pgno),
-		};
-
-		ck_emit(c, hole ? DAXFS_REC_PUNCH : DAXFS_REC_MAP, ln->ino, &m,
-			sizeof(m), NULL, 0);
-	}
-	for (n = daxfs_tree_first(&ln->xattrs); n; n = daxfs_tree_next(n)) {
-		const struct daxfs_lxattr *x =
-			daxfs_tree_entry(n, struct daxfs_lxattr, node);
-		struct daxfs_rec_piece tail[2] = {
-			{ x->bytes, x->name_len },
-			{ x->bytes + x->name_len, x->value_len },
-		};
-		struct daxfs_rec_xattr rx;
-
-		memset(&rx, 0, sizeof(rx));
-		rx.value_len = cpu_to_le32(x->value_len);
-		rx.name_len = x->name_len;
-		ck_emit(c, x->deleted ? DAXFS_REC_XATTR_DEL :
-			DAXFS_REC_XATTR_SET, ln->ino, &rx, sizeof(rx), tail,
-			x->value_len ? 2 : 1);
-	}
-	/* entries in cookie order, so cookies keep growing; then whiteouts */
-	for (n = daxfs_tree_first(&ln->cookies); n; n = daxfs_tree_next(n)) {
-		const struct daxfs_lname *nm =
-			daxfs_tree_entry(n, struct daxfs_lname, by_cookie);
-		struct daxfs_rec_piece tail = { nm->name, nm->len };
-		struct daxfs_rec_dirent d;
-
-		memset(&d, 0, sizeof(d));
-		d.child = cpu_to_le64(nm->child);
-		d.cookie = cpu_to_le64(nm->cookie);
-		d.name_len = cpu_to_le16(nm->len);
-		d.type = nm->type;
-		ck_emit(c, DAXFS_REC_DIRENT_ADD, ln->ino, &d, sizeof(d), &tail, 1);
-	}
-	for (n = daxfs_tree_first(&ln->names); n; n = daxfs_tree_next(n)) {
-		const struct daxfs_lname *nm =
-			daxfs_tree_entry(n, struct daxfs_lname, by_name);
-		struct daxfs_rec_piece tail = { nm->name, nm->len };
-		struct daxfs_rec_dirent d;
-
-		if (nm->child)
-			continue;
-		memset(&d, 0, sizeof(d));
-		d.name_len = cpu_to_le16(nm->len);
-		ck_emit(c, DAXFS_REC_DIRENT_DEL, ln->ino, &d, sizeof(d), &tail, 1);
-	}
-}
-
-/* The layer's state as records: inodes first (entries name them). */
-static int ck_layer(struct ckpt *c, const struct daxfs_layer *l)
-{
-	struct daxfs_tnode *n;
-	int pass;
-
-	for (pass = 0; pass < 3; pass++) {
-		u64 i = 0;
-
-		for (n = daxfs_tree_first(&l->inodes); n; n = daxfs_tree_next(n)) {
-			const struct daxfs_lnode *ln =
-				daxfs_tree_entry(n, struct daxfs_lnode, node);
-			bool freed = ln->flags & DAXFS_LN_FREED;
-
-			if (daxfs_step(i++))
-				return c->err = -EINTR;
-			if (freed && (ln->flags & DAXFS_LN_NEW))
-				continue;	/* came and went */
-			if (pass == 0 && !freed && (ln->flags & DAXFS_LN_ATTR))
-				ck_inode(c, ln);
-			else if (pass == 1 && !freed)
-				ck_contents(c, ln);
-			else if (pass == 2 && freed) {
-				struct daxfs_rec_free f = { 0 };
-
-				ck_emit(c, DAXFS_REC_INODE_FREE, ln->ino, &f,
-					sizeof(f), NULL, 0);
-			}
-			if (c->err)
-				return c->err;
-		}
-	}
-	return 0;
+	return ck_emit(ctx, type, ino, fixed, flen, tail, ntail);
 }
 
 /* Fill the current chunk with a PAD record (or two chunks' worth). */
@@ -978,7 +873,7 @@ int daxfs_log_compact(struct daxfs_writer *w)
 		return -EIO;
 	if (w->pos != w->tail)
 		return -EBUSY;
-	ret = ck_layer(&c, l);
+	ret = daxfs_layer_restate(l, ck_rec, &c);
 	if (ret)
 		return ret;
 	cp.records = cpu_to_le64(c.count);
@@ -998,7 +893,7 @@ int daxfs_log_compact(struct daxfs_writer *w)
 	ck_chunk = w->chunk;
 	ck_lsn = w->pos;
 	ck_emit(&c, DAXFS_REC_CHECKPOINT, 0, &cp, sizeof(cp), NULL, 0);
-	ret = ck_layer(&c, l);
+	ret = daxfs_layer_restate(l, ck_rec, &c);
 	if (!ret && c.have_prev)
 		ret = append_rec(w, c.prev, DAXFS_REC_TXN_END, 0);
 	if (ret)

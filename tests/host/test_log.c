@@ -409,12 +409,24 @@ static void dprintf_(struct dump *d, const char *fmt, ...)
 	d->len += (size_t)n;
 }
 
+/* xattr names, sorted before they are printed (no order is promised) */
+struct xnames {
+	char names[32][256];
+	u32 n;
+};
+
 static int xattr_name(void *ctx, const char *name, u32 len)
 {
-	struct dump *d = ctx;
+	struct xnames *x = ctx;
 
-	dprintf_(d, " x:%.*s", (int)len, name);
+	if (x->n < 32)
+		snprintf(x->names[x->n++], 256, "%.*s", (int)len, name);
 	return 0;
+}
+
+static int xname_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
 }
 
 struct name_ent {
@@ -457,8 +469,10 @@ static int dump_dir(struct fsd *f, struct dump *d, u64 ino, const char *path,
 	if (fsd_inode(f, ino, &dir) || depth > 64)
 		return dump_fail(path, "no such directory", ino, depth);
 	while (!(ret = daxfs_view_readdir(&f->view, &dir, pos, &de, &at))) {
-		if (at < pos || at <= last)
+		if (at < pos || at <= last) {
+			free(ents);
 			return dump_fail(path, "readdir went back", at, pos);
+		}
 		last = at;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -470,8 +484,10 @@ static int dump_dir(struct fsd *f, struct dump *d, u64 ino, const char *path,
 		n++;
 		pos = at + 1;
 	}
-	if (ret != -ENOENT)
+	if (ret != -ENOENT) {
+		free(ents);
 		return dump_fail(path, "readdir failed", (u64)-ret, pos);
+	}
 	ret = 0;
 	if (n)
 		qsort(ents, n, sizeof(*ents), ent_cmp);
@@ -481,13 +497,16 @@ static int dump_dir(struct fsd *f, struct dump *d, u64 ino, const char *path,
 		u64 lk;
 
 		if (fsd_lookup(f, ino, ents[i].name, &lk) || lk != ents[i].ino ||
-		    fsd_inode(f, ents[i].ino, &vi))
-			return dump_fail(ents[i].name, "lookup disagrees", lk,
-					 ents[i].ino);
+		    fsd_inode(f, ents[i].ino, &vi)) {
+			ret = dump_fail(ents[i].name, "lookup disagrees", lk,
+					ents[i].ino);
+			break;
+		}
 		snprintf(sub, sizeof(sub), "%s/%s", path, ents[i].name);
-		dprintf_(d, "%s mode %o nlink %u size %llu uid %u", sub,
-			 vi.attr.mode, vi.attr.nlink,
-			 (unsigned long long)vi.attr.size, vi.attr.uid);
+		dprintf_(d, "%s @%llu mode %o nlink %u size %llu uid %u", sub,
+			 (unsigned long long)ents[i].pos, vi.attr.mode,
+			 vi.attr.nlink, (unsigned long long)vi.attr.size,
+			 vi.attr.uid);
 		if ((vi.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFREG) {
 			u8 *buf = malloc(vi.attr.size + 1);
 			int r = fsd_read(f, vi.ino, 0, buf, vi.attr.size);
@@ -508,12 +527,19 @@ static int dump_dir(struct fsd *f, struct dump *d, u64 ino, const char *path,
 			dprintf_(d, " -> %s", t);
 		}
 		{
-			struct dump names = { 0 };
+			static struct xnames x;
 
-			daxfs_view_xattr_names(&f->view, &vi, xattr_name, &names);
-			if (names.len)
-				dprintf_(d, "%s", names.buf);
-			free(names.buf);
+			x.n = 0;
+			daxfs_view_xattr_names(&f->view, &vi, xattr_name, &x);
+			qsort(x.names, x.n, sizeof(x.names[0]), xname_cmp);
+			for (u32 k = 0; k < x.n; k++) {
+				static u8 val[DAXFS_XATTR_VALUE_MAX];
+				int vl = fsd_getxattr(f, vi.ino, x.names[k],
+						      val, sizeof(val));
+
+				dprintf_(d, " x:%s=%08x", x.names[k],
+					 vl < 0 ? 0 : daxfs_crc32c(val, (u64)vl));
+			}
 		}
 		dprintf_(d, "\n");
 		if ((vi.attr.mode & DAXFS_S_IFMT) == DAXFS_S_IFDIR) {
@@ -929,6 +955,228 @@ static void test_random(u64 seed, u32 ops, u64 compact_min)
 	free(m.map);
 }
 
+/* ---- folding a chain of layers into one (libdaxfs/fold.c) ---- */
+
+/* A set of delta pages, and how many were added twice. */
+struct pageset {
+	u8 *bits;
+	u64 n;
+	u64 twice;
+};
+
+static void ps_add(struct pageset *s, u64 pgno, u64 n)
+{
+	for (u64 p = pgno; p < pgno + n; p++) {
+		if (p >= s->n || (s->bits[p >> 3] & (1U << (p & 7)))) {
+			s->twice++;
+			continue;
+		}
+		s->bits[p >> 3] |= (u8)(1U << (p & 7));
+	}
+}
+
+static void ps_freed(void *ctx, u64 pgno, u64 n)
+{
+	ps_add(ctx, pgno, n);
+}
+
+static int ps_held(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
+{
+	(void)ino;
+	(void)pgoff;
+	ps_add(ctx, pgno, n);
+	return 0;
+}
+
+static void ps_init(struct pageset *s, u64 n)
+{
+	s->n = n;
+	s->bits = calloc(n / 8 + 1, 1);
+	s->twice = 0;
+}
+
+/* A child of top slot @parent, its log started from @f's allocator. */
+static int fold_child(struct fsd *f, u32 parent, u32 k)
+{
+	static struct daxfs_bslot scratch[256];
+	char name[16];
+	struct daxfs_bnew nb = {
+		.name = name, .parent = parent, .owner = 0x77,
+		.log_id = daxfs_random64() | 1, .now = 1,
+	};
+	u32 slot;
+	int ret;
+
+	snprintf(name, sizeof(name), "level%u", k);
+	nb.len = (u32)strlen(name);
+	ret = daxfs_log_start(&f->alloc, &f->cursor, nb.log_id, &nb.chunk);
+	if (!ret)
+		ret = daxfs_branch_create(&f->img, scratch, &nb, &slot);
+	return ret ? ret : (int)slot;
+}
+
+/* @ops random operations on the top of chain @chain[0..@n). */
+static int fold_ops(struct img *m, const u32 *chain, u32 n, u32 ops,
+		    u64 *dirs, u32 *ndirs, u64 seed)
+{
+	struct fsd f;
+	int ret = fsd_open_chain(&f, m->map, m->size, true, 0, chain, n);
+
+	if (ret)
+		return ret;
+	/* some levels compact often: their logs start with a checkpoint */
+	f.w.compact_min = f.w.compact_at = (n & 1) ? 8 << 10 : 4 << 20;
+	for (u32 i = 0; i < ops && !ret; i++) {
+		ret = random_op(&f, dirs, ndirs);
+		if (ret == -ENOENT || ret == -EEXIST || ret == -ENOTEMPTY ||
+		    ret == -EISDIR || ret == -ENOTDIR || ret == -EINVAL ||
+		    ret == -EPERM || ret == -ENODATA)
+			ret = 0;
+		if (ret)
+			tu_result(0, "log: fold: random operations",
+				  "seed %llu level %u op %u: error %d: %s",
+				  (unsigned long long)seed, n - 1, i, ret,
+				  tu_first(&f.rep));
+	}
+	fsd_close(&f);
+	return ret;
+}
+
+/*
+ * Fold every layer of @f's view into the bottom one; the dump of the
+ * one layer must equal @want, and its pages plus the ones the fold gave
+ * back must be exactly the pages the layers held, each once.
+ */
+static void fold_check(struct fsd *f, const char *want, const char *what)
+{
+	u64 pages = f->img.delta.page_count;
+	struct pageset all, kept, shadowed;
+	char *got;
+	int ret = 0, same;
+	u32 depth = f->view.depth;
+
+	ps_init(&all, pages);
+	ps_init(&kept, pages);
+	ps_init(&shadowed, pages);
+	for (u32 k = 0; k < depth; k++)
+		daxfs_layer_pages(f->view.layer[k], ps_held, &all);
+	for (u32 k = 1; k < depth && !ret; k++)
+		ret = daxfs_layer_fold(&f->view, 0, f->view.layer[k], ps_freed,
+				       &shadowed);
+	for (u32 k = 1; k < depth; k++)
+		daxfs_layer_clear(f->view.layer[k]);
+	f->view.depth = 1;
+	if (ret) {
+		tu_result(0, what, "fold failed: %d", ret);
+		goto out;
+	}
+	got = dump_all(f);
+	same = got && !strcmp(got, want);
+	if (!same) {
+		FILE *o = fopen("/tmp/daxfs-fold-stacked.txt", "w");
+		FILE *n = fopen("/tmp/daxfs-fold-folded.txt", "w");
+
+		if (o) {
+			fputs(want, o);
+			fclose(o);
+		}
+		if (n) {
+			fputs(got ? got : "(bad)\n", n);
+			fclose(n);
+		}
+	}
+	tu_result(same, what, "the folded layer shows another tree "
+		  "(/tmp/daxfs-fold-stacked.txt vs -folded.txt)");
+	free(got);
+	daxfs_layer_pages(f->view.layer[0], ps_held, &kept);
+	for (u64 i = 0; i <= pages / 8; i++) {
+		if ((kept.bits[i] & shadowed.bits[i]) ||
+		    ((kept.bits[i] | shadowed.bits[i]) != all.bits[i])) {
+			ret = -1;
+			break;
+		}
+	}
+	tu_result(!ret && !all.twice && !kept.twice && !shadowed.twice, what,
+		  "pages: held by the layers but neither kept nor given back, "
+		  "or both (byte %d), or counted twice (%llu %llu %llu)", ret,
+		  (unsigned long long)all.twice,
+		  (unsigned long long)kept.twice,
+		  (unsigned long long)shadowed.twice);
+out:
+	free(all.bits);
+	free(kept.bits);
+	free(shadowed.bits);
+}
+
+/* The folded layer restated into an empty one: the same tree again. */
+static void fold_restate(struct fsd *f, const char *want, const char *what)
+{
+	struct daxfs_layer fresh, *folded = f->view.layer[0];
+	char *got;
+	int ret;
+
+	daxfs_layer_init(&fresh);
+	f->view.layer[0] = &fresh;
+	ret = daxfs_layer_fold(&f->view, 0, folded, NULL, NULL);
+	got = ret ? NULL : dump_all(f);
+	tu_result(got && !strcmp(got, want), what,
+		  "restated into an empty layer: %s",
+		  ret ? "failed" : "another tree");
+	free(got);
+	f->view.layer[0] = folded;
+	daxfs_layer_clear(&fresh);
+}
+
+static void test_fold(u64 seed, u32 levels, u32 ops)
+{
+	u32 chain[FD_LAYERS], n = 1;
+	u64 dirs[256];
+	u32 ndirs = 0;
+	char what[128], *want;
+	struct img m;
+	struct fsd f;
+
+	rng_state = seed;
+	make_img(&m, 32 << 20);
+	chain[0] = 0;
+	dirs[ndirs++] = DAXFS_ROOT_INO;
+	dirs[ndirs++] = m.dir;
+	dirs[ndirs++] = m.sub;
+	for (u32 k = 0; k < levels; k++) {
+		int slot;
+
+		if (fold_ops(&m, chain, n, ops, dirs, &ndirs, seed))
+			goto out;
+		if (k + 1 == levels)
+			break;
+		if (fsd_open_chain(&f, m.map, m.size, true, 0, chain, n))
+			goto out;
+		slot = fold_child(&f, chain[n - 1], k + 1);
+		fsd_close(&f);
+		if (slot < 0) {
+			tu_result(0, "log: fold: create a level", "%d", slot);
+			goto out;
+		}
+		chain[n++] = (u32)slot;
+	}
+	if (fsd_open_chain(&f, m.map, m.size, false, 0, chain, n))
+		goto out;
+	want = dump_all(&f);
+	snprintf(what, sizeof(what),
+		 "log: fold: %u layers of %u random ops (seed %llu) folded into one",
+		 n, ops, (unsigned long long)seed);
+	if (!want) {
+		tu_result(0, what, "the stacked view does not dump");
+	} else {
+		fold_check(&f, want, what);
+		fold_restate(&f, want, what);
+	}
+	free(want);
+	fsd_close(&f);
+out:
+	free(m.map);
+}
+
 /* ---- crashes: the image cut after every store the writer makes ---- */
 
 /* Bitmap bits of every page the replayed state uses are set. */
@@ -1133,6 +1381,8 @@ int main(void)
 	for (int i = 0; i < 4; i++)
 		test_random(seed + (u64)i * 7919, ops,
 			    i & 1 ? 4 << 20 : 8 << 10);
+	for (int i = 0; i < 6; i++)
+		test_fold(seed + (u64)i * 104729, 2 + (u32)i % 5, ops / 10);
 	test_crash(seed, 600);
 	return tu_failed ? 1 : 0;
 }
