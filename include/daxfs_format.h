@@ -36,7 +36,7 @@
 
 /* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
 #define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
-#define DAXFS_VERSION		4
+#define DAXFS_VERSION		5
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
 /* Largest regular file: a loff_t, with its last page addressable. */
@@ -250,7 +250,10 @@ struct daxfs_acl_entry {
  */
 
 /*
- * Branch table.  Slot 0 is always "main".  A slot's mutable fields are
+ * Branch table.  Slot 0 is always "main"; main's chain starts at slot 0
+ * until main is folded (docs/branch-protocol.md), then at the fold's
+ * slot: a slot without a parent, named "main" too, that slot 0's @merged
+ * leads to.  A slot's mutable fields are
  * only ever changed with compare-and-swap or by the branch's single
  * writer (the holder of @owner), so several kernels can share a region.
  */
@@ -268,7 +271,8 @@ enum daxfs_branch_state {
 /*
  * @merged: 0, or the slot a commit made this slot's name lead to, in its
  * low 32 bits, and that slot's generation (low 32 bits) in the high ones.
- * Slot 0 is never a merge target, so 0 means none.
+ * Slot 0 is never a merge target, so 0 means none.  Set once (CAS from
+ * 0), except slot 0's: a fold moves it to the fold's slot (CAS).
  */
 #define DAXFS_MERGED(slot, gen)	((__u64)(__u32)(slot) | ((__u64)(gen) << 32))
 #define DAXFS_MERGED_SLOT(m)	((__u32)(m))
@@ -285,7 +289,7 @@ struct daxfs_branch {
 	__le64	owner;			/* id of the writable mount, 0 = none (CAS) */
 	__le64	generation;		/* bumped each time the slot is reused */
 	__le32	state;			/* enum daxfs_branch_state */
-	__le32	parent;			/* slot index; DAXFS_BRANCH_NONE: main */
+	__le32	parent;			/* slot index; DAXFS_BRANCH_NONE: a root */
 	__le32	crc;			/* see above */
 	__le32	reserved0;
 	char	name[DAXFS_BRANCH_NAME_MAX + 1]; /* NUL padded */

@@ -130,6 +130,38 @@ static bool absorbed(const struct daxfs_btab *t, u32 slot)
 	return false;
 }
 
+int daxfs_btab_main_root(const struct daxfs_btab *t, u32 *root)
+{
+	u32 chain[DAXFS_BTAB_MAX_DEPTH], top;
+	int n = daxfs_btab_resolve(t, 0, &top);
+
+	if (!n)
+		n = daxfs_btab_chain(t, top, chain, DAXFS_BTAB_MAX_DEPTH);
+	if (n < 0)
+		return n;
+	*root = chain[0];
+	return 0;
+}
+
+/*
+ * A slot whose chain does not start at main's root: a layer of main
+ * before a fold (main's name leads past it now), or a fold never
+ * published.  Slot 0 is main's name, whatever its layer became.
+ */
+static int off_main_root(const struct daxfs_btab *t, u32 slot,
+			 const u32 *chain)
+{
+	u32 root;
+
+	if (!slot || daxfs_btab_main_root(t, &root) || chain[0] == root)
+		return -1;
+	/* a fold slot whose folder still holds it: being made */
+	if (chain[0] == slot && t->slot[slot].state == DAXFS_BRANCH_LIVE &&
+	    t->slot[slot].owner)
+		return DAXFS_BL_CREATING;
+	return DAXFS_BL_DISCARDED;
+}
+
 int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
 {
 	u32 chain[DAXFS_BTAB_MAX_DEPTH], target;
@@ -149,6 +181,9 @@ int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot)
 		return DAXFS_BL_DISCARDED;
 	if (n < 0)
 		return n;
+	i = off_main_root(t, slot, chain);
+	if (i >= 0)
+		return i;
 	for (i = 0; i < n; i++) {
 		const struct daxfs_bslot *b = bslot(t, chain[i]);
 
@@ -309,6 +344,19 @@ bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot)
 		    t->slot[i].parent_gen == b->generation)
 			return false;
 	return true;
+}
+
+bool daxfs_btab_folded(const struct daxfs_btab *t, u32 slot)
+{
+	u32 chain[DAXFS_BTAB_MAX_DEPTH], root;
+	int n;
+
+	if (!bslot(t, slot) || daxfs_btab_main_root(t, &root))
+		return false;
+	if (!slot)
+		return root != 0;
+	n = daxfs_btab_chain(t, slot, chain, DAXFS_BTAB_MAX_DEPTH);
+	return n > 0 && chain[0] != root;
 }
 
 void daxfs_btab_limits(const struct daxfs_btab *t, const u32 *chain, u32 n,

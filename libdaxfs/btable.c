@@ -119,7 +119,8 @@ static void fill_slot(const struct daxfs_image *img, u32 i,
 	b.log_head = cpu_to_le64(nb->chunk);
 	b.parent_gen = cpu_to_le64(parent_gen);
 	/* the parent is frozen from here on: its log ends where it is */
-	b.fork_lsn = cpu_to_le64(daxfs_word_load(img,
+	if (nb->parent != DAXFS_BRANCH_NONE)
+		b.fork_lsn = cpu_to_le64(daxfs_word_load(img,
 					BW(img, nb->parent, log_tail)));
 	b.create_time = cpu_to_le64(nb->now);
 	b.crc = cpu_to_le32(daxfs_branch_crc(&b));
@@ -318,4 +319,53 @@ void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner)
 			       state_word(DAXFS_BRANCH_FREE, (u32)(sw >> 32)));
 	daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
 	epoch_bump(img);
+}
+
+/*
+ * Folding main (fold.c writes the log; docs/branch-protocol.md, "Keeping
+ * main shallow").  The fold's slot is a root named "main", CREATING and
+ * held by the folder while its log is written.
+ */
+int daxfs_branch_fold_begin(const struct daxfs_image *img,
+			    struct daxfs_bslot *scratch,
+			    const struct daxfs_bnew *nb, u32 *out)
+{
+	struct daxfs_bnew root = *nb;
+	struct daxfs_btab t;
+	int ret;
+
+	*out = DAXFS_BRANCH_NONE;
+	root.name = "main";
+	root.len = 4;
+	root.parent = DAXFS_BRANCH_NONE;
+	ret = daxfs_btab_load(img, scratch, &t);
+	if (!ret)
+		ret = take_slot(img, &t, DAXFS_BRANCH_NONE, root.owner, out);
+	if (!ret)
+		fill_slot(img, *out, &root, 0);
+	return ret;
+}
+
+/*
+ * The fold's slot becomes LIVE (still held: the folder is main's writer),
+ * then slot 0's merge word moves from @merged (where main led when the
+ * folder read its chain) to it: from that CAS on, main is the fold.
+ */
+int daxfs_branch_fold_publish(const struct daxfs_image *img, u32 slot,
+			      u64 merged)
+{
+	u64 gen;
+
+	if (!slot || slot >= img->branch_count ||
+	    daxfs_word_cas(img, BW(img, slot, state),
+			   state_word(DAXFS_BRANCH_CREATING, DAXFS_BRANCH_NONE),
+			   state_word(DAXFS_BRANCH_LIVE, DAXFS_BRANCH_NONE)) !=
+	    state_word(DAXFS_BRANCH_CREATING, DAXFS_BRANCH_NONE))
+		return -ESTALE;
+	gen = daxfs_word_load(img, BW(img, slot, generation));
+	if (daxfs_word_cas(img, BW(img, 0, merged), merged,
+			   DAXFS_MERGED(slot, gen)) != merged)
+		return -ESTALE;
+	epoch_bump(img);
+	return 0;
 }

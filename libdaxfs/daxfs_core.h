@@ -859,6 +859,44 @@ int daxfs_log_compact(struct daxfs_writer *w);
 u64 daxfs_log_bytes(const struct daxfs_writer *w);
 
 /*
+ * Folding main's chain into one new root slot (docs/branch-protocol.md,
+ * "Keeping main shallow").  The caller is main's writer, holds its log
+ * lock, and has checked that nothing but main uses the chain's slots.
+ */
+struct daxfs_fold {
+	/* in */
+	struct daxfs_view *view;	/* main's chain replayed afresh: its
+					 * layers are folded into layer 0,
+					 * and the depth set to 1 */
+	struct daxfs_alloc *alloc;
+	u64 *cursor;
+	struct daxfs_bslot *scratch;	/* room for a table snapshot */
+	u64 owner;			/* the folding mount's id */
+	u64 log_id;			/* the new log's id, nonzero */
+	u64 now;
+	u64 merged;			/* slot 0's merge word the chain was
+					 * read with */
+	daxfs_free_fn fr;		/* pages the fold stops using: free */
+	void *fr_ctx;			/* them only if the fold succeeds */
+	daxfs_report_fn report;
+	void *ctx;
+	/* out */
+	u32 slot;			/* main's new root (and top) */
+	struct daxfs_writer writer;	/* on its log, over @view */
+	struct daxfs_replay_info info;
+};
+/*
+ * Fold: layers into one, a new slot's log holding it as one checkpoint,
+ * then the CAS that makes main that slot.  On success the caller frees
+ * what went to @fr, releases the old top's claim and keeps the new
+ * slot's (held already); the old slots are left to reclaim (their logs'
+ * chunks only) and slot 0's log is the caller's to give back.  On an
+ * error nothing changed in the region (-ENOSPC, -ENOMEM, -EUCLEAN,
+ * -ESTALE: main moved on) but @view, which is half folded.
+ */
+int daxfs_fold_main(struct daxfs_fold *f);
+
+/*
  * ---- The branch table's rules (branch.c, docs/branch-protocol.md) ----
  *
  * Over a decoded snapshot of the table.  @merged/@merged_gen: the slot
@@ -913,6 +951,18 @@ int daxfs_btab_chain(const struct daxfs_btab *t, u32 slot, u32 *chain,
 int daxfs_btab_resolve(const struct daxfs_btab *t, u32 slot, u32 *top);
 /* enum daxfs_bliveness of @slot, or -EUCLEAN. */
 int daxfs_btab_liveness(const struct daxfs_btab *t, u32 slot);
+/*
+ * The first slot of main's chain: 0, or the slot of main's last fold
+ * (docs/branch-protocol.md, "Keeping main shallow").
+ */
+int daxfs_btab_main_root(const struct daxfs_btab *t, u32 *root);
+/*
+ * Was @slot's layer folded into main's root (or is it a fold never
+ * published)?  Its data pages are then not its own: reclaim and check
+ * count only its log's chunks.  Slot 0, folded, has no log at all (the
+ * folder gave its chunks back).
+ */
+bool daxfs_btab_folded(const struct daxfs_btab *t, u32 slot);
 /*
  * The top slot branch @name stands for ("main": slot 0's): -ENOENT when
  * no live branch has the name, -EINVAL for a name that is not valid.
@@ -986,6 +1036,17 @@ struct daxfs_bnew {
 int daxfs_branch_create(const struct daxfs_image *img,
 			struct daxfs_bslot *scratch,
 			const struct daxfs_bnew *nb, u32 *out);
+/*
+ * Folding main: claim a FREE slot for the fold (a root named "main",
+ * CREATING, held by @nb->owner, its log starting at @nb->chunk) in *@out;
+ * then, its log written, make it LIVE and move slot 0's merge word from
+ * @merged to it (-ESTALE if either changed: main moved on).
+ */
+int daxfs_branch_fold_begin(const struct daxfs_image *img,
+			    struct daxfs_bslot *scratch,
+			    const struct daxfs_bnew *nb, u32 *out);
+int daxfs_branch_fold_publish(const struct daxfs_image *img, u32 slot,
+			      u64 merged);
 /*
  * Discard the branch named by slot @slot (generation @gen) and so every
  * branch below it: -ESTALE if it is not live (any more).

@@ -227,3 +227,87 @@ int daxfs_layer_fold(struct daxfs_view *v, u32 level,
 	daxfs_free(f.buf);
 	return ret;
 }
+
+/* ---- folding main's chain into a new root slot ---- */
+
+static int fold_chunk_put(void *ctx, u64 pgno, u64 lsn)
+{
+	(void)lsn;
+	daxfs_alloc_put(ctx, pgno, 1);
+	return 0;
+}
+
+/* A fold that did not happen: its slot and its log's chunks go back. */
+static void fold_undo(struct daxfs_fold *f, u64 chunk)
+{
+	const struct daxfs_image *img = f->view->img;
+	struct daxfs_log_span span;
+
+	if (f->slot == DAXFS_BRANCH_NONE) {
+		daxfs_alloc_put(f->alloc, chunk, 1);
+		return;
+	}
+	if (!daxfs_log_span(img, f->slot, &span))
+		daxfs_log_walk_all(img, &span, fold_chunk_put, f->alloc);
+	daxfs_branch_drop_creating(img, f->slot, f->owner, f->owner);
+	f->slot = DAXFS_BRANCH_NONE;
+}
+
+/* Open a writer on the fold's (empty) log, its view the folded layer. */
+static int fold_writer(struct daxfs_fold *f)
+{
+	struct daxfs_layer empty;
+	struct daxfs_view ev = { .img = f->view->img, .depth = 1 };
+	int ret;
+
+	daxfs_layer_init(&empty);
+	ev.layer[0] = &empty;
+	ret = daxfs_replay(&ev, 0, f->slot, 0, &f->info, f->report, f->ctx);
+	daxfs_layer_clear(&empty);
+	if (!ret)
+		ret = daxfs_writer_open(&f->writer, f->view, f->alloc, f->slot,
+					&f->info);
+	return ret;
+}
+
+int daxfs_fold_main(struct daxfs_fold *f)
+{
+	const struct daxfs_image *img = f->view->img;
+	struct daxfs_view *v = f->view;
+	struct daxfs_bnew nb = {
+		.name = "main", .len = 4, .parent = DAXFS_BRANCH_NONE,
+		.owner = f->owner, .log_id = f->log_id, .now = f->now,
+	};
+	u32 k;
+	int ret;
+
+	f->slot = DAXFS_BRANCH_NONE;
+	if (v->depth < 2 || !f->log_id)
+		return -EINVAL;
+	for (k = 1; k < v->depth; k++) {
+		ret = daxfs_layer_fold(v, 0, v->layer[k], f->fr, f->fr_ctx);
+		if (ret)
+			return ret;
+	}
+	v->depth = 1;
+	ret = daxfs_log_start(f->alloc, f->cursor, f->log_id, &nb.chunk);
+	if (ret)
+		return ret;
+	ret = daxfs_branch_fold_begin(img, f->scratch, &nb, &f->slot);
+	if (!ret)
+		ret = fold_writer(f);
+	/* the folded layer as one checkpoint: the fold's whole log */
+	if (!ret)
+		ret = daxfs_log_compact(&f->writer);
+	if (ret) {
+		fold_undo(f, nb.chunk);
+		return ret;
+	}
+	ret = daxfs_branch_fold_publish(img, f->slot, f->merged);
+	if (ret) {
+		/* LIVE but not main's: the rules discard it once released */
+		daxfs_branch_reclaim_release(img, f->slot, f->owner);
+		f->slot = DAXFS_BRANCH_NONE;
+	}
+	return ret;
+}

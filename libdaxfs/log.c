@@ -74,10 +74,23 @@ int daxfs_log_span(const struct daxfs_image *img, u32 slot,
 	ret = daxfs_branch_read(img, slot, &b);
 	if (ret)
 		return ret;
-	/* a discarded slot's log is still read (fsck, reclaim); main's not */
-	if ((le32_to_cpu(b.state) != DAXFS_BRANCH_LIVE &&
-	     (le32_to_cpu(b.state) != DAXFS_BRANCH_DISCARDED || !slot)) ||
-	    !b.log_id)
+	/*
+	 * A discarded slot's log is still read (fsck, reclaim), main's is
+	 * never discarded; a slot being made is read by its maker (a fold
+	 * writes its log before it publishes it).
+	 */
+	switch (le32_to_cpu(b.state)) {
+	case DAXFS_BRANCH_LIVE:
+	case DAXFS_BRANCH_CREATING:
+		break;
+	case DAXFS_BRANCH_DISCARDED:
+		if (!slot)
+			return -EUCLEAN;
+		break;
+	default:
+		return -EUCLEAN;
+	}
+	if (!b.log_id)
 		return -EUCLEAN;
 	out->slot = slot;
 	out->log_id = le64_to_cpu(b.log_id);

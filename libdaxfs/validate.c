@@ -991,6 +991,11 @@ static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 		return -EUCLEAN;
 	if (i == 0)
 		return 0;
+	/* a root other than slot 0: a fold of main, named "main" too */
+	if (parent == DAXFS_BRANCH_NONE)
+		return memcmp(b->name, "main", 5) &&
+		       BAD(v, "branch %u: a root not named \"main\"", i) ?
+		       -EUCLEAN : 0;
 	if (parent >= t->count || parent == i)
 		return BAD(v, "branch %u: parent %u out of range", i, parent) ?
 		       -EUCLEAN : 0;

@@ -421,7 +421,7 @@ static void test_race(void)
 
 /* ---- crashes in the middle of create, commit and abort ---- */
 
-#define CR_STEPS 15
+#define CR_STEPS 16
 #define CR_EXTRA (CR_STEPS + 1)	/* files x1..x15 the writes may create */
 
 /* Open the globals on region @map (a cut copy, or the real one). */
@@ -510,6 +510,9 @@ static int abort_name(const char *name)
 	return daxfs_branch_abort(&g_img, s, g_slots[s].generation);
 }
 
+static int host_reclaim(void);
+static int host_fold(void);
+
 /* Step @k of the crash story: a branch operation (*@bop), or a write. */
 static int crash_step(int k, bool *bop)
 {
@@ -529,6 +532,8 @@ static int crash_step(int k, bool *bop)
 	case 12: return create("d", (u32)top_of("main")) < 0;
 	case 13: return create("e", name_slot("d")) < 0;
 	case 15: return abort_name("d");		/* and its child e */
+	case 16: host_reclaim();		/* d and e go, then */
+		return host_fold();		/* main is folded */
 	}
 	*bop = false;
 	switch (k) {
@@ -616,7 +621,7 @@ static void test_crash(void)
 		}
 	}
 	use_region(real);
-	tu_result(!bad, "btable: crash: the region cut after every store of a create, commit (into main and into the parent) or abort, and with each longer store torn, shows every branch wholly as before the operation or wholly as after it",
+	tu_result(!bad, "btable: crash: the region cut after every store of a create, commit (into main and into the parent), abort, reclaim or fold, and with each longer store torn, shows every branch wholly as before the operation or wholly as after it",
 		  "%s %s", bad, what);
 	printf("btable: crash: %d steps, %llu stores, %llu cuts in branch operations, %llu torn\n",
 	       CR_STEPS, (unsigned long long)journal.n,
@@ -633,12 +638,239 @@ out:
 	free(cut);
 }
 
+/* ---- folding main (docs/branch-protocol.md, "Keeping main shallow") ---- */
+
+#define FOLD_AT 6		/* fold when main's chain is this deep */
+
+static u64 (*g_runs)[2];
+static u32 g_nruns;
+
+static void run_add(void *ctx, u64 pgno, u64 n)
+{
+	(void)ctx;
+	g_runs = realloc(g_runs, (g_nruns + 1) * sizeof(*g_runs));
+	g_runs[g_nruns][0] = pgno;
+	g_runs[g_nruns][1] = n;
+	g_nruns++;
+}
+
+static int chunk_add(void *ctx, u64 pgno, u64 lsn)
+{
+	(void)lsn;
+	run_add(ctx, pgno, 1);
+	return 0;
+}
+
+static int data_add(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
+{
+	(void)ino;
+	(void)pgoff;
+	run_add(ctx, pgno, n);
+	return 0;
+}
+
+static void runs_free(void)
+{
+	for (u32 i = 0; i < g_nruns; i++)
+		daxfs_alloc_put(&g_alloc, g_runs[i][0], g_runs[i][1]);
+	free(g_runs);
+	g_runs = NULL;
+	g_nruns = 0;
+}
+
+/*
+ * What module/reclaim.c does, with no other mount to wait for: every
+ * reclaimable slot goes, children first; a folded one gives back only
+ * its log's chunks.  Returns the slots freed.
+ */
+static int host_reclaim(void)
+{
+	int freed = 0;
+	bool progress = true;
+
+	while (progress) {
+		struct daxfs_btab t = table();
+
+		progress = false;
+		for (u32 s = 1; s < t.count; s++) {
+			struct daxfs_log_span span;
+			bool folded;
+			struct fsd f;
+
+			if (!daxfs_btab_reclaimable(&t, s))
+				continue;
+			folded = daxfs_btab_folded(&t, s);
+			if (daxfs_branch_mark_dead(&g_img, s, g_slots[s].generation) ||
+			    daxfs_branch_reclaim_claim(&g_img, s,
+						       g_slots[s].generation, 0x99))
+				continue;
+			if (!folded && !open_top(&f, s, false)) {
+				daxfs_layer_pages(f.view.layer[f.view.depth - 1],
+						  data_add, NULL);
+				fsd_close(&f);
+			}
+			if (!daxfs_log_span(&g_img, s, &span))
+				daxfs_log_walk_all(&g_img, &span, chunk_add, NULL);
+			daxfs_branch_free(&g_img, s, 0x99);
+			runs_free();
+			freed++;
+			progress = true;
+			break;		/* the table changed: look again */
+		}
+	}
+	return freed;
+}
+
+static int main_depth(void)
+{
+	struct daxfs_btab t = table();
+	u32 chain[DAXFS_BTAB_MAX_DEPTH], top;
+
+	if (daxfs_btab_resolve(&t, 0, &top))
+		return -1;
+	return daxfs_btab_chain(&t, top, chain, DAXFS_BTAB_MAX_DEPTH);
+}
+
+/* Fold main as the module's reclaim work does (module/fold.c). */
+static int host_fold(void)
+{
+	struct daxfs_btab t = table();
+	struct daxfs_layer *keep[FD_LAYERS];
+	struct daxfs_fold fo;
+	struct fsd f;
+	u32 top, depth, root;
+	int ret;
+
+	if (daxfs_btab_resolve(&t, 0, &top) || open_top(&f, top, true))
+		return -EIO;
+	depth = f.view.depth;
+	daxfs_btab_main_root(&t, &root);
+	memcpy(keep, f.view.layer, sizeof(keep));
+	memset(&fo, 0, sizeof(fo));
+	fo.view = &f.view;
+	fo.alloc = &f.alloc;
+	fo.cursor = &f.cursor;
+	fo.scratch = g_slots;
+	fo.owner = 0x4242;
+	fo.log_id = daxfs_random64() | 1;
+	fo.now = 2;
+	fo.merged = DAXFS_MERGED(t.slot[0].merged, t.slot[0].merged_gen);
+	fo.fr = run_add;
+	fo.report = tu_collect;
+	fo.ctx = &f.rep;
+	ret = daxfs_fold_main(&fo);
+	if (ret && getenv("BTABLE_DEBUG"))
+		fprintf(stderr, "fold: %d: %s\n", ret, tu_first(&f.rep));
+	for (u32 k = 1; k < depth; k++)
+		daxfs_layer_clear(keep[k]);
+	fsd_close(&f);
+	if (ret) {
+		free(g_runs);
+		g_runs = NULL;
+		g_nruns = 0;
+		return ret;
+	}
+	/* the shadowed pages, and main's first log when it was slot 0's */
+	if (root == 0) {
+		struct daxfs_log_span span;
+
+		if (!daxfs_log_span(&g_img, 0, &span))
+			daxfs_log_walk_all(&g_img, &span, chunk_add, NULL);
+	}
+	runs_free();
+	/* the folder was main's writer: it keeps the fold's claim only */
+	daxfs_branch_reclaim_release(&g_img, fo.slot, 0x4242);
+	return 0;
+}
+
+/*
+ * 80 rounds of two siblings forked from main, the winner committed
+ * (more commits than a chain may have layers), main folded whenever its
+ * chain reaches FOLD_AT: main shows every winner's change and no loser's,
+ * its chain stays short, the space comes back, the image checks clean.
+ */
+static void test_fold(void)
+{
+	char text[32], fa[16], fb[16];
+	u64 free_after_first = 0, free_now;
+	int folds = 0, ret = 0, round, maxdepth = 0;
+	const char *img_path = getenv("BTABLE_IMAGE");
+
+	make(256);
+	for (round = 0; round < 80 && !ret; round++) {
+		int top = top_of("main"), d;
+
+		snprintf(text, sizeof(text), "a%d", round);
+		snprintf(fa, sizeof(fa), "fa%d", round);
+		snprintf(fb, sizeof(fb), "fb%d", round);
+		ret = create("a", (u32)top);
+		if (ret >= 0)
+			ret = create("b", (u32)top);
+		if (ret >= 0)
+			ret = change("a", text, fa);
+		if (!ret)
+			ret = change("b", "b", fb);
+		if (!ret)
+			ret = commit_name("a", 0);
+		if (ret)
+			break;
+		host_reclaim();
+		d = main_depth();
+		if (d > maxdepth)
+			maxdepth = d;
+		if (d >= FOLD_AT) {
+			ret = host_fold();
+			if (ret)
+				break;
+			folds++;
+			host_reclaim();
+			if (folds == 1)
+				free_after_first = daxfs_alloc_free(&g_alloc);
+		}
+	}
+	tu_result(!ret, "btable: fold: 80 rounds of create, change, commit, fold",
+		  "round %d: %d", round, ret);
+	tu_result(maxdepth <= FOLD_AT && folds >= 80 / FOLD_AT, "btable: fold: main's chain stays short",
+		  "deepest %d, %d folds", maxdepth, folds);
+	expect_file("main", "file", "a79", "btable: fold: main shows the last winner");
+	{
+		int missing = 0, extra = 0;
+
+		for (int i = 0; i < 80; i++) {
+			snprintf(fa, sizeof(fa), "fa%d", i);
+			snprintf(fb, sizeof(fb), "fb%d", i);
+			missing += !strcmp(file_in("main", fa), "-");
+			extra += !!strcmp(file_in("main", fb), "-");
+		}
+		tu_result(!missing && !extra, "btable: fold: every winner's file and no loser's",
+			  "%d missing, %d extra", missing, extra);
+	}
+	/* fold once more so the count compares like with like */
+	while (main_depth() > 1 && !host_fold())
+		host_reclaim();
+	free_now = daxfs_alloc_free(&g_alloc);
+	tu_result(main_depth() == 1 && free_now + 16 >= free_after_first,
+		  "btable: fold: the space of shadowed pages and folded logs comes back",
+		  "depth %d, free pages %llu after the first fold, %llu now",
+		  main_depth(), (unsigned long long)free_after_first,
+		  (unsigned long long)free_now);
+	if (img_path) {
+		FILE *o = fopen(img_path, "w");
+
+		if (o) {
+			fwrite(g_map, 1, g_size, o);
+			fclose(o);
+		}
+	}
+}
+
 int main(void)
 {
 	test_story();
 	test_many();
 	test_race();
 	test_crash();
+	test_fold();
 	free(g_map);
 	return tu_failed ? 1 : 0;
 }

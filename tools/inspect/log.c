@@ -166,6 +166,19 @@ static long find_slot(struct inspect *in, const char *want,
 	    n < in->img.branch_count &&
 	    !daxfs_branch_read(&in->img, (u32)n, out))
 		return (long)n;
+	/* main: the first slot of its chain (slot 0, or its last fold) */
+	if (!strcmp(want, "main")) {
+		struct daxfs_bslot *slots = calloc(in->img.branch_count,
+						   sizeof(*slots));
+		struct daxfs_btab t;
+		u32 root = 0;
+
+		if (slots && !daxfs_btab_load(&in->img, slots, &t))
+			daxfs_btab_main_root(&t, &root);
+		free(slots);
+		return daxfs_branch_read(&in->img, root, out) ? -1 :
+		       (long)root;
+	}
 	for (u32 i = 0; i < in->img.branch_count; i++) {
 		if (daxfs_branch_read(&in->img, i, &b) ||
 		    le32_to_cpu(b.state) == DAXFS_BRANCH_FREE)

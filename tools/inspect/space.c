@@ -210,12 +210,18 @@ static int collect_slot(struct space *s, u32 slot)
 	struct daxfs_layer *l;
 	int err;
 
+	/* main's first layer, folded since: the folder gave its log back */
+	if (!slot && daxfs_btab_folded(&s->in->btab, 0))
+		return 0;
 	err = daxfs_log_span(img, slot, &span);
 	if (!err)
 		err = daxfs_log_chunks(img, &span, chunk_used, s);
 	if (err)
 		return err;
 	stale_chunks(s, &span);
+	/* folded into main's root: its data pages are the root's now */
+	if (daxfs_btab_folded(&s->in->btab, slot))
+		return 0;
 	if (daxfs_btab_needed(&s->in->btab, slot) ||
 	    daxfs_btab_liveness(&s->in->btab, slot) == DAXFS_BL_LIVE) {
 		err = slot_layer(s->in, slot, s->report, s->ctx, &l);
