@@ -792,6 +792,18 @@ int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
 int daxfs_replay_upto(struct daxfs_view *v, u32 level, u32 slot, u64 upto,
 		      unsigned int flags, struct daxfs_replay_info *info,
 		      daxfs_report_fn report, void *ctx);
+struct daxfs_btab;
+/*
+ * A branch's chain (@n slots, root first) into @v, one new layer each
+ * (daxfs_zalloc'd; @v->depth counts those made, even on an error): each
+ * parent's log up to where the next slot forked from it.  Free the
+ * layers with daxfs_view_free_layers().
+ */
+int daxfs_replay_chain(struct daxfs_view *v, const struct daxfs_btab *t,
+		       const u32 *chain, u32 n, unsigned int flags,
+		       struct daxfs_replay_info *info, daxfs_report_fn report,
+		       void *ctx);
+void daxfs_view_free_layers(struct daxfs_view *v);
 
 /*
  * Writing a branch's log (its single writer: the mount holding the

@@ -450,6 +450,45 @@ int daxfs_replay_upto(struct daxfs_view *v, u32 level, u32 slot, u64 upto,
 	return ret;
 }
 
+int daxfs_replay_chain(struct daxfs_view *v, const struct daxfs_btab *t,
+		       const u32 *chain, u32 n, unsigned int flags,
+		       struct daxfs_replay_info *info, daxfs_report_fn report,
+		       void *ctx)
+{
+	u64 upto[DAXFS_VIEW_MAX];
+	u32 i;
+	int ret = 0;
+
+	v->depth = 0;
+	if (!n || n > DAXFS_VIEW_MAX)
+		return -EINVAL;
+	daxfs_btab_limits(t, chain, n, upto);
+	for (i = 0; i < n && !ret; i++) {
+		struct daxfs_layer *l = daxfs_zalloc(sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		daxfs_layer_init(l);
+		v->layer[i] = l;
+		v->depth = i + 1;
+		ret = daxfs_replay_upto(v, i, chain[i], upto[i], flags, info,
+					report, ctx);
+	}
+	return ret;
+}
+
+void daxfs_view_free_layers(struct daxfs_view *v)
+{
+	u32 i;
+
+	for (i = 0; i < v->depth; i++) {
+		daxfs_layer_clear(v->layer[i]);
+		daxfs_free(v->layer[i]);
+		v->layer[i] = NULL;
+	}
+	v->depth = 0;
+}
+
 int daxfs_replay(struct daxfs_view *v, u32 level, u32 slot, unsigned int flags,
 		 struct daxfs_replay_info *info, daxfs_report_fn report,
 		 void *ctx)

@@ -254,6 +254,8 @@ void daxfs_delta_unmount(struct super_block *sb);
 int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 			bool rw);
 u64 daxfs_delta_free_pages(struct daxfs_delta *d);
+/* Another live mount showing top slot @top?  1, 0, -EINTR (delta.c). */
+int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top);
 int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 		    bool view);
 void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
@@ -263,6 +265,21 @@ int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
 bool daxfs_slot_lost(struct daxfs_delta *d);
 void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id);
+
+/* Page runs to give back, collected before they may be (reclaim.c). */
+struct daxfs_runs {
+	u64 (*run)[2];
+	u32 n, cap;
+	int err;
+};
+
+void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n);
+int daxfs_runs_chunk(void *ctx, u64 pgno, u64 lsn);
+void daxfs_quiet(void *ctx, const char *msg);
+
+/* fold.c: main folded into one layer when its chain is this deep */
+#define DAXFS_FOLD_DEPTH	8
+void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d);
 
 /* reclaim.c: the space of discarded branches (looked at every few beats) */
 #define DAXFS_RECLAIM_BEATS	5

@@ -122,8 +122,7 @@ static u32 slot_branch(const struct daxfs_image *img, u32 slot)
  * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped.  1 yes,
  * 0 no, -EINTR.
  */
-static int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d,
-			      u32 top)
+int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 i;
@@ -349,24 +348,29 @@ static int daxfs_mark_data(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
 	return daxfs_mark(ctx, pgno, n);
 }
 
-/* Only main is live: the branch table holds nothing else to account. */
-static bool daxfs_only_main(const struct daxfs_image *img)
+/*
+ * Only main is in the table: slot 0 and main's one layer @top (0, or
+ * the slot of its last fold), every other slot free.
+ */
+static bool daxfs_only_main(const struct daxfs_image *img, u32 top)
 {
 	struct daxfs_branch b;
 	u32 i;
 
 	for (i = 1; i < img->branch_count; i++)
-		if (daxfs_branch_read(img, i, &b) ||
-		    le32_to_cpu(b.state) != DAXFS_BRANCH_FREE)
+		if (i != top && (daxfs_branch_read(img, i, &b) ||
+				 le32_to_cpu(b.state) != DAXFS_BRANCH_FREE))
 			return false;
 	return true;
 }
 
 /*
- * The only mount of the region, and main the only branch: the pages in
- * use are exactly main's log chunks and the data its index maps.  Make
- * the bitmap say so (a crash between allocating pages and publishing
- * the transaction that uses them leaves them marked).
+ * The only mount of the region, and main the only branch, one layer
+ * deep: the pages in use are exactly main's log chunks and the data its
+ * index maps.  Make the bitmap say so (a crash between allocating pages
+ * and publishing the transaction that uses them leaves them marked, and
+ * one during a fold the pages it was giving back).  Once main has been
+ * folded its layer is the fold's slot, and slot 0 has no log.
  */
 static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 {
@@ -376,12 +380,12 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 	u64 leaked, lost;
 	int ret;
 
-	if (!daxfs_only_main(img) || d->top || d->view.depth != 1)
+	if (d->view.depth != 1 || !daxfs_only_main(img, d->top))
 		return 0;
 	u.bits = kvcalloc(DIV_ROUND_UP(u.pages, 64), sizeof(u64), GFP_KERNEL);
 	if (!u.bits)
 		return -ENOMEM;
-	ret = daxfs_log_span(img, 0, &span);
+	ret = daxfs_log_span(img, d->top, &span);
 	if (!ret)
 		ret = daxfs_log_chunks(img, &span, daxfs_mark_chunk, &u);
 	if (!ret)

@@ -30,14 +30,7 @@
 /* How long to wait before looking again while mounts catch up. */
 #define DAXFS_RECLAIM_RETRY_MS	500U
 
-/* Page runs to give back, collected before the slot is freed. */
-struct daxfs_runs {
-	u64 (*run)[2];
-	u32 n, cap;
-	int err;
-};
-
-static void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n)
+void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n)
 {
 	if (r->err)
 		return;
@@ -64,7 +57,7 @@ static void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n)
 	r->n++;
 }
 
-static int daxfs_runs_chunk(void *ctx, u64 pgno, u64 lsn)
+int daxfs_runs_chunk(void *ctx, u64 pgno, u64 lsn)
 {
 	daxfs_runs_add(ctx, pgno, 1);
 	return 0;
@@ -76,51 +69,43 @@ static int daxfs_runs_data(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 n)
 	return 0;
 }
 
-static void daxfs_quiet(void *ctx, const char *msg)
+void daxfs_quiet(void *ctx, const char *msg)
 {
 }
 
-/* The pages slot @slot holds: its chunks and its own layer's data. */
+/*
+ * The pages slot @slot holds: its chunks and its own layer's data (a
+ * folded slot's data pages are main's root's: its chunks only).
+ */
 static int daxfs_collect(struct super_block *sb, const struct daxfs_btab *t,
 			 u32 slot, struct daxfs_runs *runs)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 chain[DAXFS_VIEW_MAX];
-	u64 upto[DAXFS_VIEW_MAX];
 	struct daxfs_view v = { .img = img };
 	struct daxfs_replay_info info;
 	struct daxfs_log_span span;
 	unsigned int nofs;
-	int n, i, ret = 0;
+	int n, ret = 0;
 
-	n = daxfs_btab_chain(t, slot, chain, DAXFS_VIEW_MAX);
-	if (n < 0)
-		return n;
-	/* its parents as it forked from them: they may have moved on */
-	daxfs_btab_limits(t, chain, n, upto);
-	nofs = memalloc_nofs_save();
-	for (i = 0; i < n && !ret; i++) {
-		v.layer[i] = kzalloc(sizeof(*v.layer[i]), GFP_KERNEL);
-		if (!v.layer[i]) {
-			ret = -ENOMEM;
-			break;
-		}
-		daxfs_layer_init(v.layer[i]);
-		v.depth = i + 1;
-		ret = daxfs_replay_upto(&v, i, chain[i], upto[i], 0, &info,
-					daxfs_quiet, sb);
+	if (!daxfs_btab_folded(t, slot)) {
+		n = daxfs_btab_chain(t, slot, chain, DAXFS_VIEW_MAX);
+		if (n < 0)
+			return n;
+		/* its parents as it forked from them: they may have moved on */
+		nofs = memalloc_nofs_save();
+		ret = daxfs_replay_chain(&v, t, chain, n, 0, &info,
+					 daxfs_quiet, sb);
+		memalloc_nofs_restore(nofs);
+		if (!ret)
+			ret = daxfs_layer_pages(v.layer[n - 1],
+						daxfs_runs_data, runs);
+		daxfs_view_free_layers(&v);
 	}
-	memalloc_nofs_restore(nofs);
-	if (!ret)
-		ret = daxfs_layer_pages(v.layer[n - 1], daxfs_runs_data, runs);
 	if (!ret)
 		ret = daxfs_log_span(img, slot, &span);
 	if (!ret)
 		ret = daxfs_log_walk_all(img, &span, daxfs_runs_chunk, runs);
-	for (i = 0; i < (int)v.depth; i++) {
-		daxfs_layer_clear(v.layer[i]);
-		kfree(v.layer[i]);
-	}
 	return ret ? ret : runs->err;
 }
 
@@ -202,6 +187,27 @@ static bool daxfs_drop_creating(struct super_block *sb, struct daxfs_delta *d,
 	return true;
 }
 
+/*
+ * A fold's slot, LIVE but not main's, still held by a folder that died
+ * before it published it: let go of it (the rules then discard it).
+ */
+static bool daxfs_drop_fold(struct super_block *sb, const struct daxfs_bslot *b,
+			    u32 s)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u32 m;
+
+	if (!daxfs_mount_find(img, b->owner, &m)) {
+		if (daxfs_mount_alive(img, m, b->owner))
+			return false;
+		daxfs_reap(img, m, b->owner);
+	}
+	daxfs_branch_reclaim_release(img, s, b->owner);
+	pr_info("%s: branch slot %u: a fold of main whose folder died; dropped\n",
+		sb->s_id, s);
+	return true;
+}
+
 /* One pass over the table: true when something still waits. */
 static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 			  struct daxfs_bslot *slots)
@@ -220,6 +226,13 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 
 			if (b->state == DAXFS_BRANCH_CREATING) {
 				if (daxfs_drop_creating(sb, d, b, s))
+					progress = true;
+				continue;
+			}
+			if (b->state == DAXFS_BRANCH_LIVE && b->owner &&
+			    b->parent == DAXFS_BRANCH_NONE &&
+			    daxfs_btab_liveness(&t, s) == DAXFS_BL_CREATING) {
+				if (daxfs_drop_fold(sb, b, s))
 					progress = true;
 				continue;
 			}
@@ -269,6 +282,9 @@ void daxfs_reclaim_work(struct work_struct *work)
 		again = daxfs_reclaim(sb, d, slots);
 		kvfree(slots);
 	}
+	/* main's writer keeps main shallow once nothing else needs its slots */
+	if (!again)
+		daxfs_fold_maybe(sb, d);
 	if (again)
 		queue_delayed_work(system_unbound_wq, &d->reclaim_work,
 				   msecs_to_jiffies(DAXFS_RECLAIM_RETRY_MS));

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: keeping main shallow (docs/branch-protocol.md).
+ *
+ * Every commit into main adds the committed branch's layers to main's
+ * chain, and absorbed layers keep the pages newer ones shadow.  When
+ * main's writer finds the chain DAXFS_FOLD_DEPTH deep and nothing but
+ * itself using its slots, it folds it: the chain replayed afresh and
+ * folded into one layer, written as one checkpoint into a new root slot,
+ * published by one CAS of slot 0's merge word (libdaxfs/fold.c).  The
+ * folded layer answers every query as the chain did, so the mount swaps
+ * it in without touching an inode, a dentry or a mapping: no view
+ * generation changes.  Then it gives back the pages the fold stopped
+ * using (shadowed by newer layers: nothing could reach them any more)
+ * and slot 0's log, and reclaim frees the old slots' logs.
+ *
+ * Runs from the reclaim work item, under @log_lock: no transaction, no
+ * create and no commit of this mount runs meanwhile.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/sched/mm.h>
+#include <linux/timekeeping.h>
+
+#include "daxfs.h"
+
+static void daxfs_fold_free(void *ctx, u64 pgno, u64 npages)
+{
+	daxfs_runs_add(ctx, pgno, npages);
+}
+
+/*
+ * May main's chain be folded now?  Only main's writer, on main, with
+ * the chain as the table has it, no slot forked from the chain's slots
+ * (no branch's view or reclaim reads them), and no other mount whose
+ * view is on the chain (a read-only mount of main left behind by a
+ * commit).  Caller holds @log_lock.
+ */
+static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
+			     const struct daxfs_btab *t)
+{
+	u32 top, i, k;
+
+	if (!d->writable || d->frozen || d->discarded || d->broken ||
+	    d->recovered || d->name_slot != 0 ||
+	    d->view.depth < DAXFS_FOLD_DEPTH)
+		return false;
+	if (daxfs_btab_resolve(t, 0, &top) || top != d->top ||
+	    t->slot[top].generation != d->top_gen)
+		return false;
+	for (i = 1; i < t->count; i++) {
+		const struct daxfs_bslot *b = &t->slot[i];
+
+		if (b->state == DAXFS_BRANCH_FREE)
+			continue;
+		for (k = 0; k + 1 < d->view.depth; k++)
+			if (i == d->chain[k + 1])
+				break;
+		if (k + 1 < d->view.depth)
+			continue;	/* a link of the chain itself */
+		for (k = 0; k < d->view.depth; k++)
+			if (b->parent == d->chain[k])
+				return false;
+	}
+	for (k = 0; k < d->view.depth; k++)
+		if (daxfs_other_mounts(sb, d, d->chain[k]))
+			return false;
+	return true;
+}
+
+/* Swap the folded layer in: same answers, new slot, new writer. */
+static void daxfs_fold_install(struct daxfs_delta *d, struct daxfs_fold *fo,
+			       u64 gen, struct daxfs_layer **old, u32 *nold)
+{
+	down_write(&d->index_lock);
+	*nold = d->view.depth;
+	memcpy(old, d->layer, sizeof(d->layer));
+	memset(d->layer, 0, sizeof(d->layer));
+	d->layer[0] = fo->view->layer[0];
+	d->view.layer[0] = d->layer[0];
+	d->view.depth = 1;
+	d->chain[0] = fo->slot;
+	d->top = fo->slot;
+	d->top_gen = gen;
+	d->replay = fo->info;
+	d->writer = fo->writer;
+	d->writer.view = &d->view;
+	up_write(&d->index_lock);
+}
+
+static void daxfs_free_runs(struct super_block *sb, struct daxfs_runs *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->n; i++)
+		daxfs_free_pages(sb, r->run[i][0], r->run[i][1]);
+	kvfree(r->run);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Fold main's chain (see the top of the file).  Caller holds @log_lock. */
+static int daxfs_fold_locked(struct super_block *sb, struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_view v = { .img = img };
+	struct daxfs_layer *old[DAXFS_VIEW_MAX], *built[DAXFS_VIEW_MAX];
+	struct daxfs_runs shadowed = { NULL, 0, 0, 0 }, slot0 = shadowed;
+	struct daxfs_fold fo;
+	struct daxfs_btab t;
+	struct daxfs_log_span span;
+	u32 old_top = d->top, depth, nold, i;
+	unsigned int nofs;
+	u64 gen;
+	int ret;
+
+	ret = daxfs_btab_load(img, d->bscratch, &t);
+	if (ret || !daxfs_fold_ready(sb, d, &t))
+		return ret;
+	depth = d->view.depth;
+	memset(&fo, 0, sizeof(fo));
+	fo.view = &v;
+	fo.alloc = &d->alloc;
+	fo.cursor = &d->writer.cursor;
+	fo.scratch = d->bscratch;
+	fo.owner = d->mount_id;
+	fo.log_id = daxfs_random64() | 1;
+	fo.now = ktime_get_real_seconds();
+	fo.merged = DAXFS_MERGED(t.slot[0].merged, t.slot[0].merged_gen);
+	fo.fr = daxfs_fold_free;
+	fo.fr_ctx = &shadowed;
+	fo.report = daxfs_report_line;
+	fo.ctx = sb;
+	nofs = memalloc_nofs_save();
+	ret = daxfs_replay_chain(&v, &t, d->chain, depth, 0, &fo.info,
+				 daxfs_report_line, sb);
+	memcpy(built, v.layer, sizeof(built));
+	nold = v.depth;
+	if (!ret)
+		ret = daxfs_fold_main(&fo);
+	memalloc_nofs_restore(nofs);
+	if (!ret && !shadowed.err && !d->chain[0]) {
+		/* main's first log goes with its first fold */
+		ret = daxfs_log_span(img, 0, &span);
+		if (!ret)
+			ret = daxfs_log_walk_all(img, &span, daxfs_runs_chunk,
+						 &slot0);
+		if (ret) {
+			pr_warn("%s: main's first log cannot be walked (%d): its pages stay in use\n",
+				sb->s_id, ret);
+			kvfree(slot0.run);
+			memset(&slot0, 0, sizeof(slot0));
+			ret = 0;
+		}
+	}
+	for (i = ret ? 0 : 1; i < nold; i++) {
+		daxfs_layer_clear(built[i]);
+		kfree(built[i]);
+	}
+	if (ret) {
+		/* nothing changed in the region; what went to @fr is in use */
+		kvfree(shadowed.run);
+		return ret;
+	}
+	gen = daxfs_word_load(img, daxfs_branch_word(img, fo.slot,
+				offsetof(struct daxfs_branch, generation)));
+	daxfs_fold_install(d, &fo, gen, old, &nold);
+	daxfs_mount_update(img, d->mount_slot, fo.slot, DAXFS_MOUNT_RW);
+	daxfs_release_top(sb, d, old_top);
+	for (i = 0; i < nold; i++) {
+		daxfs_layer_clear(old[i]);
+		kfree(old[i]);
+	}
+	if (shadowed.err)
+		pr_warn("%s: out of memory listing the pages a fold freed: they stay in use\n",
+			sb->s_id);
+	pr_info("%s: main folded: %u layers into slot %u, %u runs of shadowed pages given back\n",
+		sb->s_id, depth, fo.slot, shadowed.n);
+	if (!shadowed.err)
+		daxfs_free_runs(sb, &shadowed);
+	kvfree(shadowed.run);
+	daxfs_free_runs(sb, &slot0);
+	return 0;
+}
+
+void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d)
+{
+	int ret;
+
+	if (READ_ONCE(d->view.depth) < DAXFS_FOLD_DEPTH)
+		return;
+	mutex_lock(&d->log_lock);
+	ret = daxfs_fold_locked(sb, d);
+	mutex_unlock(&d->log_lock);
+	if (ret)
+		pr_warn_ratelimited("%s: main could not be folded (%d); it stays %u layers deep\n",
+				    sb->s_id, ret, d->view.depth);
+	else
+		daxfs_reclaim_soon(d);
+}

@@ -1,0 +1,140 @@
+#!/bin/bash
+# Keeping main shallow (docs/branch-protocol.md): each commit into main
+# adds a layer to main's chain; main's writer folds the chain into one
+# new slot when it is 8 deep.  Here:
+#  - 66 rounds of create, rewrite a 256 KiB file and add one, commit
+#    (more commits than a chain may have layers: without folding, the
+#    64th create would fail with EMLINK);
+#  - main shows every round's file and the last content, before and
+#    after remount; the table holds a handful of slots, not 100;
+#  - the rewritten file's old pages come back: the space used stays
+#    within a few MiB of what the rounds leave;
+#  - a file held open before the folds keeps reading the same bytes
+#    (a fold changes no answer: no inode goes stale);
+#  - daxfs-inspect check is clean, the kernel log names the folds.
+. "$(dirname "$0")/lib/common.sh"
+
+BR=${DAXFS_BRANCH:-$DAXFS_TOP/build/daxfs-branch}
+need "$MKDAXFS" "$INSPECT" "$BR" "$H/filecheck"
+SIZE=$((64 << 20))
+need_phys $SIZE
+daxfs_load
+dmesg_mark
+
+SRC=$W/src
+M=$W/m
+OPTS="phys=$PHYS,size=$SIZE"
+ROUNDS=${FOLD_ROUNDS:-66}
+mkdir -p "$SRC" "$M"
+echo base >"$SRC/base"
+if ! "$MKDAXFS" -q -b -d "$SRC" -p "$PHYS" -s "$SIZE"; then
+	fail "fold: mkdaxfs -b -p"
+	exit 1
+fi
+if ! mount -t daxfs -o "$OPTS" none "$M"; then
+	fail "fold: mount"
+	exit 1
+fi
+br() { "$BR" "$@" -m "$M" 2>&1; }
+used_kb() { df -k --output=used "$M" | tail -n 1 | tr -d ' '; }
+# slots of the table in use (the header and the count line aside)
+slots_used() {
+	"$INSPECT" -m "$M" branches | awk '/slots in use/ { print $1 }'
+}
+
+head -c 65536 /dev/urandom >"$M/held"
+sum_held=$(md5sum <"$M/held")
+used0=$(used_kb)
+bad=
+for i in $(seq 1 "$ROUNDS"); do
+	if ! out=$(br create "r$i" && br switch "r$i"); then
+		bad="round $i: $out"
+		break
+	fi
+	head -c $((256 << 10)) /dev/urandom >"$M/big"
+	echo "$i" >"$M/round$i"
+	echo "$i" >"$M/last"
+	# round 7's commit makes main 8 deep: a file opened in the branch
+	# stays open across the commit (which changes no view) and the fold
+	[ "$i" = 7 ] && exec 7<"$M/held"
+	if ! out=$(br commit); then
+		bad="round $i: commit: $out"
+		break
+	fi
+	if [ "$i" = 7 ]; then
+		for t in $(seq 1 40); do
+			dmesg_new | grep -q 'main folded' && break
+			sleep 0.25
+		done
+		if ! dmesg_new | grep -q 'main folded'; then
+			fail "fold: no fold 10 s after the commit that made main 8 deep"
+		elif [ "$(md5sum <&7)" = "$sum_held" ]; then
+			pass "fold: a file opened before the fold reads the same bytes after it"
+		else
+			fail "fold: a file opened before the fold reads other bytes after it"
+		fi
+		exec 7<&-
+	fi
+done
+if [ -z "$bad" ]; then
+	pass "fold: $ROUNDS rounds of create, write, commit"
+else
+	fail "fold: $bad"
+fi
+
+# give the reclaim work its few seconds, then look
+for t in $(seq 1 20); do
+	n=$(slots_used)
+	[ "${n:-99}" -le 12 ] && break
+	sleep 0.5
+done
+if [ "${n:-99}" -le 12 ]; then
+	pass "fold: the branch table holds $n slots after $ROUNDS commits"
+else
+	fail "fold: $n slots in use after $ROUNDS commits: main not folded, or its old slots not reclaimed"
+fi
+folds=$(dmesg_new | grep -c 'main folded')
+if [ "$folds" -ge $((ROUNDS / 8 - 1)) ]; then
+	pass "fold: main was folded $folds times"
+else
+	fail "fold: main was folded $folds times in $ROUNDS commits"
+fi
+used1=$(used_kb)
+# what the rounds leave: one 256 KiB file, $ROUNDS small ones, the logs
+if [ $((used1 - used0)) -lt 8192 ]; then
+	pass "fold: space used grew by $((used1 - used0)) KiB over $ROUNDS rewrites of 256 KiB"
+else
+	fail "fold: space used grew by $((used1 - used0)) KiB over $ROUNDS rewrites of 256 KiB (shadowed pages kept?)"
+fi
+
+check_tree() {	# WHAT
+	local missing=0 i
+	for i in $(seq 1 "$ROUNDS"); do
+		[ "$(cat "$M/round$i" 2>/dev/null)" = "$i" ] || missing=$((missing + 1))
+	done
+	if [ "$missing" = 0 ] && [ "$(cat "$M/last")" = "$ROUNDS" ] &&
+	   [ "$(stat -c %s "$M/big")" = $((256 << 10)) ] &&
+	   [ "$(md5sum <"$M/held")" = "$sum_held" ]; then
+		pass "fold: main shows every round's change $1"
+	else
+		fail "fold: main $1: $missing round files missing, last '$(cat "$M/last")'"
+	fi
+}
+check_tree "(mounted)"
+umount "$M"
+out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
+	pass "fold: daxfs-inspect check after $ROUNDS commits and the folds" ||
+	fail "fold: daxfs-inspect check: $(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+if mount -t daxfs -o "$OPTS" none "$M"; then
+	check_tree "(after unmount and mount)"
+	out=$(br create after && br switch after && echo a >"$M/a" && br commit)
+	if [ "$(cat "$M/a" 2>/dev/null)" = a ]; then
+		pass "fold: a branch of the folded main commits"
+	else
+		fail "fold: a branch of the folded main: $out"
+	fi
+	umount "$M"
+else
+	fail "fold: mount after the folds"
+fi
+dmesg_clean "fold: kernel log clean"
