@@ -3,7 +3,10 @@
 # (tests/host/test_branch.c: names, chains, merges, liveness, damaged
 # tables) and the table changed in a region with views stacked on the
 # chains (tests/host/test_btable.c: create, isolation, commit into main
-# and into the parent, abort, 255 branches, racing commits).
+# and into the parent, abort, 255 branches, racing commits, folds).  The
+# region test_btable's fold story leaves is then read by daxfs-inspect:
+# check finds it clean, inodes and -b main show main's chain from its
+# fold's root slot.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -32,6 +35,26 @@ if [ -f "$TMPDIR_FOLD/fold.img" ]; then
 	else
 		fail "branch: daxfs-inspect check of the folded region: $out"
 	fi
+	# the files of main after folds: its chain starts at the fold's
+	# root slot (slot 0's log was given back), with and without -b
+	INS=$SAN/daxfs-inspect
+	F=$TMPDIR_FOLD/fold.img
+	X=$TMPDIR_FOLD/x
+	if "$INS" "$F" inodes >"$TMPDIR_FOLD/inodes" 2>&1 &&
+	   "$INS" "$F" extract "$X" >/dev/null 2>&1; then
+		got=$(grep -vc -e '^ *ino ' -e '(deleted)$' "$TMPDIR_FOLD/inodes")
+		want=$(find "$X" -printf '%i\n' | sort -u | wc -l)
+		[ "$got" -eq "$want" ] &&
+			pass "branch: inspect inodes of the folded main: its $got inodes" ||
+			fail "branch: inspect inodes of the folded main: $got, want $want"
+	else
+		fail "branch: inspect inodes/extract of the folded main: $(head -n 2 "$TMPDIR_FOLD/inodes")"
+	fi
+	a=$("$INS" "$F" ls / 2>&1)
+	b=$("$INS" -b main "$F" ls / 2>&1)
+	[ -n "$a" ] && [ "$a" = "$b" ] &&
+		pass "branch: inspect -b main of the folded region is main's view" ||
+		fail "branch: inspect -b main of the folded region differs"
 else
 	fail "branch: test_btable left no region of its fold story"
 fi

@@ -5,7 +5,12 @@
 # the same operations done on a mirror of the source tree): log decodes
 # it, ls/cat/inodes/extract show the current view (the extract must equal
 # the mirror), check replays it; then each damage mklog can make is named
-# by log and check with a non-zero exit.
+# by log and check with a non-zero exit.  Branches with changes of their
+# own (tests/host/mkbranch.c: a child of main, its child, a sibling, then
+# a commit and an abort) are shown with -b: each its own files, a child
+# its parent's as at the fork, main none of theirs; every refusal (no
+# such branch, discarded, absorbed, no branches, a command -b does not
+# apply to) with its exit status and message.
 . "$(dirname "$0")/../lib.sh"
 
 MK=$SAN/mkdaxfs
@@ -429,6 +434,192 @@ if [ -n "$BR" ]; then
 		fail "extract cycle: exit $rc: $(head -n 2 "$ERR")"
 fi
 
+# --- -b BRANCH: the files as a branch shows them (tests/host/mkbranch.c) -------------
+# Branches made on the host by the core (the table by btable.c, changes
+# by fsdrv's writer): a, a child of main, adds, deletes and changes files;
+# a1, a child of a, has changes of its own; b is a's sibling.  After a1
+# forked, a's log is written on past the fork (force-put, as no kernel
+# does): a1 must see a only as it was at the fork.
+MB=$SAN/tests/mkbranch
+if [ ! -x "$MB" ]; then
+	fail "inspect -b: $MB missing (run make san)"
+	MB=
+fi
+S3=$T/bsrc
+mkdir -p "$S3/d"
+printf 'base\n' >"$S3/hello"
+printf 'gone\n' >"$S3/gone"
+printf 'keep\n' >"$S3/keep"
+printf 'deep\n' >"$S3/d/deep"
+BI=$T/branches.img
+if [ -n "$MB" ] && ! "$MK" -q -b --delta-size 4M -d "$S3" -o "$BI" >"$T/mk.log" 2>&1; then
+	fail "inspect -b: mkdaxfs -b: $(head -n 1 "$T/mk.log")"
+	MB=
+fi
+if [ -n "$MB" ] && ! "$MB" "$BI" \
+	put main /mainfile 'in main' \
+	create a main \
+	put a /hello 'in a' rm a /gone put a /d/added 'added in a' \
+	create a1 a \
+	put a1 /hello 'in a1' rm a1 /keep put a1 /a1file 'in a1' \
+	create b main \
+	put b /hello 'in b' \
+	force-put a /late 'a, after a1 forked' >"$T/mb.out" 2>&1; then
+	fail "inspect -b: mkbranch: $(head -n 2 "$T/mb.out")"
+	MB=
+fi
+# mirror DIR FILE=TEXT...: the tree a view must extract to
+mirror() {
+	local d=$1 kv
+	shift
+	mkdir -p "$d/d"
+	printf 'deep\n' >"$d/d/deep"
+	for kv in "$@"; do
+		printf '%s' "${kv#*=}" >"$d/${kv%%=*}"
+	done
+}
+# same_view NAME OPTS MIRROR: extract and inodes of the view match MIRROR
+same_view() {
+	local name=$1 opts=$2 m=$3 want got
+	rm -rf "$T/bx"
+	# shellcheck disable=SC2086
+	run "$INS" $opts "$BI" extract "$T/bx"
+	if [ "$RC" -eq 0 ] && diff -r "$m" "$T/bx" >"$T/diff.out" 2>&1; then
+		pass "inspect -b: $name: extract gives the branch's tree"
+	else
+		fail "inspect -b: $name: extract (exit $RC): $(head -n 3 "$T/diff.out" "$ERR")"
+	fi
+	want=$(find "$m" | wc -l)
+	# shellcheck disable=SC2086
+	run "$INS" $opts "$BI" inodes
+	got=$(grep -vc -e '^ *ino ' -e '(deleted)$' "$OUT")
+	[ "$RC" -eq 0 ] && [ "$got" -eq "$want" ] &&
+		pass "inspect -b: $name: inodes lists the branch's $got inodes" ||
+		fail "inspect -b: $name: inodes: $got live, want $want (exit $RC)"
+}
+# cat_is NAME WANT ARGS...: cat prints exactly WANT, exit 0
+cat_is() {
+	local name=$1 want=$2
+	shift 2
+	run "$INS" "$@"
+	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "$want" ] &&
+		pass "inspect -b: $name" ||
+		fail "inspect -b: $name: exit $RC, got '$(head -c 80 "$OUT")' want '$want' $(head -c 200 "$ERR")"
+}
+# has_entries NAME "YES..." "NO..." ARGS...: ls lists every YES, no NO
+has_entries() {
+	local name=$1 yes=$2 no=$3 e ok=1
+	shift 3
+	run "$INS" "$@"
+	[ "$RC" -eq 0 ] || ok=0
+	for e in $yes; do grep -q " $e\$" "$OUT" || ok=0; done
+	for e in $no; do grep -q " $e\$" "$OUT" && ok=0; done
+	[ $ok = 1 ] && pass "inspect -b: $name" ||
+		fail "inspect -b: $name: exit $RC: $(tr '\n' '|' <"$OUT") $(head -c 200 "$ERR")"
+}
+if [ -n "$MB" ]; then
+	slot_a1=$(sed -n 's/^a1 //p' "$T/mb.out")
+	# the branch's own changes, and main without -b
+	cat_is "a: a file changed in the branch" "in a" -b a "$BI" cat hello
+	cat_is "a: a file added in the branch" "added in a" -b a "$BI" cat d/added
+	has_entries "a: a file deleted in the branch is not listed" \
+		"hello keep mainfile late" "gone" -b a "$BI" ls /
+	expect_rc "inspect -b: a: cat of the deleted file fails" 1 "$INS" -b a "$BI" cat gone
+	cat_is "main: without -b the changed file is the base's" "base" "$BI" cat hello
+	has_entries "main: without -b the deleted file is there, the branches' are not" \
+		"gone hello keep mainfile" "late a1file" "$BI" ls /
+	has_entries "main: without -b no file added in a" "deep" "added" "$BI" ls /d
+	expect_rc "inspect -b: main: a's added file is not main's" 1 "$INS" "$BI" cat d/added
+	run "$INS" "$BI" ls /
+	cp "$OUT" "$T/main.ls"
+	run "$INS" -b main "$BI" ls /
+	[ "$RC" -eq 0 ] && cmp -s "$OUT" "$T/main.ls" &&
+		pass "inspect -b: -b main is the view without -b" ||
+		fail "inspect -b: -b main differs from no -b (exit $RC)"
+	# a sibling sees none of a's changes
+	cat_is "b: a sibling's own change" "in b" --branch b "$BI" cat hello
+	has_entries "b: none of its sibling's changes" "gone keep mainfile" \
+		"late a1file" -b b "$BI" ls /
+	# a child: its parent's changes as at the fork, then its own
+	cat_is "a1: the parent's added file, as at the fork" "added in a" \
+		-b a1 "$BI" cat d/added
+	cat_is "a1: its own change over the parent's" "in a1" -b a1 "$BI" cat hello
+	has_entries "a1: the parent's delete and its own; not what the parent wrote after the fork" \
+		"a1file hello mainfile" "gone keep late" -b a1 "$BI" ls /
+	has_entries "a: not its child's changes" "keep late" "a1file" -b a "$BI" ls /
+	run "$INS" -b a1 "$BI" ls /
+	cp "$OUT" "$T/a1.ls"
+	run "$INS" -b "#$slot_a1" "$BI" ls /
+	[ -n "$slot_a1" ] && [ "$RC" -eq 0 ] && cmp -s "$OUT" "$T/a1.ls" &&
+		pass "inspect -b: #SLOT names the same branch as its name" ||
+		fail "inspect -b: -b #$slot_a1 (exit $RC): $(head -c 200 "$ERR")"
+	mirror "$T/m_main" gone=$'gone\n' hello=$'base\n' keep=$'keep\n' mainfile='in main'
+	mirror "$T/m_a" hello='in a' keep=$'keep\n' mainfile='in main' d/added='added in a' \
+		late='a, after a1 forked'
+	mirror "$T/m_a1" hello='in a1' mainfile='in main' d/added='added in a' a1file='in a1'
+	same_view main "" "$T/m_main"
+	same_view a "-b a" "$T/m_a"
+	same_view a1 "-b a1" "$T/m_a1"
+
+	run "$INS" --help
+	[ "$RC" -eq 0 ] && grep -q '^  -b, --branch BRANCH$' "$OUT" &&
+		grep -q '^Usage: daxfs-inspect \[-b BRANCH\]' "$OUT" &&
+		pass "inspect -b: --help lists -b" || fail "inspect -b: --help: no -b"
+
+	# errors: one line, exit 1 (the image) or 2 (the command line)
+	expect_rc "inspect -b: unknown branch" 1 "$INS" -b nosuch "$BI" ls /
+	grep -q 'no branch named nosuch' "$ERR" || fail "inspect -b: unknown: message $(cat "$ERR")"
+	expect_rc "inspect -b: a free slot" 1 "$INS" -b '#200' "$BI" ls /
+	grep -q 'slot 200 is free' "$ERR" || fail "inspect -b: free slot: message $(cat "$ERR")"
+	expect_rc "inspect -b: a slot past the table" 1 "$INS" -b '#256' "$BI" cat hello
+	grep -q 'no slot 256' "$ERR" || fail "inspect -b: #256: message $(cat "$ERR")"
+	expect_rc "inspect -b: on an image without branches" 1 "$INS" -b main "$IMG" ls /
+	grep -q 'has no branches' "$ERR" || fail "inspect -b: plain image: message $(cat "$ERR")"
+	expect_rc "inspect -b: a missing file in the branch" 1 "$INS" -b a1 "$BI" cat keep
+	for c in super check branches "log a"; do
+		# shellcheck disable=SC2086
+		expect_rc "inspect -b: refused with $c" 2 "$INS" -b a "$BI" $c
+		grep -q -- "-b applies to inodes, ls, cat and extract, not to ${c% *}" "$ERR" ||
+			fail "inspect -b: with $c: message $(cat "$ERR")"
+	done
+	expect_rc "inspect -b: not a branch name" 2 "$INS" -b 'a/b' "$BI" ls /
+	expect_rc "inspect -b: #SLOT not a number" 2 "$INS" -b '#x' "$BI" ls /
+	expect_rc "inspect -b: without its argument" 2 "$INS" -b
+
+	# a1 committed into main: a and b discarded, a1 absorbed into main
+	cp "$BI" "$T/committed.img"
+	if "$MB" "$T/committed.img" commit a1 main >"$T/mb.out" 2>&1; then
+		for br in a b; do
+			expect_rc "inspect -b: commit: $br is discarded" 1 \
+				"$INS" -b $br "$T/committed.img" ls /
+			grep -q "branch $br (slot [0-9]*) is discarded" "$ERR" ||
+				fail "inspect -b: discarded $br: message $(cat "$ERR")"
+		done
+		expect_rc "inspect -b: commit: a1 is absorbed" 1 "$INS" -b a1 "$T/committed.img" cat hello
+		grep -qF "branch a1 (slot $slot_a1) is absorbed (by a commit or a fold): its changes are main's now (-b main)" "$ERR" ||
+			fail "inspect -b: absorbed: message $(cat "$ERR")"
+		expect_rc "inspect -b: commit: a1 by its slot is absorbed too" 1 \
+			"$INS" -b "#$slot_a1" "$T/committed.img" cat hello
+		run "$INS" "$T/committed.img" ls /
+		[ "$RC" -eq 0 ] && cmp -s "$OUT" "$T/a1.ls" &&
+			pass "inspect -b: commit: main now shows a1's view (a cut at the fork)" ||
+			fail "inspect -b: commit: main: $(tr '\n' '|' <"$OUT")"
+	else
+		fail "inspect -b: mkbranch commit: $(head -n 2 "$T/mb.out")"
+	fi
+	# a aborted: its child a1 goes with it, b stays
+	cp "$BI" "$T/aborted.img"
+	if "$MB" "$T/aborted.img" abort a >"$T/mb.out" 2>&1; then
+		expect_rc "inspect -b: abort: a is discarded" 1 "$INS" -b a "$T/aborted.img" ls /
+		expect_rc "inspect -b: abort: a's child is discarded" 1 "$INS" -b a1 "$T/aborted.img" ls /
+		grep -q 'branch a1 (slot [0-9]*) is discarded' "$ERR" ||
+			fail "inspect -b: abort: a1 message $(cat "$ERR")"
+		cat_is "abort: the sibling is still there" "in b" -b b "$T/aborted.img" cat hello
+	else
+		fail "inspect -b: mkbranch abort: $(head -n 2 "$T/mb.out")"
+	fi
+fi
+
 # --- hostile images: random damage never crashes any command --------------------------------
 meta_end=$((data_off < 65536 ? data_off : 65536))
 crashes=0 checked=0
@@ -493,5 +684,41 @@ if [ -n "$BR" ]; then
 	done
 	[ "$crashes" -eq 0 ] && pass "hostile: $checked runs on images with a damaged delta region, no crash" ||
 		fail "hostile: delta region: $crashes of $checked runs crashed"
+fi
+
+# The same for -b: the branch table's used slots and the branches' logs.
+if [ -n "$MB" ]; then
+	delta_off=$(( $(od -An -tu8 -j 208 -N 8 "$BI") ))
+	branch_off=$(( $(od -An -tu8 -j 80 -N 8 "$BI") ))
+	span=$(( 24 * 4096 ))
+	crashes=0 checked=0
+	for i in $(seq 1 15); do
+		cp "$BI" "$T/fuzz.img"
+		for k in 1 2; do
+			r=$(( (RANDOM * 32768 + RANDOM) % (span + 512) ))
+			if [ "$r" -ge "$span" ]; then
+				corrupt "$T/fuzz.img" $(( branch_off + r - span ))
+			else
+				corrupt "$T/fuzz.img" $(( delta_off + r ))
+			fi
+		done
+		rm -rf "$T/fx"
+		for cmd in "-b a1 ls /" "-b a inodes" "-b #2 cat hello" "-b b cat d/deep" \
+			   "-b a1 extract $T/fx" "-b nosuch ls /"; do
+			# shellcheck disable=SC2086
+			timeout 60 "$INS" ${cmd%% *} $(echo "$cmd" | cut -d' ' -f2) \
+				"$T/fuzz.img" $(echo "$cmd" | cut -d' ' -f3-) >/dev/null 2>"$ERR"
+			rc=$?
+			checked=$((checked + 1))
+			if [ "$rc" -gt 2 ] || grep -qE 'Sanitizer|runtime error' "$ERR"; then
+				crashes=$((crashes + 1))
+				cp "$T/fuzz.img" "/tmp/daxfs-inspect-crash.br$i.img"
+				echo "    crash: $cmd exit $rc, image kept in /tmp/daxfs-inspect-crash.br$i.img"
+				head -n 3 "$ERR" | sed 's/^/    /'
+			fi
+		done
+	done
+	[ "$crashes" -eq 0 ] && pass "hostile: $checked runs of -b on images with a damaged branch table or logs, no crash" ||
+		fail "hostile: -b: $crashes of $checked runs crashed"
 fi
 exit 0

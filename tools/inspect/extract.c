@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * daxfs-inspect extract: recreate the image's tree with all metadata, as
- * the files are now (through the view: the base with main's log).
+ * the files are now (through the view: the base with the logs of main's
+ * chain, or of the branch -b names).
  *
  * The walk is iterative (an explicit stack of directories) and holds one
  * open descriptor for the directory being filled plus one for the root;

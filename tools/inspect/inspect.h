@@ -15,23 +15,29 @@
 
 /*
  * The image, and the files as they are now: the base with the layers of
- * main's chain (branching images: every slot from slot 0 up to the top
- * main leads to, each log replayed into its own layer), or the base
- * alone (@view has no layer).  Layers are replayed once per slot and
- * kept in @slot_layer (check replays every slot's).  The region is only
- * read: img.wbase stays NULL.
+ * a branch's chain (branching images: every slot from slot 0 up to the
+ * top the branch's name leads to, each log replayed into its own layer,
+ * a parent's only up to where the next slot forked from it), or the
+ * base alone (@view has no layer).  The branch is main, or @branch (-b).
+ * Whole layers are replayed once per slot and kept in @slot_layer (check
+ * replays every slot's); a cut one belongs to @view alone (@cut).  The
+ * region is only read: img.wbase stays NULL.
  */
 struct inspect {
 	struct region reg;
 	struct daxfs_image img;
 	struct daxfs_view view;
+	const char *branch;		/* -b NAME or #SLOT; NULL: main */
+	u32 chain[DAXFS_BTAB_MAX_DEPTH];	/* @view's slots, root first */
+	u64 upto[DAXFS_BTAB_MAX_DEPTH];		/* each log read up to */
+	bool cut[DAXFS_BTAB_MAX_DEPTH];		/* layer[i] is @view's */
 	struct daxfs_layer **slot_layer;	/* by slot; NULL: not replayed */
 	struct daxfs_replay_info *slot_info;	/* by slot: its replay */
 	struct daxfs_bslot *bslot;		/* the branch table, decoded */
 	struct daxfs_btab btab;
 	struct daxfs_replay_info replay;	/* summed over the view */
 	bool have_delta;		/* daxfs_delta_open() succeeded */
-	bool have_layer;		/* @view holds main's chain */
+	bool have_layer;		/* @view holds a chain (@chain) */
 };
 
 /* The first line a core function reports, for a one-line message. */
@@ -48,10 +54,13 @@ void first_report(void *ctx, const char *msg);
 /* view.c: the current view, and inode numbers seen in walks */
 /*
  * Set up in->view: for a branching image open the delta region and
- * replay main's log (a damaged log is an error: one line, "run check").
- * 0 or a negative errno (message printed).
+ * replay the chain of main, or of in->branch (a damaged log is an error:
+ * one line, "run check"; so is a branch that is no live name, and -b on
+ * an image without branches).  0 or a negative errno (message printed).
  */
 int open_view(struct inspect *in);
+/* The name of the branch the view shows: "main" or in->branch. */
+const char *view_name(const struct inspect *in);
 void close_view(struct inspect *in);
 /*
  * The layer of slot @slot (its log replayed over its chain's layers),

@@ -12,7 +12,8 @@
 #include "util.h"
 
 static const char usage_text[] =
-"Usage: daxfs-inspect [IMAGE | -m MNT | -p ADDR -s SIZE] COMMAND [ARG]\n"
+"Usage: daxfs-inspect [-b BRANCH] [IMAGE | -m MNT | -p ADDR -s SIZE]\n"
+"                     COMMAND [ARG]\n"
 "\n"
 "Where the image is:\n"
 "  IMAGE            an image file (or block device), mapped read-only\n"
@@ -31,8 +32,15 @@ static const char usage_text[] =
 "  log BRANCH       print the records of a branch's log (name or #SLOT)\n"
 "\n"
 "The files of a branching image are shown as they are now: the base\n"
-"image with main's log replayed on it.\n"
+"image with main's log replayed on it, or with -b a branch's logs.\n"
 "\n"
+"  -b, --branch BRANCH\n"
+"                   inodes, ls, cat and extract show BRANCH (a name, or\n"
+"                   #SLOT) instead of main: the base with the logs of its\n"
+"                   chain, each parent's up to where its child forked;\n"
+"                   an error (1) when it is no live branch (unknown,\n"
+"                   discarded, absorbed by a commit) or the image has no\n"
+"                   branches; a usage error (2) with another command\n"
 "  -h, --help       this text\n"
 "\n"
 "Exit status: 0 success, 1 error or damaged image, 2 usage error.\n";
@@ -43,17 +51,18 @@ struct command {
 	int (*fn0)(struct inspect *in);
 	int (*fn1)(struct inspect *in, const char *arg);
 	const char *argname;
+	bool branch_view;		/* shows files: -b applies */
 };
 
 static const struct command commands[] = {
-	{ "super", 0, cmd_super, NULL, NULL },
-	{ "inodes", 0, cmd_inodes, NULL, NULL },
-	{ "ls", 1, NULL, cmd_ls, "PATH" },
-	{ "cat", 1, NULL, cmd_cat, "PATH" },
-	{ "extract", 1, NULL, cmd_extract, "DIR" },
-	{ "check", 0, cmd_check, NULL, NULL },
-	{ "branches", 0, cmd_branches, NULL, NULL },
-	{ "log", 1, NULL, cmd_log, "BRANCH" },
+	{ "super", 0, cmd_super, NULL, NULL, false },
+	{ "inodes", 0, cmd_inodes, NULL, NULL, true },
+	{ "ls", 1, NULL, cmd_ls, "PATH", true },
+	{ "cat", 1, NULL, cmd_cat, "PATH", true },
+	{ "extract", 1, NULL, cmd_extract, "DIR", true },
+	{ "check", 0, cmd_check, NULL, NULL, false },
+	{ "branches", 0, cmd_branches, NULL, NULL, false },
+	{ "log", 1, NULL, cmd_log, "BRANCH", false },
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -94,6 +103,30 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* -b's argument: a branch name ("main" too) or "#SLOT" (decimal or hex). */
+static bool branch_arg_ok(const char *arg)
+{
+	uint64_t n;
+
+	if (arg[0] == '#')
+		return !parse_u64(arg + 1, &n);
+	return daxfs_branch_name_ok(arg, strlen(arg));
+}
+
+/* The command @cmd, given -b @branch: a usage error if it does not fit. */
+static void check_branch_arg(const struct command *cmd, const char *branch)
+{
+	if (!branch)
+		return;
+	if (!cmd->branch_view)
+		usage_error("-b applies to inodes, ls, cat and extract, not to "
+			    "%s%s", cmd->name, strcmp(cmd->name, "log") ? "" :
+			    " (give the branch as its argument)");
+	if (!branch_arg_ok(branch))
+		usage_error("-b %s: neither a branch name (1-%d of A-Z a-z 0-9 "
+			    ". _ -) nor #SLOT", branch, DAXFS_BRANCH_NAME_MAX);
+}
+
 static int open_region(struct inspect *in, const char *image,
 		       const char *mnt, const char *phys, const char *size)
 {
@@ -114,6 +147,7 @@ static int open_region(struct inspect *in, const char *image,
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "branch", required_argument, NULL, 'b' },
 		{ "mount", required_argument, NULL, 'm' },
 		{ "phys", required_argument, NULL, 'p' },
 		{ "size", required_argument, NULL, 's' },
@@ -121,14 +155,18 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *mnt = NULL, *phys = NULL, *size = NULL, *image = NULL;
+	const char *branch = NULL;
 	const struct command *cmd;
 	struct inspect in;
 	int c, rc;
 
 	prog_name = "daxfs-inspect";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:p:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:b:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			branch = optarg;
+			break;
 		case 'm':
 			mnt = optarg;
 			break;
@@ -167,8 +205,10 @@ int main(int argc, char **argv)
 		usage_error("%s needs %s", cmd->name, cmd->argname);
 	if (argc - optind > cmd->nargs)
 		usage_error("too many arguments for %s", cmd->name);
+	check_branch_arg(cmd, branch);
 
 	memset(&in, 0, sizeof(in));
+	in.branch = branch;
 	if (open_region(&in, image, mnt, phys, size) < 0)
 		return EXIT_BAD;
 	if (cmd->fn0 == cmd_check) {

@@ -139,19 +139,24 @@ static int inode_row(struct inspect *in, u64 ino)
 }
 
 /*
- * The inodes main's log made: every INODE record with DAXFS_RI_NEW (the
- * log has been replayed, so it reads).  Those freed since are skipped.
+ * The inodes log @slot made up to LSN @upto (where the view stops reading
+ * it): every INODE record with DAXFS_RI_NEW (the log has been replayed,
+ * so it reads).
  */
-static int new_inodes(struct inspect *in, struct ino_set *set)
+static int log_new_inodes(struct inspect *in, u32 slot, u64 upto,
+			  struct ino_set *set)
 {
 	struct daxfs_log_reader r;
 	struct daxfs_log_span span;
 	struct daxfs_rec_view rec;
 	int err;
 
-	err = daxfs_log_span(&in->img, 0, &span);
-	if (!err)
-		err = daxfs_log_reader_init(&r, &in->img, &span);
+	err = daxfs_log_span(&in->img, slot, &span);
+	if (err)
+		return err;
+	if (upto < span.tail)
+		span.tail = upto;
+	err = daxfs_log_reader_init(&r, &in->img, &span);
 	if (err)
 		return err;
 	while ((err = daxfs_log_next(&r, &rec, NULL, NULL)) > 0) {
@@ -164,6 +169,16 @@ static int new_inodes(struct inspect *in, struct ino_set *set)
 			ino_get(set, rec.ino, true);
 	}
 	daxfs_log_reader_release(&r);
+	return err;
+}
+
+/* The inodes the logs of the view's chain made (freed ones included). */
+static int new_inodes(struct inspect *in, struct ino_set *set)
+{
+	int err = 0;
+
+	for (u32 i = 0; i < in->view.depth && !err; i++)
+		err = log_new_inodes(in, in->chain[i], in->upto[i], set);
 	return err;
 }
 
@@ -184,7 +199,7 @@ int cmd_inodes(struct inspect *in)
 		return rc;
 	err = new_inodes(in, &made);
 	if (err) {
-		err_msg("main's log: %s", err_name(err));
+		err_msg("%s's logs: %s", view_name(in), err_name(err));
 		rc = EXIT_BAD;
 	}
 	for (n = daxfs_tree_first(&made.tree); n; n = daxfs_tree_next(n)) {

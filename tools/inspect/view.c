@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * daxfs-inspect: the files as a mount of main would show them now.  A
- * branching image's files are the base image with the logs of main's
- * chain replayed on top (struct daxfs_view, one layer per slot, from
- * slot 0 up to the top main leads to); a plain image's are the base
- * alone (a view without layers).  The replay only reads the region: the
- * image's wbase stays NULL, so nothing is written, not even the shared
- * inode counter a mount would raise.
+ * daxfs-inspect: the files as a mount of main (or of the branch -b
+ * names) would show them now.  A branching image's files are the base
+ * image with the logs of the branch's chain replayed on top (struct
+ * daxfs_view, one layer per slot, from slot 0 up to the top the name
+ * leads to, each parent read only up to where its child forked, as a
+ * mount replays it); a plain image's are the base alone (a view without
+ * layers).  The replay only reads the region: the image's wbase stays
+ * NULL, so nothing is written, not even the shared inode counter a mount
+ * would raise.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -37,20 +39,36 @@ static int load_table(struct inspect *in)
 	return daxfs_btab_load(&in->img, in->bslot, &in->btab);
 }
 
+/* Where a chain's replays report to, and the sum of what they found. */
+struct replay_to {
+	daxfs_report_fn report;
+	void *ctx;
+	struct daxfs_replay_info *sum;		/* or NULL */
+};
+
+static void add_info(const struct replay_to *rt,
+		     const struct daxfs_replay_info *r)
+{
+	if (!rt->sum)
+		return;
+	rt->sum->records += r->records;
+	rt->sum->txns += r->txns;
+	rt->sum->chunks += r->chunks;
+}
+
 /* Replay slot @slot into a new layer over @v (levels below it filled). */
-static int replay_one(struct inspect *in, struct daxfs_view *v, u32 level,
-		      u32 slot, u64 upto, struct daxfs_replay_info *info,
-		      daxfs_report_fn report, void *ctx,
-		      struct daxfs_layer **out)
+static int replay_one(struct daxfs_view *v, u32 level, u32 slot, u64 upto,
+		      struct daxfs_replay_info *info,
+		      const struct replay_to *rt, struct daxfs_layer **out)
 {
 	struct daxfs_layer *l = xcalloc(1, sizeof(*l));
 	int err;
 
-	(void)in;
 	daxfs_layer_init(l);
 	v->layer[level] = l;
 	v->depth = level + 1;
-	err = daxfs_replay_upto(v, level, slot, upto, 0, info, report, ctx);
+	err = daxfs_replay_upto(v, level, slot, upto, 0, info, rt->report,
+				rt->ctx);
 	if (err) {
 		daxfs_layer_clear(l);
 		free(l);
@@ -63,26 +81,72 @@ static int replay_one(struct inspect *in, struct daxfs_view *v, u32 level,
 /*
  * Slot @slot's layer, its log read to @upto, over @v's first @level
  * layers.  A whole log's layer is kept in in->slot_layer (main's and
- * every live chain's are whole); a cut one (a parent as a discarded child
- * forked from it, after it moved on) is made for the caller, *@temp.
+ * every live chain's are whole); a cut one (a parent as a child forked
+ * from it, after it moved on) is made for the caller, *@cut.
  */
 static int layer_upto(struct inspect *in, struct daxfs_view *v, u32 level,
-		      u32 slot, u64 upto, daxfs_report_fn report, void *ctx,
-		      struct daxfs_layer **out, bool *temp)
+		      u32 slot, u64 upto, const struct replay_to *rt,
+		      struct daxfs_layer **out, bool *cut)
 {
 	struct daxfs_replay_info info;
+	struct daxfs_replay_info *ip = &in->slot_info[slot];
 	int err;
 
-	*temp = upto < in->bslot[slot].log_tail;
-	if (!*temp && in->slot_layer[slot]) {
+	*cut = upto < in->bslot[slot].log_tail;
+	if (!*cut && in->slot_layer[slot]) {
 		*out = in->slot_layer[slot];
+		add_info(rt, ip);
 		return 0;
 	}
-	err = replay_one(in, v, level, slot, upto, *temp ? &info :
-			 &in->slot_info[slot], report, ctx, out);
-	if (!err && !*temp)
+	if (*cut)
+		ip = &info;
+	err = replay_one(v, level, slot, upto, ip, rt, out);
+	if (err)
+		return err;
+	if (!*cut)
 		in->slot_layer[slot] = *out;
+	add_info(rt, ip);
+	return 0;
+}
+
+/*
+ * The layers of @slot's chain into @v, root first: each parent's log
+ * only up to where the next slot of the chain forked from it (the rules'
+ * limits, daxfs_btab_limits()), @slot's whole.  @chain, @upto and @cut
+ * (DAXFS_BTAB_MAX_DEPTH each) get the slots, the limits, and which
+ * layers are cut (@v's own: free them with drop_cut()).  On an error
+ * @v->depth counts the layers made before it.
+ */
+static int chain_layers(struct inspect *in, u32 slot,
+			const struct replay_to *rt, struct daxfs_view *v,
+			u32 *chain, u64 *upto, bool *cut)
+{
+	int n, i, err = 0;
+
+	v->depth = 0;
+	n = daxfs_btab_chain(&in->btab, slot, chain, DAXFS_BTAB_MAX_DEPTH);
+	if (n < 0)
+		return n;
+	daxfs_btab_limits(&in->btab, chain, (u32)n, upto);
+	for (i = 0; i < n && !err; i++) {
+		err = layer_upto(in, v, (u32)i, chain[i], upto[i], rt,
+				 &v->layer[i], &cut[i]);
+		v->depth = (u32)i + (err ? 0 : 1);
+	}
 	return err;
+}
+
+/* Free the cut layers of @v (those the slot cache does not hold). */
+static void drop_cut(struct daxfs_view *v, const bool *cut)
+{
+	for (u32 i = 0; i < v->depth; i++) {
+		if (!cut[i])
+			continue;
+		daxfs_layer_clear(v->layer[i]);
+		free(v->layer[i]);
+		v->layer[i] = NULL;
+	}
+	v->depth = 0;
 }
 
 int slot_layer(struct inspect *in, u32 slot, daxfs_report_fn report,
@@ -90,9 +154,10 @@ int slot_layer(struct inspect *in, u32 slot, daxfs_report_fn report,
 {
 	u32 chain[DAXFS_BTAB_MAX_DEPTH];
 	u64 upto[DAXFS_BTAB_MAX_DEPTH];
+	bool cut[DAXFS_BTAB_MAX_DEPTH];
 	struct daxfs_view v = { .img = &in->img };
-	bool temp[DAXFS_BTAB_MAX_DEPTH];
-	int n, err = 0, i;
+	struct replay_to rt = { report, ctx, NULL };
+	int err;
 
 	err = load_table(in);
 	if (err)
@@ -101,80 +166,220 @@ int slot_layer(struct inspect *in, u32 slot, daxfs_report_fn report,
 		*out = in->slot_layer[slot];
 		return 0;
 	}
-	n = daxfs_btab_chain(&in->btab, slot, chain, DAXFS_BTAB_MAX_DEPTH);
-	if (n < 0)
-		return n;
-	daxfs_btab_limits(&in->btab, chain, (u32)n, upto);
-	for (i = 0; i < n && !err; i++) {
-		v.depth = (u32)i;
-		err = layer_upto(in, &v, (u32)i, chain[i], upto[i], report,
-				 ctx, &v.layer[i], &temp[i]);
-		v.depth = (u32)i + (err ? 0 : 1);
-	}
+	err = chain_layers(in, slot, &rt, &v, chain, upto, cut);
+	/* the top's log is read whole: its layer is in the cache */
 	if (!err)
-		*out = v.layer[n - 1];
+		*out = v.layer[v.depth - 1];
 	/* cut layers served only this replay */
-	for (i = 0; i < (int)v.depth; i++)
-		if (temp[i]) {
-			daxfs_layer_clear(v.layer[i]);
-			free(v.layer[i]);
-		}
+	drop_cut(&v, cut);
 	return err;
+}
+
+/* Replay the chain of top slot @top into in->view. */
+static int open_chain(struct inspect *in, u32 top, daxfs_report_fn report,
+		      void *ctx)
+{
+	struct replay_to rt = { report, ctx, &in->replay };
+	int err;
+
+	memset(&in->replay, 0, sizeof(in->replay));
+	err = chain_layers(in, top, &rt, &in->view, in->chain, in->upto,
+			   in->cut);
+	if (err) {
+		drop_cut(&in->view, in->cut);
+		return err;
+	}
+	in->have_layer = true;
+	return 0;
 }
 
 int open_main(struct inspect *in, daxfs_report_fn report, void *ctx)
 {
-	u32 chain[DAXFS_BTAB_MAX_DEPTH], top;
-	int n, err;
+	u32 top;
+	int err;
 
 	err = open_delta(in, report, ctx);
 	if (!err)
 		err = load_table(in);
 	if (!err)
 		err = daxfs_btab_resolve(&in->btab, 0, &top);
+	return err ? err : open_chain(in, top, report, ctx);
+}
+
+/* ---- the branch -b names ---- */
+
+const char *view_name(const struct inspect *in)
+{
+	return in->branch ? in->branch : "main";
+}
+
+/* Slot @slot's name, printable ('?' for other bytes), into @buf. */
+static void bslot_name(const struct daxfs_bslot *b, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", b->name);
+	for (char *p = buf; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+}
+
+/* The name whose chain now holds slot @slot's changes, into @buf. */
+static bool absorbed_by(struct inspect *in, u32 slot, char *buf,
+			size_t len)
+{
+	u32 top, named;
+
+	if (daxfs_btab_resolve(&in->btab, slot, &top) ||
+	    daxfs_btab_name_of(&in->btab, top, &named))
+		return false;
+	if (!named)
+		snprintf(buf, len, "main");
+	else
+		bslot_name(&in->bslot[named], buf, len);
+	return true;
+}
+
+/* Why slot @slot is no branch to show: one line, -ENOENT. */
+static int not_live(struct inspect *in, u32 slot)
+{
+	char name[DAXFS_BRANCH_NAME_MAX + 1], into[DAXFS_BRANCH_NAME_MAX + 1];
+	const char *desc = in->reg.desc;
+	int l = daxfs_btab_liveness(&in->btab, slot);
+
+	bslot_name(&in->bslot[slot], name, sizeof(name));
+	switch (l) {
+	case DAXFS_BL_FREE:
+		err_msg("%s: slot %u is free: no branch there", desc, slot);
+		break;
+	case DAXFS_BL_CREATING:
+		err_msg("%s: branch %s (slot %u) is being created (or its "
+			"creator died): it has no files yet", desc, name, slot);
+		break;
+	case DAXFS_BL_DISCARDED:
+		err_msg("%s: branch %s (slot %u) is discarded: it, or a "
+			"branch it was made from, was aborted or lost a "
+			"commit to a rival", desc, name, slot);
+		break;
+	case DAXFS_BL_ABSORBED:
+		if (absorbed_by(in, slot, into, sizeof(into)))
+			err_msg("%s: branch %s (slot %u) is absorbed (by a "
+				"commit or a fold): its changes are %s's now "
+				"(-b %s)", desc, name, slot, into, into);
+		else
+			err_msg("%s: branch %s (slot %u) is absorbed (by a "
+				"commit or a fold)", desc, name, slot);
+		break;
+	default:
+		err_msg("%s: slot %u: %s (run check for details)", desc, slot,
+			err_name(l < 0 ? l : -EUCLEAN));
+		return l < 0 ? l : -EUCLEAN;
+	}
+	return -ENOENT;
+}
+
+/* The latest made slot named @want that is not free, or -1. */
+static long last_named(struct inspect *in, const char *want)
+{
+	long found = -1;
+
+	for (u32 i = 0; i < in->img.branch_count; i++) {
+		const struct daxfs_bslot *b = &in->bslot[i];
+
+		if (b->state == DAXFS_BRANCH_FREE || strcmp(b->name, want))
+			continue;
+		if (found < 0 || b->create_time >= in->bslot[found].create_time)
+			found = i;
+	}
+	return found;
+}
+
+/* The slot holding live name @want; otherwise one line why not. */
+static int name_slot(struct inspect *in, const char *want, u32 *slot)
+{
+	int err = daxfs_btab_find(&in->btab, want, strlen(want), slot);
+	long s;
+
+	if (err == -EINVAL)
+		err_msg("%s: not a branch name", want);
+	if (err != -ENOENT)
+		return err;
+	s = last_named(in, want);
+	if (s < 0) {
+		err_msg("%s: no branch named %s", in->reg.desc, want);
+		return -ENOENT;
+	}
+	return not_live(in, (u32)s);
+}
+
+/* The live slot "#N" names; otherwise one line why not. */
+static int number_slot(struct inspect *in, const char *want, u32 *slot)
+{
+	u64 n;
+
+	if (parse_u64(want + 1, &n) || n >= in->img.branch_count) {
+		err_msg("%s: no slot %s (the branch table has %u)",
+			in->reg.desc, want + 1, in->img.branch_count);
+		return -ENOENT;
+	}
+	*slot = (u32)n;
+	if (daxfs_btab_liveness(&in->btab, *slot) == DAXFS_BL_LIVE)
+		return 0;
+	return not_live(in, *slot);
+}
+
+/* The top slot of the view's branch (main's, or -b's): 0 or said. */
+static int branch_top(struct inspect *in, u32 *top)
+{
+	const char *want = view_name(in);
+	u32 slot;
+	int err;
+
+	if (want[0] == '#')
+		err = number_slot(in, want, &slot);
+	else
+		err = name_slot(in, want, &slot);
 	if (err)
 		return err;
-	n = daxfs_btab_chain(&in->btab, top, chain, DAXFS_BTAB_MAX_DEPTH);
-	if (n < 0)
-		return n;
-	memset(&in->replay, 0, sizeof(in->replay));
-	for (int i = 0; i < n; i++) {
-		const struct daxfs_replay_info *r;
-
-		err = slot_layer(in, chain[i], report, ctx, &in->view.layer[i]);
-		if (err)
-			return err;
-		r = &in->slot_info[chain[i]];
-		in->replay.records += r->records;
-		in->replay.txns += r->txns;
-		in->replay.chunks += r->chunks;
-	}
-	in->view.depth = (u32)n;
-	in->have_layer = true;
-	return 0;
+	err = daxfs_btab_resolve(&in->btab, slot, top);
+	if (err)
+		err_msg("%s: branch %s: %s (run check for details)",
+			in->reg.desc, want, err_name(err));
+	return err;
 }
 
 int open_view(struct inspect *in)
 {
 	struct first_problem fp = { .seen = false };
+	u32 top;
 	int err;
 
 	in->view.img = &in->img;
 	in->view.depth = 0;
-	if (!(in->img.feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES))
-		return 0;
-	err = open_main(in, first_report, &fp);
-	if (err) {
-		in->view.depth = 0;
-		err_msg("%s: main's logs: %s (run check for details)",
-			in->reg.desc, fp.seen ? fp.msg : err_name(err));
-		return err;
+	if (!(in->img.feat_incompat & DAXFS_FEAT_INCOMPAT_BRANCHES)) {
+		if (!in->branch)
+			return 0;
+		err_msg("%s: -b %s: the image has no branches (made without "
+			"mkdaxfs -b)", in->reg.desc, in->branch);
+		return -ENOENT;
 	}
-	return 0;
+	err = open_delta(in, first_report, &fp);
+	if (!err)
+		err = load_table(in);
+	if (!err) {
+		err = branch_top(in, &top);
+		if (err)
+			return err;
+		err = open_chain(in, top, first_report, &fp);
+	}
+	if (err)
+		err_msg("%s: %s's logs: %s (run check for details)",
+			in->reg.desc, view_name(in),
+			fp.seen ? fp.msg : err_name(err));
+	return err;
 }
 
 void close_view(struct inspect *in)
 {
+	drop_cut(&in->view, in->cut);
 	for (u32 i = 0; in->slot_layer && i < in->img.branch_count; i++) {
 		if (!in->slot_layer[i])
 			continue;
@@ -187,7 +392,6 @@ void close_view(struct inspect *in)
 	in->slot_layer = NULL;
 	in->bslot = NULL;
 	in->have_layer = false;
-	in->view.depth = 0;
 }
 
 int view_inode(struct inspect *in, u64 ino, struct daxfs_vinode *out)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * daxfs-inspect: path resolution through the view (the base image with
- * main's log replayed), and the ls and cat commands built on it.
+ * the logs of main's chain replayed, or of the branch -b names), and the
+ * ls and cat commands built on it.
  */
 #include <inttypes.h>
 #include <stdio.h>
