@@ -175,7 +175,7 @@ static int daxfs_fold_locked(struct super_block *sb, struct daxfs_delta *d)
 	if (shadowed.err)
 		pr_warn("%s: out of memory listing the pages a fold freed: they stay in use\n",
 			sb->s_id);
-	pr_info("%s: main folded: %u layers into slot %u, %u runs of shadowed pages given back\n",
+	pr_debug("%s: main folded: %u layers into slot %u, %u runs of shadowed pages given back\n",
 		sb->s_id, depth, fo.slot, shadowed.n);
 	if (!shadowed.err)
 		daxfs_free_runs(sb, &shadowed);

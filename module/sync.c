@@ -42,6 +42,9 @@
  * is left, else syncs again.  An append that deferred after that check
  * took @dirty_lock after it, so sees @quiesce; its publish waits for
  * @log_lock and then finds the branch frozen or gone: the append fails.
+ * One that deferred so late that the quiesce had ended sees what it ended
+ * for (the frozen flag, or a new view generation), stored before the
+ * count went down: it publishes at once too, and fails.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -438,5 +441,7 @@ int daxfs_quiesce_lock(struct super_block *sb, struct daxfs_delta *d)
 
 void daxfs_quiesce_end(struct daxfs_delta *d)
 {
+	/* a frozen branch or a new view is seen by appends that see this */
+	smp_mb__before_atomic();
 	atomic_dec(&d->quiesce);
 }

@@ -282,6 +282,7 @@ static int daxfs_commit_pages(struct inode *inode, u64 first,
  */
 static int daxfs_grow_in_place(struct inode *inode, loff_t old, loff_t end)
 {
+	struct daxfs_delta *d = daxfs_delta(inode);
 	struct timespec64 mt = daxfs_get_mtime(inode);
 	struct timespec64 ct = inode_get_ctime(inode);
 	int ret;
@@ -295,10 +296,15 @@ static int daxfs_grow_in_place(struct inode *inode, loff_t old, loff_t end)
 	/*
 	 * The branch about to freeze or leave the view: publish now (sync.c).
 	 * Pairs with the barrier after daxfs_quiesce_begin()'s increment.
+	 * A quiesce that ended while the bytes were stored froze the branch
+	 * or replaced the view before it ended: publish now too, and fail.
 	 */
 	smp_mb();
-	if (!atomic_read(&daxfs_delta(inode)->quiesce))
-		return 0;
+	if (!atomic_read(&d->quiesce)) {
+		smp_rmb();	/* pairs with daxfs_quiesce_end() */
+		if (!READ_ONCE(d->frozen) && !daxfs_stale(inode))
+			return 0;
+	}
 	ret = daxfs_publish_attrs(inode);
 	if (ret) {
 		/* too late: the write fails, as one after the freeze does */

@@ -257,7 +257,10 @@ for r in 1 2 3 4 5 6; do
 	read -r bytes err <"$W/fill.out"
 	size=$(stat -c %s "$M/race.dat")
 	got=$("$H/wtool" check "$M/race.dat" 0 "$bytes" "$r")
-	br switch "rc$r" >/dev/null
+	if ! out=$(br switch "rc$r"); then
+		bad="round $r: switch rc$r: $out"
+		break
+	fi
 	csize=$(stat -c %s "$M/race.dat")
 	cgot=$("$H/wtool" check "$M/race.dat" 0 "$bytes" "$r")
 	if [ "$err" != EROFS ] || [ "$bytes" -le 0 ] 2>/dev/null ||
