@@ -10,7 +10,7 @@
 #    each, once caches are dropped and every cache shrunk, no cache may
 #    hold 15 or more active objects more than before that half in both
 #    halves (not counting objects the guest's 9p root holds, which come
-#    and go with the host files it opens; see slab_foreign).  A leak of
+#    and go with the host files it opens; see slab_traces in lib/common.sh).  A leak of
 #    one object per cycle grows a cache by >= 100 (phys) or >= 15
 #    (dma-buf) in each half; something else in the guest that grabs a
 #    batch of objects once shows in one half only, and is named (with

@@ -75,11 +75,20 @@
  *   cycles N MNT OPTS BASEFILE  N times: mount(2) -t daxfs, a mixed write
  *                        workload that leaves the tree as it found it,
  *                        umount(2) (for guest/wleaks.sh)
+ *   branchloop MNT N     N rounds of the ioctls daxfs-branch create,
+ *                        switch and abort make, with a write between:
+ *                        create loopI (a child of the mount's branch),
+ *                        switch to it (the mount must show it), write
+ *                        "I\n" to MNT/loopfile, abort (the mount must
+ *                        show main again); "ok", or the first failure
+ *                        (for guest/branch.sh: one process, where
+ *                        daxfs-branch took three per round)
  */
 #include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -91,6 +100,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include "common.h"
+#include "daxfs_ioctl.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE	(1 << 0)
@@ -1221,6 +1231,77 @@ static int cmd_cycles(char **argv)
 	return 0;
 }
 
+/* ---- branch slots reused (branch.sh) ---- */
+
+/* the branch ioctl CMD with NAME on a fresh descriptor of MNT's root, as
+ * daxfs-branch makes it; 0 or an errno */
+static int br_call(const char *mnt, unsigned long cmd, const char *name)
+{
+	struct daxfs_ioc_branch a;
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return errno;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	if (ioctl(fd, cmd, &a) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+/* the branch MNT shows, or "" */
+static const char *br_shown(const char *mnt)
+{
+	static struct daxfs_ioc_mount m;
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	memset(&m, 0, sizeof(m));
+	if (fd >= 0) {
+		if (ioctl(fd, DAXFS_IOC_MOUNT_INFO, &m) < 0)
+			m.name[0] = 0;
+		close(fd);
+	}
+	m.name[sizeof(m.name) - 1] = 0;
+	return m.name;
+}
+
+static int cmd_branchloop(char **argv)
+{
+	const char *mnt = argv[0];
+	uint64_t n = parse_num(argv[1]), i;
+	char name[32], path[4096], line[32];
+	int fd, e, len;
+
+	snprintf(path, sizeof(path), "%s/loopfile", mnt);
+	for (i = 1; i <= n; i++) {
+		unsigned long long r = (unsigned long long)i;
+
+		snprintf(name, sizeof(name), "loop%llu", r);
+		e = br_call(mnt, DAXFS_IOC_BRANCH_CREATE, name);
+		if (e)
+			die("round %llu: create %s: %s", r, name, ename(e));
+		e = br_call(mnt, DAXFS_IOC_BRANCH_SWITCH, name);
+		if (e)
+			die("round %llu: switch %s: %s", r, name, ename(e));
+		if (strcmp(br_shown(mnt), name))
+			die("round %llu: after the switch the mount shows '%s', not %s",
+			    r, br_shown(mnt), name);
+		len = snprintf(line, sizeof(line), "%llu\n", r);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, line, len) != len || close(fd) < 0)
+			die_errno("round %llu: write %s", r, path);
+		e = br_call(mnt, DAXFS_IOC_BRANCH_ABORT, "");
+		if (e)
+			die("round %llu: abort %s: %s", r, name, ename(e));
+		if (strcmp(br_shown(mnt), "main"))
+			die("round %llu: after the abort the mount shows '%s', not main",
+			    r, br_shown(mnt));
+	}
+	printf("ok\n");
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: wtool COMMAND ARGS... (see wtool.c)\n");
@@ -1289,6 +1370,8 @@ int main(int argc, char **argv)
 		return cmd_smaps(argv);
 	if (IS("cycles", 4))
 		return cmd_cycles(argv);
+	if (IS("branchloop", 2))
+		return cmd_branchloop(argv);
 	usage();
 	return 2;
 }

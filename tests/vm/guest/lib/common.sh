@@ -134,38 +134,62 @@ release_pmem() {
 	! grep -q ' : namespace' /proc/iomem
 }
 
-# slab_foreign: for each kmalloc cache, "CACHE N": the objects the guest's
-# own root filesystem (9p, overlay) holds, read from SLUB's allocation
-# traces (slub_debug=U, debugfs): traces whose caller is in one of those
-# modules (6.1 names the module) or whose stack passes through them
-# (6.12 prints the stack, without module names).  Their number moves
-# with the host files the guest happens to open, not with anything daxfs
-# does, so the leak checks subtract it.  Nothing without slub_debug.
-slab_foreign() {
-	local d
-	for d in /sys/kernel/debug/slab/kmalloc-*; do
-		[ -r "$d/alloc_traces" ] || continue
-		awk -v c="${d##*/}" '
-			function flush() { if (mine) n += cnt; mine = 0 }
-			/^ *[0-9]+ / { flush(); cnt = $1
-				mine = / \[(9pnet|9p|9pnet_virtio|overlay)\]/ ||
-				       $2 ~ /^(p9_|v9fs_|ovl_)/; next }
-			$1 ~ /^(p9_|v9fs_|ovl_)/ { mine = 1 }
-			END { flush(); print c, n + 0 }' "$d/alloc_traces"
-	done
-}
-
-# slab_callers CACHE: "N<tab>CALL CHAIN" for each allocation site that
-# holds objects of CACHE (SLUB's traces, slub_debug=U): the allocating
-# function and the next frames of its stack, offsets dropped.  For
-# naming the holder when a leak check finds a cache grew.
-slab_callers() {
-	local f=/sys/kernel/debug/slab/$1/alloc_traces
-	[ -r "$f" ] || return 0
-	awk '
-	function flush() { if (key != "") n[key] += cnt; key = "" }
-	/^ *[0-9]+ / { flush(); cnt = $1; key = $2; depth = 0; next }
-	key != "" && depth < 6 && NF >= 1 && $1 !~ /^(age|pid|cpus)=/ {
+# slab_traces CALLERS [SEP]: one pass over SLUB's allocation traces of
+# every kmalloc cache (slub_debug=U, debugfs), in one process: under TCG
+# each process started costs about 0.2 s, and an awk per cache made a
+# leak snapshot take 20 s.  Prints, for each cache,
+#  - "foreign CACHE N": the objects the guest's own root filesystem (9p,
+#    overlay) holds: traces whose caller is in one of those modules (6.1
+#    names the module) or whose stack passes through them (6.12 prints
+#    the stack, without module names).  Their number moves with the host
+#    files the guest happens to open, not with anything daxfs does, so
+#    the leak checks subtract it;
+#  - "daxfs CACHE N": the objects with a frame of daxfs.ko on their
+#    allocation stack;
+# ("foreign" SEP "CACHE N" with SEP given), and writes to CALLERS
+# "CACHE<tab>N<tab>CALL CHAIN" for each allocation site that holds
+# objects of a cache: the allocating function and the next frames of its
+# stack, offsets dropped (to name the holder when a leak check finds a
+# cache grew).  Nothing without slub_debug.
+slab_traces() {
+	local f=(/sys/kernel/debug/slab/kmalloc-*/alloc_traces)
+	if [ ! -r "${f[0]}" ]; then
+		: >"$1"
+		return 0
+	fi
+	awk -v out="$1" -v sep="${2:- }" '
+	function flush() {
+		if (cnt == "") return
+		if (foreign) nf[c] += cnt
+		if (dax) nd[c] += cnt
+		n[c "\t" key] += cnt
+		cnt = ""
+	}
+	function cache(f) { sub(/\/alloc_traces$/, "", f); sub(/.*\//, "", f)
+		return f }
+	BEGIN { for (i = 1; i < ARGC; i++) caches[cache(ARGV[i])] = 1 }
+	FNR == 1 { flush(); c = cache(FILENAME) }
+	/^ *[0-9]+ / { flush(); cnt = $1; key = $2; depth = 0
+		foreign = / \[(9pnet|9p|9pnet_virtio|overlay)\]/ ||
+			  $2 ~ /^(p9_|v9fs_|ovl_)/
+		dax = / \[daxfs\]/ || $2 ~ /^daxfs_/
+		next }
+	cnt == "" { next }
+	$1 ~ /^(p9_|v9fs_|ovl_)/ { foreign = 1 }
+	/ \[daxfs\]/ || $1 ~ /^daxfs_/ { dax = 1 }
+	depth < 6 && NF >= 1 && $1 !~ /^(age|pid|cpus)=/ {
 		fr = $1; sub(/\+0x.*/, "", fr); key = key " < " fr; depth++ }
-	END { flush(); for (k in n) printf "%d\t%s\n", n[k], k }' "$f"
+	END {
+		flush()
+		printf "" >out
+		for (c in caches) {
+			print "foreign" sep c, nf[c] + 0
+			print "daxfs" sep c, nd[c] + 0
+		}
+		for (k in n) {
+			split(k, p, "\t")
+			printf "%s\t%d\t%s\n", p[1], n[k], p[2] >out
+		}
+		close(out)
+	}' "${f[@]}"
 }

@@ -96,13 +96,8 @@ settle() {
 slab_snapshot() {
 	settle
 	awk 'NR > 2 { print $1, $2 }' /proc/slabinfo >"$1"
-	slab_foreign | sed 's/^/foreign:/' >>"$1"
-	slab_daxfs | sed 's/^/daxfs:/' >>"$1"
-	local c
-	for c in $(awk 'NR > 2 && $1 ~ /^kmalloc-/ { print $1 }' /proc/slabinfo)
-	do
-		slab_callers "$c" | sed "s/^/$c\t/"
-	done >"$1.callers"
+	# "foreign:CACHE N", "daxfs:CACHE N" and the sites (common.sh)
+	slab_traces "$1.callers" : >>"$1"
 }
 # grown_sites SNAP1 SNAP2: the allocation sites holding 10 or more
 # objects more in SNAP2, largest first (to name a leak)
@@ -110,20 +105,6 @@ grown_sites() {
 	awk -F '\t' 'FNR == NR { a[$1 "\t" $3] = $2; next }
 		{ d = $2 - a[$1 "\t" $3]; if (d >= 10) printf "%+d %s %s\n", d, $1, $3 }' \
 		"$1.callers" "$2.callers" | sort -rn | head -n 5
-}
-# slab_daxfs: "CACHE N" for each kmalloc cache: the objects whose
-# allocation stack has a frame in daxfs.ko (SLUB's traces)
-slab_daxfs() {
-	local d
-	for d in /sys/kernel/debug/slab/kmalloc-*; do
-		[ -r "$d/alloc_traces" ] || continue
-		awk -v c="${d##*/}" '
-			function flush() { if (mine) n += cnt; mine = 0 }
-			/^ *[0-9]+ / { flush(); cnt = $1
-				mine = / \[daxfs\]/ || $2 ~ /^daxfs_/; next }
-			/ \[daxfs\]/ || $1 ~ /^daxfs_/ { mine = 1 }
-			END { flush(); print c, n + 0 }' "$d/alloc_traces"
-	done
 }
 # kmalloc caches holding DAXFS_TOL or more objects allocated by daxfs.ko
 # (a frame of it on the allocation stack) than at $1.  Growth elsewhere
