@@ -888,6 +888,8 @@ struct daxfs_fold {
 	u64 now;
 	u64 merged;			/* slot 0's merge word the chain was
 					 * read with */
+	u32 top;			/* main's top: still ours, its log */
+	u64 tail;			/* still ending here, at the publish */
 	daxfs_free_fn fr;		/* pages the fold stops using: free */
 	void *fr_ctx;			/* them only if the fold succeeds */
 	daxfs_report_fn report;

@@ -9,14 +9,17 @@
  *
  * Applied instead to the layer just below (the one the layer was built
  * on, unchanged since: a parent is frozen while it has children), the
- * same records make that layer answer every query as the two layers
- * did: a fold.  Each record says the final state of what it names (an
- * inode's whole attributes, a file range's pages, a name's entry or its
- * absence), so applying it over older state replaces that state, and
- * daxfs_layer_apply() gives back, through the free callback, every page
- * the lower layer stops using: the pages the upper layer had shadowed.
- * The pages of the upper layer's extents pass to the lower layer as they
- * are; nothing is copied.
+ * same records make that layer answer every lookup, read and readdir as
+ * the two layers did: a fold.  Each record says the final state of what
+ * it names (an inode's whole attributes, a file range's pages, a name's
+ * entry or its absence), so applying it over older state replaces that
+ * state, and daxfs_layer_apply() gives back, through the free callback,
+ * every page the lower layer stops using: the pages the upper layer had
+ * shadowed.  The pages of the upper layer's extents pass to the lower
+ * layer as they are; nothing is copied.  As after a checkpoint, a
+ * directory's next readdir cookie may be lower (entries that came and
+ * went left nothing to restate), and shadowed pages no longer count in
+ * a file's blocks.
  */
 #include "daxfs_internal.h"
 
@@ -299,10 +302,23 @@ int daxfs_fold_main(struct daxfs_fold *f)
 	/* the folded layer as one checkpoint: the fold's whole log */
 	if (!ret)
 		ret = daxfs_log_compact(&f->writer);
+	/* still main's writer, main's log where it was replayed to? */
+	if (!ret && (daxfs_word_load(img, daxfs_branch_word(img, f->top,
+			offsetof(struct daxfs_branch, owner))) != f->owner ||
+		     daxfs_word_load(img, daxfs_branch_word(img, f->top,
+			offsetof(struct daxfs_branch, log_tail))) != f->tail))
+		ret = -ESTALE;
 	if (ret) {
 		fold_undo(f, nb.chunk);
 		return ret;
 	}
+	/* what a replay of the new log finds, for a later writer_open */
+	f->info.good_lsn = f->writer.tail;
+	f->info.tail_chunk = f->writer.tail_chunk;
+	f->info.tail_chunk_lsn = f->writer.tail_chunk_lsn;
+	f->info.ckpt_chunk = DAXFS_NO_PAGE;
+	f->info.ckpt_lsn = DAXFS_NO_PAGE;
+	f->info.damaged = false;
 	ret = daxfs_branch_fold_publish(img, f->slot, f->merged);
 	if (ret) {
 		/* LIVE but not main's: the rules discard it once released */

@@ -53,7 +53,7 @@ static void daxfs_vset_free(struct daxfs_vset *vs)
 
 	for (i = 0; i < vs->view.depth; i++) {
 		daxfs_layer_clear(vs->layer[i]);
-		kfree(vs->layer[i]);
+		kvfree(vs->layer[i]);
 	}
 	vs->view.depth = 0;
 }
@@ -89,6 +89,32 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 	vs->frozen = daxfs_btab_frozen(&t, vs->top) == 1;
 	strscpy(vs->name, name, sizeof(vs->name));
 	return 0;
+}
+
+/*
+ * Does name slot @name_slot still lead to @top (generation @gen)?  Asked
+ * after a claim or a writer check: a commit or a fold elsewhere may have
+ * moved the name on between reading the table and taking its top (a
+ * fold's writer lets the old top go only after publishing the fold).
+ * -EAGAIN, with one line, if it moved.  Caller holds @log_lock.
+ */
+int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
+		    u32 name_slot, u32 top, u64 gen)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_btab t;
+	u32 now;
+	int ret = daxfs_btab_load(img, d->bscratch, &t);
+
+	if (!ret)
+		ret = daxfs_btab_resolve(&t, name_slot, &now);
+	if (ret)
+		return ret;
+	if (now == top && t.slot[top].generation == gen)
+		return 0;
+	pr_warn("%s: branch %s moved on while it was being opened (a commit or a fold elsewhere); try again\n",
+		sb->s_id, d->name);
+	return -EAGAIN;
 }
 
 /* Replay every log of the chain into a layer of its own. */
@@ -205,6 +231,10 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 	}
 	if (!ret)
 		ret = daxfs_vset_replay(sb, &vs, recovery);
+	/* what was replayed is still the branch (a writer checks at its claim) */
+	if (!rw && (!ret || ret == -EUCLEAN) &&
+	    daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen))
+		ret = -EAGAIN;
 	if (!ret)
 		ret = daxfs_vset_install(sb, d, &vs);
 	daxfs_vset_free(&vs);
@@ -325,6 +355,8 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 		daxfs_mount_update(img, d->mount_slot, vs.top, 0);
 		ret = daxfs_check_no_writer(sb, d, vs.top);
 	}
+	if (!ret)
+		ret = daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen);
 	if (!ret)
 		ret = daxfs_vset_replay(sb, &vs, false);
 	if (ret)

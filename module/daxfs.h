@@ -135,6 +135,7 @@ struct daxfs_delta {
 	spinlock_t dirty_lock;		/* protects @dirty_list */
 	struct list_head dirty_list;	/* vnodes with attrs_dirty */
 	atomic_t quiesce;		/* appends publish at once (sync.c) */
+	u32 fold_failed;		/* depth a fold last failed at (fold.c) */
 };
 
 /* Per-superblock state; fixed once fill_super returns, except @delta. */
@@ -254,6 +255,9 @@ void daxfs_delta_unmount(struct super_block *sb);
 int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 			bool rw);
 u64 daxfs_delta_free_pages(struct daxfs_delta *d);
+/* Does @name_slot still lead to @top?  -EAGAIN if not (branch.c). */
+int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
+		    u32 name_slot, u32 top, u64 gen);
 /* Another live mount showing top slot @top?  1, 0, -EINTR (delta.c). */
 int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top);
 int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,

@@ -414,6 +414,9 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 
 	if (ret)
 		return ret;
+	ret = daxfs_still_top(sb, d, d->name_slot, d->top, d->top_gen);
+	if (ret)
+		goto out_release;
 	ret = daxfs_writer_open(&d->writer, &d->view, &d->alloc, d->top,
 				&d->replay);
 	if (ret) {

@@ -8,9 +8,9 @@
  * itself using its slots, it folds it: the chain replayed afresh and
  * folded into one layer, written as one checkpoint into a new root slot,
  * published by one CAS of slot 0's merge word (libdaxfs/fold.c).  The
- * folded layer answers every query as the chain did, so the mount swaps
- * it in without touching an inode, a dentry or a mapping: no view
- * generation changes.  Then it gives back the pages the fold stopped
+ * folded layer answers every lookup, read and readdir as the chain did,
+ * so the mount swaps it in without touching an inode, a dentry or a
+ * mapping: no view generation changes.  Then it gives back the pages the fold stopped
  * using (shadowed by newer layers: nothing could reach them any more)
  * and slot 0's log, and reclaim frees the old slots' logs.
  *
@@ -33,10 +33,10 @@ static void daxfs_fold_free(void *ctx, u64 pgno, u64 npages)
 
 /*
  * May main's chain be folded now?  Only main's writer, on main, with
- * the chain as the table has it, no slot forked from the chain's slots
- * (no branch's view or reclaim reads them), and no other mount whose
- * view is on the chain (a read-only mount of main left behind by a
- * commit).  Caller holds @log_lock.
+ * the chain as the table has it, and no slot forked from the chain's
+ * slots (no branch's view or reclaim reads them); other mounts are
+ * looked at before (daxfs_chain_shared()).  Not again at a depth a fold
+ * failed at.  Caller holds @log_lock.
  */
 static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
 			     const struct daxfs_btab *t)
@@ -45,7 +45,7 @@ static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
 
 	if (!d->writable || d->frozen || d->discarded || d->broken ||
 	    d->recovered || d->name_slot != 0 ||
-	    d->view.depth < DAXFS_FOLD_DEPTH)
+	    d->view.depth < DAXFS_FOLD_DEPTH || d->view.depth <= d->fold_failed)
 		return false;
 	if (daxfs_btab_resolve(t, 0, &top) || top != d->top ||
 	    t->slot[top].generation != d->top_gen)
@@ -64,10 +64,27 @@ static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
 			if (b->parent == d->chain[k])
 				return false;
 	}
-	for (k = 0; k < d->view.depth; k++)
-		if (daxfs_other_mounts(sb, d, d->chain[k]))
-			return false;
 	return true;
+}
+
+/*
+ * Another mount showing a slot of main's chain?  Looked at before
+ * @log_lock is taken (watching a heartbeat may sleep a second); a mount
+ * that comes after the look finds, once it holds what it read, that
+ * main moved on (daxfs_still_top()).
+ */
+static bool daxfs_chain_shared(struct super_block *sb, struct daxfs_delta *d)
+{
+	u32 chain[DAXFS_VIEW_MAX], depth, k;
+
+	down_read(&d->index_lock);
+	depth = d->view.depth;
+	memcpy(chain, d->chain, sizeof(chain));
+	up_read(&d->index_lock);
+	for (k = 0; k < depth; k++)
+		if (daxfs_other_mounts(sb, d, chain[k]))
+			return true;
+	return false;
 }
 
 /* Swap the folded layer in: same answers, new slot, new writer. */
@@ -78,6 +95,7 @@ static void daxfs_fold_install(struct daxfs_delta *d, struct daxfs_fold *fo,
 	*nold = d->view.depth;
 	memcpy(old, d->layer, sizeof(d->layer));
 	memset(d->layer, 0, sizeof(d->layer));
+	memset(d->view.layer, 0, sizeof(d->view.layer));
 	d->layer[0] = fo->view->layer[0];
 	d->view.layer[0] = d->layer[0];
 	d->view.depth = 1;
@@ -100,102 +118,146 @@ static void daxfs_free_runs(struct super_block *sb, struct daxfs_runs *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Fold main's chain (see the top of the file).  Caller holds @log_lock. */
+/* What a fold works with: too big for the stack. */
+struct daxfs_fold_scratch {
+	struct daxfs_view v;		/* the chain, replayed afresh */
+	struct daxfs_layer *built[DAXFS_VIEW_MAX]; /* its layers */
+	struct daxfs_layer *old[DAXFS_VIEW_MAX];   /* the mount's, replaced */
+	struct daxfs_fold fo;
+};
+
+/* Give back main's first log (slot 0's), gone with its first fold. */
+static void daxfs_fold_slot0(struct super_block *sb, struct daxfs_runs *r)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_log_span span;
+	int ret = daxfs_log_span(img, 0, &span);
+
+	if (!ret)
+		ret = daxfs_log_walk_all(img, &span, daxfs_runs_chunk, r);
+	if (!ret)
+		ret = r->err;
+	if (ret) {
+		pr_warn("%s: main's first log cannot be walked (%d): its pages stay in use\n",
+			sb->s_id, ret);
+		kvfree(r->run);
+		memset(r, 0, sizeof(*r));
+	}
+}
+
+static void daxfs_fold_setup(struct super_block *sb, struct daxfs_delta *d,
+			     const struct daxfs_btab *t,
+			     struct daxfs_fold_scratch *fs,
+			     struct daxfs_runs *shadowed)
+{
+	struct daxfs_fold *fo = &fs->fo;
+
+	fs->v.img = &DAXFS_SB(sb)->img;
+	fo->view = &fs->v;
+	fo->alloc = &d->alloc;
+	fo->cursor = &d->writer.cursor;
+	fo->scratch = d->bscratch;
+	fo->owner = d->mount_id;
+	fo->log_id = daxfs_random64() | 1;
+	fo->now = ktime_get_real_seconds();
+	fo->merged = DAXFS_MERGED(t->slot[0].merged, t->slot[0].merged_gen);
+	fo->top = d->top;
+	fo->tail = d->writer.tail;
+	fo->fr = daxfs_fold_free;
+	fo->fr_ctx = shadowed;
+	fo->report = daxfs_report_line;
+	fo->ctx = sb;
+}
+
+/*
+ * Fold main's chain (see the top of the file): 1 when it did, 0 when it
+ * is not time, or an error.  Caller holds @log_lock, allocating NOFS.
+ */
 static int daxfs_fold_locked(struct super_block *sb, struct daxfs_delta *d)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	struct daxfs_view v = { .img = img };
-	struct daxfs_layer *old[DAXFS_VIEW_MAX], *built[DAXFS_VIEW_MAX];
 	struct daxfs_runs shadowed = { NULL, 0, 0, 0 }, slot0 = shadowed;
-	struct daxfs_fold fo;
+	struct daxfs_fold_scratch *fs;
 	struct daxfs_btab t;
-	struct daxfs_log_span span;
-	u32 old_top = d->top, depth, nold, i;
-	unsigned int nofs;
+	u32 old_top = d->top, first = d->chain[0], depth, nbuilt, nold, i;
 	u64 gen;
 	int ret;
 
 	ret = daxfs_btab_load(img, d->bscratch, &t);
 	if (ret || !daxfs_fold_ready(sb, d, &t))
-		return ret;
+		return ret;	/* not now */
+	fs = kzalloc(sizeof(*fs), GFP_KERNEL);
+	if (!fs)
+		return -ENOMEM;
+	daxfs_fold_setup(sb, d, &t, fs, &shadowed);
 	depth = d->view.depth;
-	memset(&fo, 0, sizeof(fo));
-	fo.view = &v;
-	fo.alloc = &d->alloc;
-	fo.cursor = &d->writer.cursor;
-	fo.scratch = d->bscratch;
-	fo.owner = d->mount_id;
-	fo.log_id = daxfs_random64() | 1;
-	fo.now = ktime_get_real_seconds();
-	fo.merged = DAXFS_MERGED(t.slot[0].merged, t.slot[0].merged_gen);
-	fo.fr = daxfs_fold_free;
-	fo.fr_ctx = &shadowed;
-	fo.report = daxfs_report_line;
-	fo.ctx = sb;
-	nofs = memalloc_nofs_save();
-	ret = daxfs_replay_chain(&v, &t, d->chain, depth, 0, &fo.info,
+	ret = daxfs_replay_chain(&fs->v, &t, d->chain, depth, 0, &fs->fo.info,
 				 daxfs_report_line, sb);
-	memcpy(built, v.layer, sizeof(built));
-	nold = v.depth;
+	memcpy(fs->built, fs->v.layer, sizeof(fs->built));
+	nbuilt = fs->v.depth;
 	if (!ret)
-		ret = daxfs_fold_main(&fo);
-	memalloc_nofs_restore(nofs);
-	if (!ret && !shadowed.err && !d->chain[0]) {
-		/* main's first log goes with its first fold */
-		ret = daxfs_log_span(img, 0, &span);
-		if (!ret)
-			ret = daxfs_log_walk_all(img, &span, daxfs_runs_chunk,
-						 &slot0);
-		if (ret) {
-			pr_warn("%s: main's first log cannot be walked (%d): its pages stay in use\n",
-				sb->s_id, ret);
-			kvfree(slot0.run);
-			memset(&slot0, 0, sizeof(slot0));
-			ret = 0;
-		}
-	}
-	for (i = ret ? 0 : 1; i < nold; i++) {
-		daxfs_layer_clear(built[i]);
-		kfree(built[i]);
+		ret = daxfs_fold_main(&fs->fo);
+	for (i = ret ? 0 : 1; i < nbuilt; i++) {
+		daxfs_layer_clear(fs->built[i]);
+		kvfree(fs->built[i]);
 	}
 	if (ret) {
 		/* nothing changed in the region; what went to @fr is in use */
 		kvfree(shadowed.run);
+		kfree(fs);
 		return ret;
 	}
-	gen = daxfs_word_load(img, daxfs_branch_word(img, fo.slot,
+	if (!first)
+		daxfs_fold_slot0(sb, &slot0);
+	gen = daxfs_word_load(img, daxfs_branch_word(img, fs->fo.slot,
 				offsetof(struct daxfs_branch, generation)));
-	daxfs_fold_install(d, &fo, gen, old, &nold);
-	daxfs_mount_update(img, d->mount_slot, fo.slot, DAXFS_MOUNT_RW);
+	daxfs_fold_install(d, &fs->fo, gen, fs->old, &nold);
+	daxfs_mount_update(img, d->mount_slot, fs->fo.slot, DAXFS_MOUNT_RW);
 	daxfs_release_top(sb, d, old_top);
 	for (i = 0; i < nold; i++) {
-		daxfs_layer_clear(old[i]);
-		kfree(old[i]);
+		daxfs_layer_clear(fs->old[i]);
+		kvfree(fs->old[i]);
 	}
 	if (shadowed.err)
 		pr_warn("%s: out of memory listing the pages a fold freed: they stay in use\n",
 			sb->s_id);
-	pr_debug("%s: main folded: %u layers into slot %u, %u runs of shadowed pages given back\n",
-		sb->s_id, depth, fo.slot, shadowed.n);
-	if (!shadowed.err)
+	else
 		daxfs_free_runs(sb, &shadowed);
 	kvfree(shadowed.run);
 	daxfs_free_runs(sb, &slot0);
-	return 0;
+	pr_debug("%s: main folded: %u layers into slot %u\n", sb->s_id, depth,
+		 fs->fo.slot);
+	kfree(fs);
+	return 1;
 }
 
 void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d)
 {
-	int ret;
+	unsigned int nofs;
+	u32 depth;
+	int ret, idx;
 
-	if (READ_ONCE(d->view.depth) < DAXFS_FOLD_DEPTH)
+	depth = READ_ONCE(d->view.depth);
+	if (depth < DAXFS_FOLD_DEPTH || depth <= READ_ONCE(d->fold_failed) ||
+	    READ_ONCE(d->name_slot) || daxfs_chain_shared(sb, d))
 		return;
+	idx = daxfs_region_enter(&DAXFS_SB(sb)->region);
+	if (idx < 0)
+		return;		/* the device is gone */
+	/* under log_lock: reclaim must not come back into the filesystem */
+	nofs = memalloc_nofs_save();
 	mutex_lock(&d->log_lock);
 	ret = daxfs_fold_locked(sb, d);
+	if (ret < 0)
+		d->fold_failed = d->view.depth;	/* till it grows */
+	else if (ret > 0)
+		d->fold_failed = 0;
 	mutex_unlock(&d->log_lock);
-	if (ret)
+	memalloc_nofs_restore(nofs);
+	daxfs_region_exit(&DAXFS_SB(sb)->region, idx);
+	if (ret < 0)
 		pr_warn_ratelimited("%s: main could not be folded (%d); it stays %u layers deep\n",
-				    sb->s_id, ret, d->view.depth);
-	else
-		daxfs_reclaim_soon(d);
+				    sb->s_id, ret, depth);
+	else if (ret > 0)
+		daxfs_reclaim_soon(d);	/* the old slots' logs */
 }

@@ -188,11 +188,13 @@ static bool daxfs_drop_creating(struct super_block *sb, struct daxfs_delta *d,
 }
 
 /*
- * A fold's slot, LIVE but not main's, still held by a folder that died
- * before it published it: let go of it (the rules then discard it).
+ * A slot the rules discard, or a fold's slot that is not main's, still
+ * claimed by a mount that died (a fold's writer that died before it let
+ * the old top go, or before it published): let go of the claim, so that
+ * the slot can be reclaimed (a live claim is waited for).
  */
-static bool daxfs_drop_fold(struct super_block *sb, const struct daxfs_bslot *b,
-			    u32 s)
+static bool daxfs_drop_dead_claim(struct super_block *sb,
+				  const struct daxfs_bslot *b, u32 s)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 m;
@@ -203,9 +205,23 @@ static bool daxfs_drop_fold(struct super_block *sb, const struct daxfs_bslot *b,
 		daxfs_reap(img, m, b->owner);
 	}
 	daxfs_branch_reclaim_release(img, s, b->owner);
-	pr_info("%s: branch slot %u: a fold of main whose folder died; dropped\n",
+	pr_info("%s: branch slot %u: the claim of a mount that died let go\n",
 		sb->s_id, s);
 	return true;
+}
+
+/* Is @s a slot whose claim, if its holder died, nobody would take? */
+static bool daxfs_dead_claim_kind(const struct daxfs_btab *t, u32 s)
+{
+	const struct daxfs_bslot *b = &t->slot[s];
+	int l = daxfs_btab_liveness(t, s);
+
+	if (b->state == DAXFS_BRANCH_DISCARDED)
+		return true;
+	if (b->state != DAXFS_BRANCH_LIVE)
+		return false;
+	return (l == DAXFS_BL_DISCARDED && daxfs_btab_reclaimable(t, s)) ||
+	       (l == DAXFS_BL_CREATING && b->parent == DAXFS_BRANCH_NONE);
 }
 
 /* One pass over the table: true when something still waits. */
@@ -229,10 +245,9 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 					progress = true;
 				continue;
 			}
-			if (b->state == DAXFS_BRANCH_LIVE && b->owner &&
-			    b->parent == DAXFS_BRANCH_NONE &&
-			    daxfs_btab_liveness(&t, s) == DAXFS_BL_CREATING) {
-				if (daxfs_drop_fold(sb, b, s))
+			if (b->owner && daxfs_dead_claim_kind(&t, s) &&
+			    b->owner != d->mount_id) {
+				if (daxfs_drop_dead_claim(sb, b, s))
 					progress = true;
 				continue;
 			}

@@ -755,10 +755,18 @@ static int host_fold(void)
 	fo.log_id = daxfs_random64() | 1;
 	fo.now = 2;
 	fo.merged = DAXFS_MERGED(t.slot[0].merged, t.slot[0].merged_gen);
+	/* the folder is main's writer: it holds main's top */
+	daxfs_word_cas(&g_img, daxfs_branch_word(&g_img, top,
+			offsetof(struct daxfs_branch, owner)), 0, 0x4242);
+	fo.top = top;
+	fo.tail = daxfs_word_load(&g_img, daxfs_branch_word(&g_img, top,
+			offsetof(struct daxfs_branch, log_tail)));
 	fo.fr = run_add;
 	fo.report = tu_collect;
 	fo.ctx = &f.rep;
 	ret = daxfs_fold_main(&fo);
+	daxfs_word_cas(&g_img, daxfs_branch_word(&g_img, top,
+			offsetof(struct daxfs_branch, owner)), 0x4242, 0);
 	if (ret && getenv("BTABLE_DEBUG"))
 		fprintf(stderr, "fold: %d: %s\n", ret, tu_first(&f.rep));
 	for (u32 k = 1; k < depth; k++)
