@@ -92,9 +92,9 @@ if mount -t daxfs "$DEV" "$MNT" 2>"$W/err" && [ -n "$drv" ]; then
 	"$H/filecheck" holdmap "$MNT/big" <"$W/go" >"$W/hold" 2>&1 &
 	holder=$!
 	exec 9>"$W/go"
-	for ((i = 0; i < 300; i++)); do	# up to 60 s
+	for _ in $(seq 1 60); do
 		grep -q mapped "$W/hold" && break
-		sleep 0.2
+		sleep 1
 	done
 	echo "${devdir##*/}" >"$drv/unbind"
 	echo go >&9
