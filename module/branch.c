@@ -300,9 +300,12 @@ static void daxfs_drop_stale(struct super_block *sb)
 
 /*
  * Show branch @name from now on.  @sync: publish what the current branch
- * has pending first (not when it is being thrown away).
+ * has pending first (not when it is being thrown away).  @from: when not
+ * DAXFS_BRANCH_NONE, only follow @name up from slot @from: a switch made
+ * since the caller looked wins, and nothing happens.
  */
-static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
+static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
+			u32 from)
 {
 	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
 	struct daxfs_delta *d = sbi->delta;
@@ -332,6 +335,15 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync)
 		}
 	} else {
 		mutex_lock(&d->log_lock);
+	}
+	if (from != DAXFS_BRANCH_NONE &&
+	    (d->top != from || strcmp(d->name, name) ||
+	     READ_ONCE(d->discarded))) {
+		mutex_unlock(&d->log_lock);
+		if (sync)
+			daxfs_quiesce_end(d);
+		inode_unlock(root);
+		return 0;
 	}
 	ret = daxfs_vset_resolve(sb, d, name, &vs);
 	if (ret)
@@ -499,7 +511,7 @@ void daxfs_refresh_work(struct work_struct *work)
 	strscpy(name, d->name, sizeof(name));
 	top = d->top;
 	mutex_unlock(&d->log_lock);
-	ret = daxfs_switch(sb, name, false);
+	ret = daxfs_switch(sb, name, false, top);
 	if (ret && ret != -ENOENT)
 		pr_warn("%s: cannot follow branch %s past slot %u (%d)\n",
 			sb->s_id, name, top, ret);
@@ -696,7 +708,7 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 	if (ret)
 		return ret;
 	pr_info("%s: branch %s aborted\n", sb->s_id, name);
-	ret = daxfs_switch(sb, "main", false);
+	ret = daxfs_switch(sb, "main", false, DAXFS_BRANCH_NONE);
 	/* its space back now, unless other mounts still have to notice */
 	daxfs_reclaim_soon(d);
 	flush_delayed_work(&d->reclaim_work);
@@ -750,7 +762,8 @@ long daxfs_ioc_branch(struct file *file, unsigned int cmd, void __user *argp)
 	case DAXFS_IOC_BRANCH_SWITCH:
 		ret = daxfs_ioc_name(arg.name, name);
 		if (!ret)
-			ret = daxfs_switch(sb, name, !READ_ONCE(d->discarded));
+			ret = daxfs_switch(sb, name, !READ_ONCE(d->discarded),
+					   DAXFS_BRANCH_NONE);
 		break;
 	case DAXFS_IOC_BRANCH_COMMIT:
 		ret = daxfs_ioc_commit(sb, d, &arg);
