@@ -92,9 +92,9 @@ if mount -t daxfs "$DEV" "$MNT" 2>"$W/err" && [ -n "$drv" ]; then
 	"$H/filecheck" holdmap "$MNT/big" <"$W/go" >"$W/hold" 2>&1 &
 	holder=$!
 	exec 9>"$W/go"
-	for _ in $(seq 1 60); do
+	for ((i = 0; i < 300; i++)); do	# up to 60 s
 		grep -q mapped "$W/hold" && break
-		sleep 1
+		sleep 0.2
 	done
 	echo "${devdir##*/}" >"$drv/unbind"
 	echo go >&9

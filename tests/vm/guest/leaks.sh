@@ -10,20 +10,20 @@
 #    each, once caches are dropped and every cache shrunk, no cache may
 #    hold 15 or more active objects more than before that half in both
 #    halves (not counting objects the guest's 9p root holds, which come
-#    and go with the host files it opens; see slab_traces in lib/common.sh).  A leak of
-#    one object per cycle grows a cache by >= 100 (phys) or >= 15
-#    (dma-buf) in each half; something else in the guest that grabs a
-#    batch of objects once shows in one half only, and is named (with
-#    its allocation sites) but not failed.  SUnreclaim must grow by less
-#    than 400 kB over all the cycles.  The counts are exact only with
-#    SLUB debugging on (run.sh boots the guest with slub_debug=FZPU: no
-#    per-CPU slabs); without it the line is 300.  A cache over the line
-#    is measured again, up to three times 5 s later, so objects on their
-#    way out through RCU (files, dentries, kfree_rcu batches, which drain
-#    every 5 s on 6.1) do not count.  A leaked superblock would also pin
-#    the module (rmmod fails), and a leaked inode of the module's own
-#    cache makes kmem_cache_destroy complain ("Objects remaining"),
-#    which the kernel log check catches.
+#    and go with the host files it opens; see slab_traces in
+#    lib/common.sh).  A leak of one object per cycle grows a cache by
+#    >= 50 (phys) or >= 15 (dma-buf) in each half; something else in the
+#    guest that grabs a batch of objects once shows in one half only,
+#    and is named (with its allocation sites) but not failed.
+#    SUnreclaim must grow by less than 400 kB over all the cycles.  The
+#    counts are exact only with SLUB debugging on (run.sh boots the guest
+#    with slub_debug=FZPU: no per-CPU slabs); without it the line is 300.
+#    A cache over the line is measured again every second or so for up
+#    to 20 s, so objects on their way out through RCU (files, dentries,
+#    kfree_rcu batches, which drain every 5 s on 6.1) do not count.  A
+#    leaked superblock would also pin the module (rmmod fails), and a
+#    leaked inode of the module's own cache makes kmem_cache_destroy
+#    complain ("Objects remaining"), which the kernel log check catches.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/leakcheck.sh"
 

@@ -75,9 +75,9 @@ expect "security: mkdaxfs -p (image of 4 MiB)" \
 if ! modprobe -a nfit nd_pmem; then
 	fail "security: setup: modprobe nfit nd_pmem"
 fi
-for _ in 1 2 3 4 5; do
+for ((i = 0; i < 25; i++)); do	# up to 5 s
 	grep -q namespace0.0 /proc/iomem && break
-	sleep 1
+	sleep 0.2
 done
 if grep -q namespace0.0 /proc/iomem; then
 	refused "phys=$PHYS,size=16M" EBUSY "in use" \

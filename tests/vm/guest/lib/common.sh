@@ -116,9 +116,9 @@ make_fsdax() {
 	local r=region${VM_NVDIMMS:-0} n=nmem${VM_NVDIMMS:-0} dev i
 	[ "${VM_PMEMS:-0}" -ge 1 ] || return 1
 	modprobe -a nfit nd_pmem || return 1
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for ((i = 0; i < 50; i++)); do	# up to 10 s
 		[ -e "/sys/bus/nd/devices/$r" ] && break
-		sleep 1
+		sleep 0.2
 	done
 	ndctl disable-region "$r" >/dev/null 2>&1 &&
 		ndctl init-labels -f "$n" >/dev/null 2>&1 &&

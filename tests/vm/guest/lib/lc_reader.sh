@@ -325,15 +325,17 @@ if awk '$3 == "daxfs" { f = 1 } END { exit !f }' /proc/mounts; then
 fi
 
 # --- nothing leaked -------------------------------------------------------------------------
+# RCU-freed objects (files, dentries, kfree_rcu batches) may still be on
+# their way out: a snapshot a second (each settles for 1 s), up to 20 s
 leak=
-for try in 1 2 3 4; do
+t0=$SECONDS
+while :; do
 	slab_snapshot "$W/slab.after"
 	leak=$(slab_grown "$W/slab.before" "$W/slab.after")
 	if [ "$EXACT" = 1 ] && [ "$(inode_objs)" != 0 ]; then
 		leak="$leak daxfs_inode_cache $(inode_objs) objects"
 	fi
-	[ -z "$leak" ] && break
-	sleep 5	# RCU-freed objects (files, dentries, kfree_rcu batches)
+	[ -z "$leak" ] || [ $((SECONDS - t0)) -ge 20 ] && break
 done
 if [ -n "$leak" ]; then
 	fail "livecorrupt-reader: objects daxfs allocated are left after umount: $leak"

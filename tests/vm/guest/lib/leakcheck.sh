@@ -69,22 +69,24 @@ grown() {
 # measure_half FROM TO: snapshot TO; GROWN is what grew since FROM.
 # Objects freed through RCU (files, dentries, radix tree nodes, kfree_rcu
 # batches that drain every 5 s) may still be on their way out: what grew
-# is what is still there after up to three more rounds of settling.
+# is what is still there after settling again and again for up to 20 s
+# (a snapshot a second, so that the wait ends as soon as they are gone).
 # (Not a $(command substitution): the subshell's own memory would count.)
 measure_half() {
-	local round c
+	local c t0
 	snapshot "$2"
 	GROWN=$(grown "$1" "$2")
-	for round in 1 2 3; do
-		[ -z "$GROWN" ] && break
-		echo "$T: ${2##*/}: $GROWN; settling again" >&2
-		for c in $(echo "$GROWN" | grep -o 'kmalloc-[^ ]*'); do
-			grown_callers "$1" "$2" "$c" | sed "s/^/$T:   $c: /" >&2
-		done
-		sleep 5
-		snapshot "$2"
+	t0=$SECONDS
+	[ -z "$GROWN" ] && return
+	echo "$T: ${2##*/}: $GROWN; settling again for up to 20 s" >&2
+	for c in $(echo "$GROWN" | grep -o 'kmalloc-[^ ]*'); do
+		grown_callers "$1" "$2" "$c" | sed "s/^/$T:   $c: /" >&2
+	done
+	while [ -n "$GROWN" ] && [ $((SECONDS - t0)) -lt 20 ]; do
+		snapshot "$2"	# settles: caches dropped and shrunk, 1 s
 		GROWN=$(grown "$1" "$2")
 	done
+	echo "$T: ${2##*/}: after $((SECONDS - t0)) s: ${GROWN:-nothing grown}" >&2
 }
 # the caches named in both "CACHE +N" lists
 in_both() {
