@@ -28,7 +28,9 @@
 # (kernel argument for the suite guest and the live-corruption reader,
 # default slub_debug=FZPU; empty for none).  Variables named DAXFS_*
 # reach the guest scripts (DAXFS_VERBOSE=1: hostile.sh names each image as
-# it goes), and so do HOSTILE_COUNT and BRANCH_LOOPS.
+# it goes), and so do HOSTILE_COUNT and BRANCH_LOOPS.  VM_HOST_PID
+# (tests/check.sh): a process to wait for after the first guest suite,
+# before the tests that keep both cores busy.
 # Exit status: 0 when nothing failed.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -99,6 +101,29 @@ outcome() {
 	esac
 }
 
+# wait_host: tests/check.sh runs the host tests alongside the first
+# guest suite (mostly one core busy) and gives their process as
+# VM_HOST_PID; the tests after the suite keep both cores busy, and wait
+# for it to end.
+host_running() {	# (a zombie has ended)
+	local l
+	read -r l 2>/dev/null <"/proc/$VM_HOST_PID/stat" || return 1
+	l=${l##*) }
+	[ "${l%% *}" != Z ]
+}
+wait_host() {
+	local t=$SECONDS
+	[ -n "${VM_HOST_PID:-}" ] || return 0
+	if host_running; then
+		echo "== waiting for the host tests (tests/check.sh runs them alongside)"
+		while host_running; do
+			sleep 1
+		done
+		echo "== waited $((SECONDS - t))s for the host tests"
+	fi
+	VM_HOST_PID=
+}
+
 for k in $kernels; do
 	kver=$("$VM" --kernel "$k" --print-kver 2>&1) || {
 		say "FAIL: [$k] vm: $kver"
@@ -129,6 +154,7 @@ for k in $kernels; do
 	outcome "$k" "$TMP/result" "${PIPESTATUS[0]}" "vm suite"
 	rm -f "$TMP/nv.img" "$TMP/pm.img" "$TMP/result"
 	echo "== kernel $kver: guest suite took $((SECONDS - kstart))s"
+	wait_host
 	if [ -f tests/vm/multikernel.sh ] && [ "${VM_MULTIKERNEL:-1}" != 0 ] &&
 	   [ $# -eq 0 ]; then
 		mstart=$SECONDS

@@ -56,7 +56,9 @@ for i in $(seq 1 "$ROUNDS"); do
 		bad="round $i: $out"
 		break
 	fi
-	head -c $((256 << 10)) /dev/urandom >"$M/big"
+	# rewritten whole (O_TRUNC), other bytes each round; filecheck gen
+	# computes them (256 KiB from /dev/urandom took 0.3 s under TCG)
+	"$H/filecheck" gen "$M/big" $((256 << 10)) "$i"
 	echo "$i" >"$M/round$i"
 	echo "$i" >"$M/last"
 	# round 7's commit makes main 8 deep: a file opened in the branch
@@ -113,9 +115,12 @@ else
 fi
 
 check_tree() {	# WHAT
-	local missing=0 i
-	for i in $(seq 1 "$ROUNDS"); do
-		[ "$(cat "$M/round$i" 2>/dev/null)" = "$i" ] || missing=$((missing + 1))
+	local missing=0 i l
+	# each file read with builtins (a cat per file: 0.1 s each under TCG)
+	for ((i = 1; i <= ROUNDS; i++)); do
+		l=()
+		mapfile -t l 2>/dev/null <"$M/round$i"
+		[ "${l[*]}" = "$i" ] || missing=$((missing + 1))
 	done
 	if [ "$missing" = 0 ] && [ "$(cat "$M/last")" = "$ROUNDS" ] &&
 	   [ "$(stat -c %s "$M/big")" = $((256 << 10)) ] &&
