@@ -55,6 +55,14 @@ if [ -f "$TMPDIR_FOLD/fold.img" ]; then
 	[ -n "$a" ] && [ "$a" = "$b" ] &&
 		pass "branch: inspect -b main of the folded region is main's view" ||
 		fail "branch: inspect -b main of the folded region differs"
+	# slot 0 only names main once folded: its log went back
+	if out=$("$INS" "$F" log '#0' 2>&1) &&
+	   grep -q "^(no log: main was folded; its records are in slot [0-9]*'s log" <<<"$out" &&
+	   out2=$("$INS" "$F" log main 2>&1) && grep -q checkpoint <<<"$out2"; then
+		pass "branch: inspect log #0 of the folded main says where its records went; log main has the fold's checkpoint"
+	else
+		fail "branch: inspect log #0 / log main of the folded region: $out ${out2:-}"
+	fi
 else
 	fail "branch: test_btable left no region of its fold story"
 fi

@@ -404,9 +404,9 @@ if [ -n "$BR" ]; then
 	damaged leak
 	bad_space "a leaked page" "delta: page $WHERE marked in use, but nothing uses it (leaked)"
 	damaged double
-	bad_space "a page used twice" "delta: page $WHERE used twice: by inode"
+	bad_space "a page used twice" "delta: page $WHERE used twice: by branch slot 0: inode"
 	damaged unmarked
-	bad_space "a page in use, not marked" "delta: page $WHERE used by inode"
+	bad_space "a page in use, not marked" "delta: page $WHERE used by branch slot 0: inode"
 	damaged groups
 	run "$INS" "$DI" check
 	[ "$RC" -eq 0 ] && grep -q '^warning: delta: group 0 counts .* (the counts are hints)' "$OUT" &&

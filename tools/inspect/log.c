@@ -468,6 +468,31 @@ static void print_log_head(long slot, const struct daxfs_branch *b)
 	       le64_to_cpu(b->log_head), le64_to_cpu(b->log_tail));
 }
 
+/*
+ * Slot 0 once main was folded: it only carries main's name; its log went
+ * back to the free pages with the first fold.  Says so, and returns true.
+ */
+static bool folded_away(struct inspect *in, u32 slot)
+{
+	struct daxfs_bslot *slots;
+	struct daxfs_btab t;
+	bool folded = false;
+	u32 root = 0;
+
+	if (slot)
+		return false;
+	slots = calloc(in->img.branch_count, sizeof(*slots));
+	if (slots && !daxfs_btab_load(&in->img, slots, &t) &&
+	    daxfs_btab_folded(&t, 0)) {
+		daxfs_btab_main_root(&t, &root);
+		printf("(no log: main was folded; its records are in slot %u's log, `log main`)\n",
+		       root);
+		folded = true;
+	}
+	free(slots);
+	return folded;
+}
+
 int cmd_log(struct inspect *in, const char *branch)
 {
 	struct first_problem fp = { .seen = false };
@@ -495,6 +520,8 @@ int cmd_log(struct inspect *in, const char *branch)
 			state_name(le32_to_cpu(b.state)));
 		return EXIT_BAD;
 	}
+	if (folded_away(in, (u32)slot))
+		return EXIT_OK;
 	err = daxfs_log_span(&in->img, (u32)slot, &span);
 	if (!err)
 		err = walk_log(in, &span, &w);

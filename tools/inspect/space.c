@@ -31,6 +31,7 @@ enum user_kind { U_NONE, U_CHUNK, U_STALE, U_DATA };
 struct user {
 	enum user_kind kind;
 	u64 a, b;
+	u32 slot;			/* the branch slot it belongs to */
 };
 
 /* A page worth naming the users of. */
@@ -52,6 +53,7 @@ struct space {
 	u64 dups;
 	u64 last, last_lsn;		/* the chunk holding the tail */
 	u64 unread;			/* slots whose layer was not read */
+	u32 slot;			/* the slot being collected */
 	struct space_stats *st;
 	u64 problems;
 };
@@ -76,15 +78,16 @@ static void user_string(const struct user *u, char *buf, size_t len)
 {
 	switch (u->kind) {
 	case U_CHUNK:
-		snprintf(buf, len, "main's log chunk at lsn %" PRIu64, u->a);
+		snprintf(buf, len, "branch slot %u's log chunk at lsn %" PRIu64,
+			 u->slot, u->a);
 		break;
 	case U_STALE:
-		snprintf(buf, len, "an unpublished log chunk (lsn %" PRIu64
-			 ")", u->a);
+		snprintf(buf, len, "branch slot %u: an unpublished log chunk "
+			 "(lsn %" PRIu64 ")", u->slot, u->a);
 		break;
 	case U_DATA:
-		snprintf(buf, len, "inode %" PRIu64 " file page %" PRIu64,
-			 u->a, u->b);
+		snprintf(buf, len, "branch slot %u: inode %" PRIu64
+			 " file page %" PRIu64, u->slot, u->a, u->b);
 		break;
 	default:
 		snprintf(buf, len, "nothing found");
@@ -129,8 +132,8 @@ static void use(struct space *s, u64 pgno, const struct user *u)
 
 static int chunk_used(void *ctx, u64 pgno, u64 lsn)
 {
-	struct user u = { U_CHUNK, lsn, 0 };
 	struct space *s = ctx;
+	struct user u = { U_CHUNK, lsn, 0, s->slot };
 
 	if (!s->naming)
 		s->st->log_pages++;
@@ -147,7 +150,7 @@ static int data_used(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 npages)
 	if (!s->naming)
 		s->st->data_pages += npages;
 	for (u64 i = 0; i < npages; i++) {
-		struct user u = { U_DATA, ino, pgoff + i };
+		struct user u = { U_DATA, ino, pgoff + i, s->slot };
 
 		use(s, pgno + i, &u);
 	}
@@ -184,7 +187,8 @@ static void stale_chunks(struct space *s, const struct daxfs_log_span *span)
 	if (!is_chunk(s, s->last, span->log_id, lsn, &next))
 		return;
 	for (pgno = next; n < max; n++, pgno = next) {
-		struct user u = { U_STALE, lsn + DAXFS_CHUNK_PAYLOAD, 0 };
+		struct user u = { U_STALE, lsn + DAXFS_CHUNK_PAYLOAD, 0,
+				   s->slot };
 
 		lsn += DAXFS_CHUNK_PAYLOAD;
 		if (pgno == DAXFS_NO_PAGE ||
@@ -210,6 +214,7 @@ static int collect_slot(struct space *s, u32 slot)
 	struct daxfs_layer *l;
 	int err;
 
+	s->slot = slot;
 	/* main's first layer, folded since: the folder gave its log back */
 	if (!slot && daxfs_btab_folded(&s->in->btab, 0))
 		return 0;
