@@ -281,8 +281,11 @@ enum daxfs_branch_state {
 /*
  * @crc covers the fields written once when the slot is (re)used: @name,
  * @parent, @log_id, @parent_gen, @fork_lsn, @create_time (see
- * daxfs_branch_crc()).  @owner, @state, @log_head, @log_tail, @merged and
- * @dead_epoch change afterwards and are not covered.  @state and @parent
+ * daxfs_branch_crc()).  @owner, @state, @log_head, @log_tail, @merged,
+ * @dead_epoch and @data_pages change afterwards and are not covered.
+ * @data_pages is a hint for listings only (daxfs-branch list): the file
+ * pages the slot's layer holds, stored by the writer before each tail
+ * (saturating at 0xffffffff); nothing depends on it being right.  @state and @parent
  * form one 64-bit word (changed by compare-and-swap together).
  */
 struct daxfs_branch {
@@ -291,7 +294,7 @@ struct daxfs_branch {
 	__le32	state;			/* enum daxfs_branch_state */
 	__le32	parent;			/* slot index; DAXFS_BRANCH_NONE: a root */
 	__le32	crc;			/* see above */
-	__le32	reserved0;
+	__le32	data_pages;		/* hint: file pages its layer holds */
 	char	name[DAXFS_BRANCH_NAME_MAX + 1]; /* NUL padded */
 	__le64	log_id;			/* nonzero; every chunk of the log has it */
 	__le64	log_head;		/* delta page of the log's first chunk */

@@ -272,6 +272,7 @@ void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out)
 	out->fork_lsn = le64_to_cpu(b->fork_lsn);
 	out->create_time = le64_to_cpu(b->create_time);
 	out->dead_epoch = le64_to_cpu(b->dead_epoch);
+	out->data_pages = le32_to_cpu(b->data_pages);
 	out->crc_ok = le32_to_cpu(b->crc) == daxfs_branch_crc(b);
 }
 

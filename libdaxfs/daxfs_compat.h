@@ -124,6 +124,11 @@ static inline void daxfs_store64_release(void *p, u64 v)
 	smp_store_release((u64 *)p, (__force u64)cpu_to_le64(v));
 }
 
+static inline void daxfs_store32(void *p, u32 v)
+{
+	WRITE_ONCE(*(u32 *)p, (__force u32)cpu_to_le32(v));
+}
+
 /* A random nonzero 64-bit token (mount ids, log ids). */
 static inline u64 daxfs_random64(void)
 {
@@ -256,6 +261,15 @@ static inline void daxfs_store64_release(void *p, u64 v)
 	if (daxfs_store_hook)
 		daxfs_store_hook(p, &le, sizeof(le));
 	__atomic_store_n((u64 *)p, le, __ATOMIC_RELEASE);
+}
+
+static inline void daxfs_store32(void *p, u32 v)
+{
+	u32 le = htole32(v);
+
+	if (daxfs_store_hook)
+		daxfs_store_hook(p, &le, sizeof(le));
+	__atomic_store_n((u32 *)p, le, __ATOMIC_RELAXED);
 }
 
 /* A random nonzero 64-bit token (libdaxfs/compat_user.c). */

@@ -374,6 +374,8 @@ static inline u64 daxfs_mount_word(const struct daxfs_image *img, u32 i,
 u64 daxfs_word_load(const struct daxfs_image *img, u64 off);
 u64 daxfs_word_cas(const struct daxfs_image *img, u64 off, u64 old, u64 new);
 void daxfs_word_store(const struct daxfs_image *img, u64 off, u64 v);
+/* A 32-bit hint (4-byte aligned): one store, no ordering. */
+void daxfs_hint32_store(const struct daxfs_image *img, u64 off, u32 v);
 /* Atomic add; returns the new value. */
 u64 daxfs_word_add(const struct daxfs_image *img, u64 off, s64 delta);
 /*
@@ -936,6 +938,7 @@ struct daxfs_bslot {
 	u64 fork_lsn;
 	u64 create_time;
 	u64 dead_epoch;
+	u32 data_pages;			/* a hint (see struct daxfs_branch) */
 	bool crc_ok;
 };
 

@@ -129,6 +129,12 @@ void daxfs_word_store(const struct daxfs_image *img, u64 off, u64 v)
 	daxfs_persist(img, off, sizeof(u64));
 }
 
+void daxfs_hint32_store(const struct daxfs_image *img, u64 off, u32 v)
+{
+	daxfs_store32(word(img, off), v);
+	daxfs_persist(img, off, sizeof(u32));
+}
+
 u64 daxfs_word_add(const struct daxfs_image *img, u64 off, s64 delta)
 {
 	u64 old = daxfs_word_load(img, off), seen;

@@ -504,6 +504,17 @@ static u64 slot_word(const struct daxfs_writer *w, size_t field)
 	return daxfs_branch_word(w->view->img, w->slot, field);
 }
 
+/* The listing hint: the file pages the branch's layer holds now. */
+static void publish_data_pages(const struct daxfs_writer *w)
+{
+	u64 n = w->view->layer[w->view->depth - 1]->owned_pages;
+
+	daxfs_hint32_store(w->view->img,
+			   slot_word(w, offsetof(struct daxfs_branch,
+						 data_pages)),
+			   n > 0xffffffffULL ? 0xffffffffU : (u32)n);
+}
+
 static u64 next_word(const struct daxfs_image *img, u64 pgno)
 {
 	return chunk_off(img, pgno) + offsetof(struct daxfs_log_chunk, next);
@@ -578,6 +589,8 @@ int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
 	w->ckpt_bytes = w->tail - w->head_lsn;
 	w->compact_min = DAXFS_COMPACT_MIN;
 	w->compact_at = w->tail + w->compact_min + w->ckpt_bytes;
+	/* a crash may have left it behind the log */
+	publish_data_pages(w);
 	return 0;
 }
 
@@ -796,6 +809,7 @@ void daxfs_log_publish(struct daxfs_writer *w)
 {
 	const struct daxfs_image *img = w->view->img;
 
+	publish_data_pages(w);
 	daxfs_fence(img);
 	daxfs_word_store(img, slot_word(w, offsetof(struct daxfs_branch,
 						     log_tail)), w->pos);

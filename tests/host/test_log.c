@@ -900,8 +900,36 @@ static int random_op(struct fsd *f, u64 *dirs, u32 *ndirs)
 	return fsd_rmxattr(f, ino, rndn(2) ? "user.a" : "user.b");
 }
 
+static int count_pages(void *ctx, u64 ino, u64 pgoff, u64 pgno, u64 npages)
+{
+	(void)ino;
+	(void)pgoff;
+	(void)pgno;
+	*(u64 *)ctx += npages;
+	return 0;
+}
+
+/*
+ * The slot's data_pages hint against the pages its layer holds (counted
+ * by walking it): 0 when they agree, else the hint.
+ */
+static u64 data_pages_off(struct fsd *f)
+{
+	const struct daxfs_layer *top = f->view.layer[f->view.depth - 1];
+	struct daxfs_branch b;
+	u64 held = 0;
+
+	daxfs_layer_pages(top, count_pages, &held);
+	if (daxfs_branch_read(&f->img, f->w.slot, &b))
+		return ~0ULL;
+	if (le32_to_cpu(b.data_pages) == held && top->owned_pages == held)
+		return 0;
+	return le32_to_cpu(b.data_pages) + 1;
+}
+
 static void test_random(u64 seed, u32 ops, u64 compact_min)
 {
+	u64 hint_off = 0;
 	u64 dirs[256];
 	u32 ndirs = 0;
 	struct img m;
@@ -935,11 +963,18 @@ static void test_random(u64 seed, u32 ops, u64 compact_min)
 				 "log: random ops (seed %llu, compaction every %llu KiB): replay after op %u",
 				 (unsigned long long)seed,
 				 (unsigned long long)compact_min >> 10, i);
+			if (!hint_off)
+				hint_off = data_pages_off(&f);
 			bad = remount(&f, what) != 0;
 			f.w.compact_min = compact_min;
 			f.w.compact_at = f.w.tail + compact_min;
 		}
 	}
+	if (!bad)
+		tu_result(!hint_off, "log: random ops: the slot's data_pages hint is the pages its layer holds",
+			  "the hint says %llu pages, the layer holds %llu",
+			  (unsigned long long)hint_off - 1,
+			  (unsigned long long)f.view.layer[f.view.depth - 1]->owned_pages);
 	if (!bad && compact_min < (1 << 20))
 		tu_result(f.w.head_lsn > 0, "log: random ops: the log was compacted",
 			  "head never moved");

@@ -131,6 +131,7 @@ struct table {
 	struct daxfs_bslot *slot;
 	struct daxfs_btab t;
 	struct daxfs_mount_slot mounts[DAXFS_MOUNT_SLOTS];
+	uint64_t *log_live;		/* per slot: bytes its log holds now */
 };
 
 static void read_at(int fd, const char *mnt, uint8_t *buf, uint64_t off,
@@ -153,6 +154,32 @@ static void read_at(int fd, const char *mnt, uint8_t *buf, uint64_t off,
 static void say_nothing(void *ctx, const char *msg)
 {
 	fprintf(stderr, "daxfs-branch: %s: %s\n", (const char *)ctx, msg);
+}
+
+/*
+ * The bytes slot @i's log holds now: its tail less the LSN of its first
+ * chunk (a checkpoint moves the head on).  The tail when the head chunk
+ * cannot be read as the log's.
+ */
+static uint64_t live_log(int fd, const char *mnt, struct table *tb,
+			 uint32_t i)
+{
+	const struct daxfs_bslot *b = &tb->slot[i];
+	struct daxfs_log_chunk c;
+	uint64_t off, lsn;
+
+	if (b->log_head >= tb->img.delta.page_count)
+		return b->log_tail;
+	off = daxfs_page_off(&tb->img, b->log_head);
+	if (off + sizeof(c) > tb->size)
+		return b->log_tail;
+	read_at(fd, mnt, tb->buf, off, sizeof(c));
+	memcpy(&c, tb->buf + off, sizeof(c));
+	lsn = le64_to_cpu(c.lsn);
+	if (le64_to_cpu(c.magic) != DAXFS_CHUNK_MAGIC ||
+	    le64_to_cpu(c.log_id) != b->log_id || lsn > b->log_tail)
+		return b->log_tail;
+	return b->log_tail - lsn;
 }
 
 /* The superblock, the branch table and the mount table, nothing more. */
@@ -189,6 +216,10 @@ static void load_table(int fd, const char *mnt, struct table *tb)
 		die("%s: cannot read the branch table", mnt);
 	memcpy(tb->mounts, tb->buf + tb->img.delta.shared_off +
 	       offsetof(struct daxfs_shared, mounts), sizeof(tb->mounts));
+	tb->log_live = xcalloc(tb->img.branch_count, sizeof(*tb->log_live));
+	for (uint32_t i = 0; i < tb->img.branch_count; i++)
+		if (tb->slot[i].state == DAXFS_BRANCH_LIVE)
+			tb->log_live[i] = live_log(fd, mnt, tb, i);
 }
 
 /* Slots whose name is live (main included), in slot order. */
@@ -237,8 +268,13 @@ static int mounts_of(const struct table *tb, uint32_t top)
 	return n;
 }
 
-/* Log bytes of the layers @i's name owns beyond its parent's view. */
-static uint64_t log_bytes(const struct table *tb, uint32_t i)
+/*
+ * What the layers @i's name owns beyond its parent's view hold in the
+ * delta region: the bytes of their logs (@log) and their file pages
+ * (@data, from each slot's hint).
+ */
+static void own_bytes(const struct table *tb, uint32_t i, uint64_t *log,
+		      uint64_t *data)
 {
 	uint32_t chain[DAXFS_BTAB_MAX_DEPTH], pchain[DAXFS_BTAB_MAX_DEPTH];
 	uint32_t p = parent_name(tb, i);
@@ -247,11 +283,14 @@ static uint64_t log_bytes(const struct table *tb, uint32_t i)
 	int pn = p == DAXFS_BRANCH_NONE ? 0 :
 		 daxfs_btab_chain(&tb->t, top_of(tb, p), pchain,
 				  DAXFS_BTAB_MAX_DEPTH);
-	uint64_t sum = 0;
 
-	for (int k = pn > 0 ? pn : 0; k < n; k++)
-		sum += tb->slot[chain[k]].log_tail;
-	return sum;
+	*log = 0;
+	*data = 0;
+	for (int k = pn > 0 ? pn : 0; k < n; k++) {
+		*log += tb->log_live[chain[k]];
+		*data += (uint64_t)tb->slot[chain[k]].data_pages *
+			 DAXFS_BLOCK_SIZE;
+	}
 }
 
 static const char *state_of(const struct table *tb, uint32_t i)
@@ -262,18 +301,22 @@ static const char *state_of(const struct table *tb, uint32_t i)
 static void print_tree(const struct table *tb, uint32_t i, int depth,
 		       uint32_t mine)
 {
-	char when[32], size[32];
+	char when[32], size[32], lsize[32];
 	time_t t = (time_t)tb->slot[i].create_time;
+	uint64_t log, data;
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	else
 		snprintf(when, sizeof(when), "-");
-	human_size(log_bytes(tb, i), size, sizeof(size));
-	printf("%c %*s%-*s %-8s %9s %6d  %s\n", i == mine ? '*' : ' ',
+	own_bytes(tb, i, &log, &data);
+	human_size(data, size, sizeof(size));
+	human_size(log, lsize, sizeof(lsize));
+	printf("%c %*s%-*s %-8s %9s %9s %6d  %s\n", i == mine ? '*' : ' ',
 	       depth * 2, "", 32 - depth * 2, tb->slot[i].name,
-	       state_of(tb, i), size, mounts_of(tb, top_of(tb, i)), when);
+	       state_of(tb, i), size, lsize, mounts_of(tb, top_of(tb, i)),
+	       when);
 	for (uint32_t c = 1; c < tb->img.branch_count; c++)
 		if (named(tb, c) && parent_name(tb, c) == i)
 			print_tree(tb, c, depth + 1, mine);
@@ -285,10 +328,12 @@ static void print_json(const struct table *tb, uint32_t mine)
 
 	printf("[");
 	for (uint32_t i = 0; i < tb->img.branch_count; i++) {
+		uint64_t log, data;
 		uint32_t p;
 
 		if (!named(tb, i))
 			continue;
+		own_bytes(tb, i, &log, &data);
 		p = parent_name(tb, i);
 		printf("%s\n  {\"name\": \"%s\", \"parent\": ", first ? "" : ",",
 		       tb->slot[i].name);
@@ -296,10 +341,10 @@ static void print_json(const struct table *tb, uint32_t mine)
 			printf("null");
 		else
 			printf("\"%s\"", tb->slot[p].name);
-		printf(", \"slot\": %u, \"top\": %u, \"state\": \"%s\", \"children\": %d, \"log_bytes\": %" PRIu64
-		       ", \"mounts\": %d, \"current\": %s, \"created\": %" PRIu64 "}",
+		printf(", \"slot\": %u, \"top\": %u, \"state\": \"%s\", \"children\": %d, \"data_bytes\": %" PRIu64
+		       ", \"log_bytes\": %" PRIu64 ", \"mounts\": %d, \"current\": %s, \"created\": %" PRIu64 "}",
 		       i, top_of(tb, i), state_of(tb, i), live_children(tb, i),
-		       log_bytes(tb, i), mounts_of(tb, top_of(tb, i)),
+		       data, log, mounts_of(tb, top_of(tb, i)),
 		       i == mine ? "true" : "false", tb->slot[i].create_time);
 		first = false;
 	}
@@ -323,8 +368,8 @@ static int cmd_list(const char *mnt, bool json)
 			   DAXFS_BRANCH_NONE : m.name_slot);
 		return 0;
 	}
-	printf("  %-32s %-8s %9s %6s  %s\n", "branch", "state", "log",
-	       "mounts", "created (UTC)");
+	printf("  %-32s %-8s %9s %9s %6s  %s\n", "branch", "state", "data",
+	       "log", "mounts", "created (UTC)");
 	print_tree(&tb, 0, 0, m.flags & DAXFS_IOCM_DISCARDED ?
 		   DAXFS_BRANCH_NONE : m.name_slot);
 	return 0;

@@ -136,6 +136,24 @@ before=$(free_pages)
 br create big >/dev/null && br switch big >/dev/null
 head -c $((4 << 20)) /dev/urandom >"$M/bigfile"
 during=$(free_pages)
+# list's data column: the file pages big's layer holds (4 MiB of them)
+sync -f "$M"
+line=$(br list --json | grep '"name": "big"')
+db=$(sed -n 's/.*"data_bytes": \([0-9]*\).*/\1/p' <<<"$line")
+if [ -n "$db" ] && [ "$db" -ge $((4 << 20)) ] &&
+   [ "$db" -le $(((4 << 20) + (64 << 10))) ]; then
+	pass "branch: list shows the 4 MiB big wrote as its data ($db bytes)"
+else
+	fail "branch: list's data for big after writing 4 MiB: '$db' in $line"
+fi
+: >"$M/bigfile" && sync -f "$M"
+line=$(br list --json | grep '"name": "big"')
+db=$(sed -n 's/.*"data_bytes": \([0-9]*\).*/\1/p' <<<"$line")
+if [ -n "$db" ] && [ "$db" -lt $((64 << 10)) ]; then
+	pass "branch: list's data for big drops when the file is truncated ($db bytes)"
+else
+	fail "branch: list's data for big after truncating: '$db' in $line"
+fi
 br abort >/dev/null
 after=$(settle "$before")
 if [ "$during" -lt $((before - 1000)) ] && [ "$after" -ge "$before" ]; then
