@@ -205,6 +205,24 @@ void daxfs_view_close(struct daxfs_delta *d)
 	d->view.depth = 0;
 }
 
+/*
+ * This mount's words in the region's mount table, written only while the
+ * slot is still this mount's: a mount whose slot was taken over (its
+ * lease ran out, or -o force) must not write into another mount's slot.
+ */
+static void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags)
+{
+	if (!daxfs_slot_lost(d))
+		daxfs_mount_update(&DAXFS_SB(d->sb)->img, d->mount_slot, top,
+				   flags);
+}
+
+static void daxfs_note_seen(struct daxfs_delta *d, u64 epoch)
+{
+	if (!daxfs_slot_lost(d))
+		daxfs_mount_seen(&DAXFS_SB(d->sb)->img, d->mount_slot, epoch);
+}
+
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 		    const char *name, bool rw, bool recovery)
 {
@@ -364,7 +382,7 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 		claimed = !ret;
 	} else {
 		/* published before we look at the owner (delta.c) */
-		daxfs_mount_update(img, d->mount_slot, vs.top, 0);
+		daxfs_note_branch(d, vs.top, 0);
 		ret = daxfs_check_no_writer(sb, d, vs.top);
 	}
 	if (!ret)
@@ -373,8 +391,7 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 		ret = daxfs_vset_replay(sb, &vs, false);
 	if (ret)
 		goto out_release;
-	daxfs_mount_update(img, d->mount_slot, vs.top,
-			   was_writable ? DAXFS_MOUNT_RW : 0);
+	daxfs_note_branch(d, vs.top, was_writable ? DAXFS_MOUNT_RW : 0);
 	old_top = d->top;
 	ret = daxfs_vset_install(sb, d, &vs);
 	if (was_writable) {
@@ -403,14 +420,14 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 	daxfs_drop_stale(sb);
 	mutex_lock(&d->log_lock);
 	if (!--d->drops)
-		daxfs_mount_seen(img, d->mount_slot, d->epoch);
+		daxfs_note_seen(d, d->epoch);
 	mutex_unlock(&d->log_lock);
 	return ret;
 out_release:
 	if (claimed)
 		daxfs_release_top(sb, d, vs.top);
 	if (!was_writable)
-		daxfs_mount_update(img, d->mount_slot, d->top, 0);
+		daxfs_note_branch(d, d->top, 0);
 out:
 	mutex_unlock(&d->log_lock);
 	if (sync)
@@ -452,7 +469,7 @@ static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
 	 * layers above ours): we read no page that reclaim may take.
 	 */
 	if (!d->drops)
-		daxfs_mount_seen(img, d->mount_slot, epoch);
+		daxfs_note_seen(d, epoch);
 	return !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
 }
 
@@ -493,6 +510,13 @@ void daxfs_refresh_work(struct work_struct *work)
 		return;
 	if (!sb->s_root)
 		goto out;
+	if (READ_ONCE(d->lost) && !READ_ONCE(d->discarded)) {
+		/* its pages may be reused now: nothing of the view stays */
+		mutex_lock(&d->log_lock);
+		WRITE_ONCE(d->discarded, true);
+		d->need_drop = true;
+		mutex_unlock(&d->log_lock);
+	}
 	daxfs_branch_refresh(sb);
 	if (READ_ONCE(d->discarded)) {
 		mutex_lock(&d->log_lock);
@@ -502,8 +526,7 @@ void daxfs_refresh_work(struct work_struct *work)
 		mutex_lock(&d->log_lock);
 		d->need_drop = false;
 		if (!--d->drops)
-			daxfs_mount_seen(&DAXFS_SB(sb)->img, d->mount_slot,
-					 d->epoch);
+			daxfs_note_seen(d, d->epoch);
 		mutex_unlock(&d->log_lock);
 		goto out;
 	}

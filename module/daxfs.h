@@ -123,6 +123,7 @@ struct daxfs_delta {
 	bool need_drop;			/* discarded, its inodes not dropped yet */
 	unsigned int drops;		/* old views being dropped: no seen_epoch */
 	bool broken;			/* the index failed: everything is EIO */
+	bool lost;			/* the mount table slot was taken over */
 	bool recovered;			/* mounted read-only up to damage */
 	u64 __percpu *cursor;		/* data page allocation hint */
 	u64 mount_id;
@@ -195,7 +196,8 @@ static inline struct daxfs_delta *daxfs_delta(struct inode *inode)
 /*
  * Is @inode from a view this mount no longer shows (it switched branch,
  * or its branch was discarded)?  Then nothing may read or change it
- * through the current view: -ESTALE.  Stable under either of the
+ * through the current view: -ESTALE.  A mount whose mount table slot was
+ * taken over shows nothing any more: -EIO.  Stable under either of the
  * delta's locks; a hint without them.
  */
 static inline int daxfs_stale(struct inode *inode)
@@ -204,6 +206,8 @@ static inline int daxfs_stale(struct inode *inode)
 
 	if (!d)
 		return 0;
+	if (READ_ONCE(d->lost))
+		return -EIO;
 	if (READ_ONCE(d->discarded) ||
 	    DAXFS_I(inode)->vgen != READ_ONCE(d->vgen))
 		return -ESTALE;

@@ -24,8 +24,9 @@
  * waiting for its lease: the user vouches that it is dead (a hung kernel
  * whose heartbeat still runs, say).  A forced-out mount that still runs
  * finds its mount table slot taken at its next change or heartbeat and
- * fails every change with EIO from then on; the forcing mount waits two
- * heartbeats before it reads the log, so that such a mount stops first.
+ * shuts down (daxfs_slot_lost): everything fails with EIO, its inodes and
+ * mappings are dropped; the forcing mount waits two heartbeats before it
+ * reads the log, so that such a mount stops first.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -256,10 +257,14 @@ bool daxfs_slot_lost(struct daxfs_delta *d)
 {
 	if (slot_id(&DAXFS_SB(d->sb)->img, d->mount_slot) == d->mount_id)
 		return false;
-	if (!READ_ONCE(d->broken))
-		pr_err("%s: this mount's slot in the region's mount table was taken over (it stopped beating for %u ms, or a mount used -o force); every change now fails with EIO: unmount and mount again\n",
+	if (!READ_ONCE(d->lost)) {
+		pr_err("%s: this mount's slot in the region's mount table was taken over (it stopped beating for %u ms, or a mount used -o force); its pages may be reused now: everything in it fails with EIO, mapped pages with SIGBUS: unmount and mount again\n",
 		       d->sb->s_id, DAXFS_LEASE_MS);
-	WRITE_ONCE(d->broken, true);
+		WRITE_ONCE(d->broken, true);
+		WRITE_ONCE(d->lost, true);
+		/* the view goes: refresh_work drops inodes and mappings */
+		queue_work(system_unbound_wq, &d->refresh_work);
+	}
 	return true;
 }
 
@@ -272,7 +277,11 @@ static void daxfs_heartbeat(struct work_struct *work)
 
 	idx = daxfs_region_enter(&sbi->region);
 	/* a mount whose slot was taken may no longer write anything */
-	if (idx >= 0 && !daxfs_slot_lost(d)) {
+	if (idx >= 0 && daxfs_slot_lost(d)) {
+		/* its view is dropped once (the work may have been busy) */
+		if (!READ_ONCE(d->discarded) || READ_ONCE(d->need_drop))
+			queue_work(system_unbound_wq, &d->refresh_work);
+	} else if (idx >= 0) {
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
 		/* a branch operation elsewhere: follow it */
 		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch) ||

@@ -27,11 +27,11 @@ int daxfs_writable(struct super_block *sb)
 	if (!d || sb_rdonly(sb))
 		return -EROFS;
 	daxfs_branch_refresh(sb);
-	if (READ_ONCE(d->discarded))
-		return -ESTALE;
-	/* a broken index, or a DAX device that has gone */
+	/* a broken index, a lost mount slot, or a DAX device that has gone */
 	if (READ_ONCE(d->broken) || READ_ONCE(DAXFS_SB(sb)->region.dead))
 		return -EIO;
+	if (READ_ONCE(d->discarded))
+		return -ESTALE;
 	if (READ_ONCE(d->frozen))
 		return -EROFS;
 	return 0;

@@ -304,10 +304,28 @@ if mount -t daxfs -o "$OPTS,branch=cl" none "$M2"; then
 	has "branch: a second writable mount of a branch is refused" \
 		"$(mount -t daxfs -o "$OPTS,branch=cl" none "$M3" 2>&1; echo "rc=$?")" \
 		"busy.*rc=[1-9]|rc=32"
+	# a mapping of the writer about to be forced out
+	coproc HOLD { "$H/filecheck" holdmap "$M2/f"; }
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "$line" = mapped ] || fail "branch: holdmap of a file in cl: $line"
 	if mount -t daxfs -o "$OPTS,branch=cl,force" none "$M3"; then
 		pass "branch: -o force takes a branch from a live writer"
 		has "branch: the forced-out mount's changes fail with EIO" \
 			"$(echo two 2>&1 >"$M2/f")" "Input/output error"
+		# its pages may be reused by the new writer: it reads nothing
+		# more (EIO) once it noticed (a heartbeat, or that change)
+		for i in $(seq 1 40); do
+			out=$(cat "$M2/f" 2>&1)
+			case "$out" in *"Input/output error"*) break ;; esac
+			sleep 0.25
+		done
+		has "branch: the forced-out mount's reads fail with EIO" \
+			"$out" "Input/output error"
+		sleep 1		# its mappings go right after (refresh work)
+		echo go >&"${HOLD[1]}"
+		read -r -t 60 line <&"${HOLD[0]}"
+		is "branch: the forced-out mount's mapping gets SIGBUS" "$line" sigbus
+		wait "$HOLD_PID" 2>/dev/null
 		echo three >"$M3/f" 2>&1 && is "branch: the forcing mount writes" \
 			"$(cat "$M3/f")" three
 		has "branch: the kernel log names the forced claim" \
@@ -315,6 +333,7 @@ if mount -t daxfs -o "$OPTS,branch=cl" none "$M2"; then
 		umount "$M3"
 	else
 		fail "branch: mount -o branch=cl,force alongside a live writer"
+		echo go >&"${HOLD[1]}"
 	fi
 	umount "$M2"
 else
