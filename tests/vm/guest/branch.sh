@@ -195,6 +195,21 @@ is "branch: main does not see p" "$(ls "$M" | grep -c pf)" 0
 br switch p >/dev/null && br abort >/dev/null
 is "branch: p aborted: main alone again" "$(names)" "*main "
 
+# ---- a mount on a directory of the mount survives a switch ----
+mkdir "$M/mnt" && br create sub1 >/dev/null
+if mount -t tmpfs none "$M/mnt" && echo inside >"$M/mnt/x"; then
+	br switch sub1 >/dev/null
+	is "branch: a tmpfs mounted on a directory is still there after a switch" \
+		"$(cat "$M/mnt/x" 2>&1) $(findmnt -n -o FSTYPE "$M/mnt")" "inside tmpfs"
+	br switch main >/dev/null
+	is "branch: and after switching back" "$(cat "$M/mnt/x" 2>&1)" inside
+	umount "$M/mnt"
+else
+	fail "branch: mount a tmpfs on $M/mnt"
+fi
+br switch sub1 >/dev/null && br abort >/dev/null && rmdir "$M/mnt"
+is "branch: sub1 aborted, the directory gone" "$(names) $(ls -d "$M/mnt" 2>&1 | grep -c 'No such')" "*main  1"
+
 # ---- 8 levels of nesting ----
 # level i: f says i, only_i is new, only_(i-1) is deleted, keep_(i-1) is
 # renamed keep_i; so each level shadows the one above it
