@@ -806,7 +806,7 @@ long daxfs_ioc_branch(struct file *file, unsigned int cmd, void __user *argp)
  * A dentry is good while it belongs to the view shown: a positive one
  * while its inode does, a negative one while it was looked up in this
  * view (lookup notes the view in d_fsdata).  A dentry something is
- * mounted on stays good across a switch: a dentry found bad is
+ * mounted on stays good across a switch or a discard: a dentry found bad is
  * invalidated, which would detach the mount (a container's /proc on
  * its rootfs, say).  The walk crosses into the mount, never into the
  * old inode; once unmounted, the dentry is looked up again.
@@ -818,10 +818,10 @@ static int daxfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 
 	if (!d)
 		return 1;
-	if (READ_ONCE(d->discarded))
-		return 0;
 	if (inode && d_mountpoint(dentry))
 		return 1;
+	if (READ_ONCE(d->discarded))
+		return 0;
 	if (inode)
 		return !daxfs_stale(inode);
 	return (unsigned long)READ_ONCE(dentry->d_fsdata) == READ_ONCE(d->vgen);
