@@ -310,15 +310,19 @@ int daxfs_branch_drop_creating(const struct daxfs_image *img, u32 slot,
 	return 0;
 }
 
-void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner)
+int daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner)
 {
 	u64 sw = daxfs_word_load(img, BW(img, slot, state));
+	int ret = -ESTALE;
 
-	if ((u32)sw == DAXFS_BRANCH_DISCARDED)
-		daxfs_word_cas(img, BW(img, slot, state), sw,
-			       state_word(DAXFS_BRANCH_FREE, (u32)(sw >> 32)));
+	if ((u32)sw == DAXFS_BRANCH_DISCARDED &&
+	    daxfs_word_load(img, BW(img, slot, owner)) == owner &&
+	    daxfs_word_cas(img, BW(img, slot, state), sw,
+			   state_word(DAXFS_BRANCH_FREE, (u32)(sw >> 32))) == sw)
+		ret = 0;
 	daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
 	epoch_bump(img);
+	return ret;
 }
 
 /*

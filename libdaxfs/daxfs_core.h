@@ -1076,12 +1076,16 @@ int daxfs_branch_abort(const struct daxfs_image *img, u32 slot, u64 gen);
  * starts).  reclaim_claim: CAS its owner from 0 to @owner (-EBUSY: a mount
  * still holds it).  branch_free: after the caller collected its pages,
  * the slot is FREE again (the caller then gives the pages back: a crash
- * between leaks them, never frees them twice).
+ * between leaks them, never frees them twice).  It returns -ESTALE when
+ * the caller's claim was taken over (a peer found it dead) or the slot
+ * moved on: the pages are not the caller's to give back then.  Only one
+ * CAS of the state from DISCARDED to FREE succeeds, so only one reclaimer
+ * frees them.
  */
 int daxfs_branch_mark_dead(const struct daxfs_image *img, u32 slot, u64 gen);
 int daxfs_branch_reclaim_claim(const struct daxfs_image *img, u32 slot,
 			       u64 gen, u64 owner);
-void daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner);
+int daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner);
 /* Give a reclaim claim back without freeing (it could not be read). */
 void daxfs_branch_reclaim_release(const struct daxfs_image *img, u32 slot,
 				  u64 owner);

@@ -182,7 +182,8 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	d->frozen = vs->frozen;
 	strscpy(d->name, vs->name, sizeof(d->name));
 	WRITE_ONCE(d->vgen, d->vgen + 1);
-	WRITE_ONCE(d->discarded, false);
+	/* a mount whose slot was taken shows nothing, whatever it installs */
+	WRITE_ONCE(d->discarded, READ_ONCE(d->lost));
 	if (sb->s_root)
 		ret = daxfs_reload_root(d_inode(sb->s_root));
 	up_write(&d->index_lock);
@@ -210,7 +211,7 @@ void daxfs_view_close(struct daxfs_delta *d)
  * slot is still this mount's: a mount whose slot was taken over (its
  * lease ran out, or -o force) must not write into another mount's slot.
  */
-static void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags)
+void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags)
 {
 	if (!daxfs_slot_lost(d))
 		daxfs_mount_update(&DAXFS_SB(d->sb)->img, d->mount_slot, top,
@@ -354,14 +355,17 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 	} else {
 		mutex_lock(&d->log_lock);
 	}
-	if (from != DAXFS_BRANCH_NONE &&
-	    (d->top != from || strcmp(d->name, name) ||
-	     READ_ONCE(d->discarded))) {
+	if ((from != DAXFS_BRANCH_NONE &&
+	     (d->top != from || strcmp(d->name, name) ||
+	      READ_ONCE(d->discarded))) ||
+	    READ_ONCE(d->broken) || daxfs_slot_lost(d)) {
+		/* a switch made since wins; a broken mount moves no more */
+		ret = READ_ONCE(d->broken) ? -EIO : 0;
 		mutex_unlock(&d->log_lock);
 		if (sync)
 			daxfs_quiesce_end(d);
 		inode_unlock(root);
-		return 0;
+		return ret;
 	}
 	ret = daxfs_vset_resolve(sb, d, name, &vs);
 	if (ret)
@@ -389,6 +393,9 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 		ret = daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen);
 	if (!ret)
 		ret = daxfs_vset_replay(sb, &vs, false);
+	/* the claim was made under an id another mount may have reaped */
+	if (!ret && daxfs_slot_lost(d))
+		ret = -EIO;
 	if (ret)
 		goto out_release;
 	daxfs_note_branch(d, vs.top, was_writable ? DAXFS_MOUNT_RW : 0);
@@ -530,6 +537,8 @@ void daxfs_refresh_work(struct work_struct *work)
 		mutex_unlock(&d->log_lock);
 		goto out;
 	}
+	if (READ_ONCE(d->broken))
+		goto out;	/* it moves no more */
 	mutex_lock(&d->log_lock);
 	strscpy(name, d->name, sizeof(name));
 	top = d->top;
@@ -808,8 +817,10 @@ long daxfs_ioc_branch(struct file *file, unsigned int cmd, void __user *argp)
  * view (lookup notes the view in d_fsdata).  A dentry something is
  * mounted on stays good across a switch or a discard: a dentry found bad is
  * invalidated, which would detach the mount (a container's /proc on
- * its rootfs, say).  The walk crosses into the mount, never into the
- * old inode; once unmounted, the dentry is looked up again.
+ * its rootfs, say).  d_mountpoint() holds for a mount in any namespace:
+ * where nothing is mounted on it, the walk reaches the old inode, whose
+ * operations fail with ESTALE (getattr shows its cached attributes)
+ * until the mount goes and the dentry is looked up again.
  */
 static int daxfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 {

@@ -93,7 +93,10 @@ struct daxfs_opts {
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
  *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock (remount holds
  *    it); @top and @vgen also under @index_lock, so either lock reads
- *    them.  @discarded is set once, under @log_lock, read with READ_ONCE.
+ *    them.  @discarded changes under @log_lock (set when the branch is
+ *    found gone or the slot lost, cleared by a switch), read with
+ *    READ_ONCE.  @broken and @lost are set once, without a lock, read
+ *    with READ_ONCE; @lost (daxfs_slot_lost()) also sets @broken.
  *  - @alloc is lock-free (compare-and-swap in the region); @cursor is a
  *    per-CPU hint.
  *  - @mount_id and @mount_slot are fixed while mounted; @heartbeat runs
@@ -272,6 +275,7 @@ int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 			  u32 top);
 int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
 bool daxfs_slot_lost(struct daxfs_delta *d);
+void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags);
 void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id);
 
 /* Page runs to give back, collected before they may be (reclaim.c). */

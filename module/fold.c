@@ -44,6 +44,7 @@ static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
 	u32 top, i, k;
 
 	if (!d->writable || d->frozen || d->discarded || d->broken ||
+	    READ_ONCE(d->lost) ||
 	    d->recovered || d->name_slot != 0 ||
 	    d->view.depth < DAXFS_FOLD_DEPTH || d->view.depth <= d->fold_failed)
 		return false;
@@ -195,6 +196,9 @@ static int daxfs_fold_locked(struct super_block *sb, struct daxfs_delta *d)
 				 daxfs_report_line, sb);
 	memcpy(fs->built, fs->v.layer, sizeof(fs->built));
 	nbuilt = fs->v.depth;
+	/* a mount whose slot was taken writes nothing more (delta.c) */
+	if (!ret && daxfs_slot_lost(d))
+		ret = -EIO;
 	if (!ret)
 		ret = daxfs_fold_main(&fs->fo);
 	for (i = ret ? 0 : 1; i < nbuilt; i++) {
@@ -212,7 +216,7 @@ static int daxfs_fold_locked(struct super_block *sb, struct daxfs_delta *d)
 	gen = daxfs_word_load(img, daxfs_branch_word(img, fs->fo.slot,
 				offsetof(struct daxfs_branch, generation)));
 	daxfs_fold_install(d, &fs->fo, gen, fs->old, &nold);
-	daxfs_mount_update(img, d->mount_slot, fs->fo.slot, DAXFS_MOUNT_RW);
+	daxfs_note_branch(d, fs->fo.slot, DAXFS_MOUNT_RW);
 	daxfs_release_top(sb, d, old_top);
 	for (i = 0; i < nold; i++) {
 		daxfs_layer_clear(fs->old[i]);

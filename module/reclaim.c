@@ -131,7 +131,12 @@ static int daxfs_reclaim_slot(struct super_block *sb, struct daxfs_delta *d,
 		kvfree(runs.run);
 		return ret;
 	}
-	daxfs_branch_free(img, slot, d->mount_id);
+	/* a mount whose slot was taken frees nothing (delta.c) */
+	if (daxfs_slot_lost(d) || daxfs_branch_free(img, slot, d->mount_id)) {
+		daxfs_branch_reclaim_release(img, slot, d->mount_id);
+		kvfree(runs.run);
+		return -ESTALE;
+	}
 	for (i = 0; i < runs.n; i++) {
 		daxfs_free_pages(sb, runs.run[i][0], runs.run[i][1]);
 		pages += runs.run[i][1];
@@ -240,6 +245,8 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 		for (s = 1; s < t.count; s++) {
 			const struct daxfs_bslot *b = &t.slot[s];
 
+			if (daxfs_slot_lost(d))
+				return false;	/* it writes nothing more */
 			if (b->state == DAXFS_BRANCH_CREATING) {
 				if (daxfs_drop_creating(sb, d, b, s))
 					progress = true;
