@@ -260,7 +260,16 @@ static void test_story(void)
 					     g_slots[c].generation, 78) ==
 		  -EBUSY,
 		  "btable: one reclaimer claims c", "wrong");
-	daxfs_branch_free(&g_img, (u32)c, 77);
+	/* a peer takes 77's claim over (77 found dead): 77 frees nothing */
+	daxfs_word_cas(&g_img, daxfs_branch_word(&g_img, (u32)c,
+			offsetof(struct daxfs_branch, owner)), 77, 79);
+	tu_result(daxfs_branch_free(&g_img, (u32)c, 77) == -ESTALE &&
+		  table().slot[c].state == DAXFS_BRANCH_DISCARDED,
+		  "btable: a reclaimer whose claim was taken over does not free the slot",
+		  "it did");
+	tu_result(!daxfs_branch_free(&g_img, (u32)c, 79) &&
+		  daxfs_branch_free(&g_img, (u32)c, 77) == -ESTALE,
+		  "btable: the claim's holder frees it, once", "wrong");
 	t = table();
 	tu_result(g_slots[c].state == DAXFS_BRANCH_FREE && !g_slots[c].owner &&
 		  daxfs_btab_frozen(&t, (u32)a1) == 0,
