@@ -20,8 +20,8 @@
 # Environment: VM_KERNELS (default "6.1 6.12"), VM_SUITE_TIMEOUT (seconds
 # for one kernel's guest scripts, default 1800), SUITE_SCRIPT_TIMEOUT (one
 # script, default 600), VM_NVDIMM_SIZE (default 512M), VM_MULTIKERNEL=0 to
-# skip the two-guest tests (multikernel.sh and mkbranch.sh, whose rounds
-# MKB_ROUNDS sets), VM_LIVECORRUPT=0 to skip the live-corruption
+# skip the two-guest tests (multikernel.sh, mkbranch.sh, whose rounds
+# MKB_ROUNDS sets, and stall.sh), VM_LIVECORRUPT=0 to skip the live-corruption
 # test (LIVECORRUPT_SECONDS: how long its writer flips, default 60;
 # LIVECORRUPT_SEED), VM_CRASH=0 to skip the crash test (CRASH_KILLS:
 # kills per kernel, default 10; CRASH_SEED; CRASH_CHAINS), VM_SLUB_DEBUG
@@ -169,6 +169,12 @@ for k in $kernels; do
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] mkbranch" "$LOG" &&
 			say "FAIL: [$k] mkbranch: exited $rc"
 		echo "== kernel $kver: mkbranch took $((SECONDS - mstart))s"
+		mstart=$SECONDS
+		bash tests/vm/stall.sh --kernel "$kver" 2>&1 | tag "$k"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] stall" "$LOG" &&
+			say "FAIL: [$k] stall: exited $rc"
+		echo "== kernel $kver: stall took $((SECONDS - mstart))s"
 	fi
 	if [ -f tests/vm/livecorrupt.sh ] && [ "${VM_LIVECORRUPT:-1}" != 0 ] &&
 	   [ $# -eq 0 ]; then
