@@ -39,13 +39,6 @@ if ! "$MKDAXFS" -q -b -d "$SRC" -p "$PHYS" -s "$SIZE"; then
 	fail "branch: mkdaxfs -b -p"
 	exit 1
 fi
-is() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
-has() {	# has WHAT OUTPUT PATTERN
-	if printf '%s\n' "$2" | grep -qE -- "$3"; then pass "$1"; else
-		fail "$1: no /$3/ in: $(printf '%s' "$2" | tr '\n' '|')"; fi
-}
 br() { "$BR" "$@" -m "$M" 2>&1; }
 # the names daxfs-branch list shows, in tree order, '*' before the mount's
 names() { br list | awk 'NR > 1 { if ($1 == "*") print "*" $2; else print $1 }' | tr '\n' ' '; }
@@ -329,13 +322,8 @@ if mount -t daxfs -o "$OPTS,branch=cl" none "$M2"; then
 			"$(echo two 2>&1 >"$M2/f")" "Input/output error"
 		# its pages may be reused by the new writer: it reads nothing
 		# more (EIO) once it noticed (a heartbeat, or that change)
-		for i in $(seq 1 40); do
-			out=$(cat "$M2/f" 2>&1)
-			case "$out" in *"Input/output error"*) break ;; esac
-			sleep 0.25
-		done
 		has "branch: the forced-out mount's reads fail with EIO" \
-			"$out" "Input/output error"
+			"$(read_until_eio "$M2/f")" "Input/output error"
 		sleep 1		# its mappings go right after (refresh work)
 		echo go >&"${HOLD[1]}"
 		read -r -t 60 line <&"${HOLD[0]}"

@@ -83,6 +83,27 @@ need_phys() {	# need_phys BYTES: the NVDIMM region must hold BYTES
 # dmesg bookkeeping: dmesg_mark remembers where the log is; dmesg_new
 # prints what was logged since.
 DMESG_MARK=0
+# is WHAT GOT WANT / has WHAT OUTPUT PATTERN: one PASS or FAIL line
+is() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+has() {
+	if printf '%s\n' "$2" | grep -qE -- "$3"; then pass "$1"; else
+		fail "$1: no /$3/ in: $(printf '%s' "$2" | tr '\n' '|')"; fi
+}
+
+# read_until_eio FILE: what reading FILE says, once it says EIO (a mount
+# that lost its slot shuts down at its next heartbeat); at most 10 s
+read_until_eio() {
+	local i out
+	for ((i = 0; i < 40; i++)); do
+		out=$(cat "$1" 2>&1)
+		case "$out" in *"Input/output error"*) break ;; esac
+		sleep 0.25
+	done
+	printf '%s\n' "$out"
+}
+
 dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
 dmesg_new() { dmesg | tail -n +$((DMESG_MARK + 1)); }
 DMESG_BAD='Oops|BUG:|WARNING:|general protection|Call Trace|UBSAN|KASAN|RIP:|refcount_t|Objects remaining'

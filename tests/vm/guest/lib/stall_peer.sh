@@ -22,13 +22,6 @@ OPTS="phys=$PHYS,size=$PHYS_SIZE"
 M=$W/m
 mkdir -p "$M"
 
-is() {
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
-has() {	# has WHAT OUTPUT PATTERN
-	if printf '%s\n' "$2" | grep -qE -- "$3"; then pass "$1"; else
-		fail "$1: no /$3/ in: $(printf '%s' "$2" | tr '\n' '|')"; fi
-}
 wait_for() {	# a hang guard, not a timing assertion
 	local i
 	for ((i = 0; i < 1200; i++)); do
@@ -64,13 +57,8 @@ read -r -t 60 line <&"${HOLD[0]}"
 # stopped here by the host until b has the branch
 wait_for "$S/b-took" || fail "stall-a: b never took the branch"
 # the next heartbeat (every second) finds the slot taken
-for i in $(seq 1 40); do
-	out=$(cat "$M/f" 2>&1)
-	case "$out" in *"Input/output error"*) break ;; esac
-	sleep 0.25
-done
 has "stall-a: after the stall, reads of the mount fail with EIO (never b's data)" \
-	"$out" "Input/output error"
+	"$(read_until_eio "$M/f")" "Input/output error"
 sleep 1		# the mappings go right after (refresh work)
 echo go >&"${HOLD[1]}"
 read -r -t 60 line <&"${HOLD[0]}"
