@@ -520,6 +520,13 @@ int daxfs_layer_pages(const struct daxfs_layer *l, daxfs_pages_fn fn,
 typedef int (*daxfs_ino_fn)(void *ctx, u64 ino);
 int daxfs_layer_orphans(const struct daxfs_layer *l, daxfs_ino_fn fn,
 			void *ctx);
+/*
+ * Does the layer say anything of inode @ino: its attributes, data,
+ * xattrs, entries (when a directory), or that it was freed?  When no
+ * layer above a view's shared lower layers does, @ino reads the same in
+ * both views.
+ */
+bool daxfs_layer_knows(const struct daxfs_layer *l, u64 ino);
 /* Free every node (the delta pages are not touched). */
 void daxfs_layer_clear(struct daxfs_layer *l);
 

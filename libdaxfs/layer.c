@@ -75,6 +75,11 @@ struct daxfs_lnode *daxfs_lnode_find(const struct daxfs_layer *l, u64 ino)
 	return n ? daxfs_tree_entry(n, struct daxfs_lnode, node) : NULL;
 }
 
+bool daxfs_layer_knows(const struct daxfs_layer *l, u64 ino)
+{
+	return daxfs_lnode_find(l, ino) != NULL;
+}
+
 int daxfs_layer_pages(const struct daxfs_layer *l, daxfs_pages_fn fn,
 		      void *ctx)
 {

@@ -28,6 +28,7 @@
 #include <linux/sched/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/dcache.h>
+#include <linux/namei.h>
 #include <linux/pagemap.h>
 
 #include "daxfs.h"
@@ -157,13 +158,87 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 	return ret;
 }
 
+/* Where layer @i of @vs was read to: its child's fork point, or the tail. */
+static u64 daxfs_vset_upto(const struct daxfs_vset *vs, u32 i)
+{
+	return i + 1 < vs->depth ? vs->upto[i] : vs->replay.good_lsn;
+}
+
+/*
+ * How many layers, root first, the view shown and @vs have in common:
+ * the same slots, each read to the same place (a slot on the chain shown
+ * is not reused meanwhile: reclaim waits for this mount's seen_epoch).
+ * None when the view shown is discarded.  Caller holds @log_lock.
+ */
+static u32 daxfs_vset_common(const struct daxfs_delta *d,
+			     const struct daxfs_vset *vs)
+{
+	u32 depth = d->view.depth, i;
+
+	if (READ_ONCE(d->discarded))
+		return 0;
+	for (i = 0; i < depth && i < vs->view.depth; i++) {
+		/* the writer's own top has moved on since it was replayed */
+		u64 upto = i + 1 == depth && d->writable ? d->writer.tail :
+							    d->upto[i];
+
+		if (d->chain[i] != vs->chain[i] ||
+		    upto != daxfs_vset_upto(vs, i))
+			break;
+	}
+	return i;
+}
+
+/* Does neither view say anything of @ino above their @common layers? */
+static bool daxfs_ino_kept(const struct daxfs_view *a,
+			   const struct daxfs_view *b, u32 common, u64 ino)
+{
+	u32 i;
+
+	for (i = common; i < a->depth; i++)
+		if (daxfs_layer_knows(a->layer[i], ino))
+			return false;
+	for (i = common; i < b->depth; i++)
+		if (daxfs_layer_knows(b->layer[i], ino))
+			return false;
+	return true;
+}
+
+/*
+ * The cached inodes of view @from that read the same in the view that
+ * replaces it (no layer above the @common ones has a record of them)
+ * belong to view @to too: their open files and mappings carry on.  The
+ * others stay stale.  Caller holds @index_lock for writing.
+ */
+static void daxfs_carry_inodes(struct super_block *sb,
+			       const struct daxfs_view *old,
+			       const struct daxfs_view *new, u32 common,
+			       unsigned long from, unsigned long to)
+{
+	struct inode *inode;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		struct daxfs_vnode *vn = DAXFS_I(inode);
+
+		if (vn->vgen == from &&
+		    daxfs_ino_kept(old, new, common, inode->i_ino))
+			WRITE_ONCE(vn->vgen, to);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+}
+
 /*
  * Make @vs the mount's view; @vs gets the old one back (to be freed).
- * Caller holds @log_lock.  Inodes of the old view are stale from here on.
+ * Caller holds @log_lock.  Inodes of the old view that the new one has
+ * changed, added to or taken away are stale from here on; the others
+ * carry on in the new view.
  */
 static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 			      struct daxfs_vset *vs)
 {
+	u32 i, common = daxfs_vset_common(d, vs);
+	unsigned long from = d->vgen;
 	struct daxfs_vset old;
 	int ret = 0;
 
@@ -174,6 +249,8 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	memcpy(d->layer, vs->layer, sizeof(d->layer));
 	d->view = vs->view;
 	memcpy(d->chain, vs->chain, sizeof(d->chain));
+	for (i = 0; i < vs->depth; i++)
+		d->upto[i] = daxfs_vset_upto(vs, i);
 	d->top = vs->top;
 	d->top_gen = vs->top_gen;
 	d->name_slot = vs->name_slot;
@@ -184,6 +261,9 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	WRITE_ONCE(d->vgen, d->vgen + 1);
 	/* a mount whose slot was taken shows nothing, whatever it installs */
 	WRITE_ONCE(d->discarded, READ_ONCE(d->lost));
+	if (common && !READ_ONCE(d->lost))
+		daxfs_carry_inodes(sb, &old.view, &d->view, common, from,
+				   d->vgen);
 	if (sb->s_root)
 		ret = daxfs_reload_root(d_inode(sb->s_root));
 	up_write(&d->index_lock);
@@ -269,7 +349,8 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 }
 
 /*
- * Every inode of an old view leaves: out of the inode hash (the next
+ * Every inode of an old view the new one did not carry over leaves
+ * (daxfs_vset_install()): out of the inode hash (the next
  * lookup makes a new one from the current view), its pages out of every
  * mapping (the next fault sees it is stale: SIGBUS), nothing left for the
  * log.  Faults hold invalidate_lock, reads i_rwsem: one under way ends
@@ -306,6 +387,8 @@ static void daxfs_drop_stale(struct super_block *sb)
 		/* a read of the old view still copying (it holds i_rwsem) */
 		inode_lock(inode);
 		inode_unlock(inode);
+		/* its dentries nobody holds; the held ones fail revalidation */
+		d_prune_aliases(inode);
 		iput(prev);
 		prev = inode;
 		cond_resched();
@@ -313,8 +396,9 @@ static void daxfs_drop_stale(struct super_block *sb)
 	}
 	spin_unlock(&sb->s_inode_list_lock);
 	iput(prev);
-	/* dentries nobody holds; the held ones fail revalidation */
-	shrink_dcache_sb(sb);
+	/* a discarded view keeps nothing: every dentry nobody holds goes */
+	if (READ_ONCE(daxfs_delta(root)->discarded))
+		shrink_dcache_sb(sb);
 }
 
 /*
@@ -500,6 +584,29 @@ int daxfs_branch_refresh(struct super_block *sb)
 }
 
 /*
+ * May the view follow its name now?  1 when the name leads to another
+ * top; 0 when it does not, or when a read-only mount would show a top
+ * another mount writes: it keeps its view, which is still whole, and
+ * looks again at each heartbeat (@behind) until the writer lets go.
+ * Caller holds @log_lock.
+ */
+static int daxfs_follow_ready(struct super_block *sb, struct daxfs_delta *d)
+{
+	struct daxfs_btab t;
+	u32 top;
+
+	WRITE_ONCE(d->behind, false);
+	if (daxfs_btab_load(&DAXFS_SB(sb)->img, d->bscratch, &t) ||
+	    daxfs_btab_resolve(&t, d->name_slot, &top) || top == d->top)
+		return 0;
+	if (!d->writable && daxfs_top_written(sb, d, top)) {
+		WRITE_ONCE(d->behind, true);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Follow what the table now says: drop a discarded branch's inodes and
  * mappings, or move the view up to where the name leads after a commit.
  * Under s_umount (shared), so that unmount and remount never race it.
@@ -542,7 +649,10 @@ void daxfs_refresh_work(struct work_struct *work)
 	mutex_lock(&d->log_lock);
 	strscpy(name, d->name, sizeof(name));
 	top = d->top;
+	ret = daxfs_follow_ready(sb, d);
 	mutex_unlock(&d->log_lock);
+	if (ret <= 0)
+		goto out;
 	ret = daxfs_switch(sb, name, false, top);
 	if (ret && ret != -ENOENT)
 		pr_warn("%s: cannot follow branch %s past slot %u (%d)\n",
@@ -812,9 +922,33 @@ long daxfs_ioc_branch(struct file *file, unsigned int cmd, void __user *argp)
 /* ---- dentries ---- */
 
 /*
+ * A dentry found in an earlier view (lookup notes the view in d_fsdata)
+ * is good if its name still leads where it did: the view that replaced
+ * that one may have moved or removed the name while carrying over both
+ * its directory and its inode (daxfs_vset_install()).
+ */
+static int daxfs_d_recheck(struct dentry *dentry, struct inode *inode)
+{
+	struct dentry *parent = dget_parent(dentry);
+	struct name_snapshot name;
+	unsigned long vgen = 0;
+	u64 ino;
+	int ret;
+
+	take_dentry_name_snapshot(&name, dentry);
+	ret = daxfs_dir_peek(d_inode(parent), &name.name, &ino, &vgen);
+	release_dentry_name_snapshot(&name);
+	dput(parent);
+	if (ret || ino != (inode ? inode->i_ino : 0))
+		return 0;
+	WRITE_ONCE(dentry->d_fsdata, (void *)vgen);
+	return 1;
+}
+
+/*
  * A dentry is good while it belongs to the view shown: a positive one
- * while its inode does, a negative one while it was looked up in this
- * view (lookup notes the view in d_fsdata).  A dentry something is
+ * while its inode does, and either kind while its name leads where it
+ * did when it was looked up (daxfs_d_recheck()).  A dentry something is
  * mounted on stays good across a switch or a discard: a dentry found bad is
  * invalidated, which would detach the mount (a container's /proc on
  * its rootfs, say).  d_mountpoint() holds for a mount in any namespace:
@@ -831,11 +965,14 @@ static int daxfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 		return 1;
 	if (inode && d_mountpoint(dentry))
 		return 1;
-	if (READ_ONCE(d->discarded))
+	if (READ_ONCE(d->discarded) || (inode && daxfs_stale(inode)))
 		return 0;
-	if (inode)
-		return !daxfs_stale(inode);
-	return (unsigned long)READ_ONCE(dentry->d_fsdata) == READ_ONCE(d->vgen);
+	if (IS_ROOT(dentry) ||
+	    (unsigned long)READ_ONCE(dentry->d_fsdata) == READ_ONCE(d->vgen))
+		return 1;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	return daxfs_d_recheck(dentry, inode);
 }
 
 const struct dentry_operations daxfs_dentry_ops = {

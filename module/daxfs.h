@@ -82,7 +82,8 @@ struct daxfs_opts {
  * the writer of the top slot's log.
  *
  * Locking:
- *  - @index_lock protects @layer, @view, @chain, @vgen and @name: every
+ *  - @index_lock protects @layer, @view, @chain, @upto, @vgen and @name,
+ *    and each cached inode's vnode->vgen (moved by a switch): every
  *    query through the view holds it for reading, every change (a
  *    commit's apply, a replay, a switch) for writing.  Nothing sleeps on
  *    user memory while holding it.
@@ -91,8 +92,9 @@ struct daxfs_opts {
  *    Taken before @index_lock; inode locks (i_rwsem, invalidate_lock)
  *    are taken before either.
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
- *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock (remount holds
- *    it); @top and @vgen also under @index_lock, so either lock reads
+ *    @epoch, @drops, @need_drop, @behind and @bscratch change only under
+ *    @log_lock (remount holds it; @behind is read with READ_ONCE by the
+ *    heartbeat); @top and @vgen also under @index_lock, so either lock reads
  *    them.  @discarded changes under @log_lock (set when the branch is
  *    found gone or the slot lost, cleared by a switch), read with
  *    READ_ONCE.  @broken and @lost are set once, without a lock, read
@@ -108,6 +110,7 @@ struct daxfs_delta {
 	struct daxfs_layer *layer[DAXFS_VIEW_MAX]; /* one per chain slot */
 	struct daxfs_view view;		/* base + @layer */
 	u32 chain[DAXFS_VIEW_MAX];	/* the slots of the view, root first */
+	u64 upto[DAXFS_VIEW_MAX];	/* where each one's log was read to */
 	u32 top;			/* chain[depth - 1]: the writable log */
 	u64 top_gen;
 	u32 name_slot;			/* the slot of the branch's name */
@@ -124,6 +127,7 @@ struct daxfs_delta {
 	bool frozen;			/* the top has children: EROFS */
 	bool discarded;			/* the branch is gone: ESTALE */
 	bool need_drop;			/* discarded, its inodes not dropped yet */
+	bool behind;			/* name moved on, top written elsewhere */
 	unsigned int drops;		/* old views being dropped: no seen_epoch */
 	bool broken;			/* the index failed: everything is EIO */
 	bool lost;			/* the mount table slot was taken over */
@@ -163,7 +167,7 @@ struct daxfs_sb_info {
 struct daxfs_vnode {
 	struct daxfs_vinode vi;
 	bool logged;
-	unsigned long vgen;		/* the view it was filled from */
+	unsigned long vgen;		/* its view (filled from, or carried to) */
 	atomic_long_t mmap_dirty;	/* stores to write back (sync.c) */
 	atomic_long_t attrs_dirty;	/* changes not in the log (sync.c) */
 	struct list_head dirty_node;	/* on delta->dirty_list (sync.c) */
@@ -271,6 +275,12 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 		    bool view);
 void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 		       u32 top);
+/*
+ * Is top slot @top written by another live mount?  -EBUSY if so, 0 if
+ * not (a dead writer's claim is cleared), quietly; check_no_writer says
+ * so in the kernel log.
+ */
+int daxfs_top_written(struct super_block *sb, struct daxfs_delta *d, u32 top);
 int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 			  u32 top);
 int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
@@ -341,6 +351,13 @@ extern const struct inode_operations daxfs_special_inode_operations;
 extern const struct inode_operations daxfs_symlink_inode_operations;
 
 /* dir.c, namei.c */
+/*
+ * Where @name leads in directory @dir, in the view shown now: the inode
+ * number (0: no such entry) and that view's generation.  -ESTALE when
+ * @dir is not of that view.
+ */
+int daxfs_dir_peek(struct inode *dir, const struct qstr *name, u64 *ino,
+		   unsigned long *vgen);
 #define DAXFS_LINK_MAX	(1U << 31)
 struct dentry *daxfs_lookup_op(struct inode *dir, struct dentry *dentry,
 			       unsigned int flags);

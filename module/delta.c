@@ -221,9 +221,7 @@ void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 	daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
 }
 
-/* A read-only mount of @top: nobody may be writing it. */
-int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
-			  u32 top)
+int daxfs_top_written(struct super_block *sb, struct daxfs_delta *d, u32 top)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u64 owner = daxfs_word_load(img, owner_word(img, top));
@@ -234,18 +232,25 @@ int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
 		return 0;
 	if (!daxfs_mount_find(img, owner, &slot)) {
 		ret = daxfs_mount_alive(img, slot, owner);
-		if (ret < 0)
-			return ret;
-		if (ret) {
-			pr_err("%s: branch %s is mounted writable elsewhere; read-only mounts alongside its writer are not supported\n",
-			       sb->s_id, d->name);
-			return -EBUSY;
-		}
+		if (ret)
+			return ret < 0 ? ret : -EBUSY;
 		daxfs_reap(img, slot, owner);
 	}
 	/* a dead writer's claim: harmless to readers, cleared for the next */
 	daxfs_word_cas(img, owner_word(img, top), owner, 0);
 	return 0;
+}
+
+/* A read-only mount of @top: nobody may be writing it. */
+int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
+			  u32 top)
+{
+	int ret = daxfs_top_written(sb, d, top);
+
+	if (ret == -EBUSY)
+		pr_err("%s: branch %s is mounted writable elsewhere; read-only mounts alongside its writer are not supported\n",
+		       sb->s_id, d->name);
+	return ret;
 }
 
 /*
@@ -285,7 +290,7 @@ static void daxfs_heartbeat(struct work_struct *work)
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
 		/* a branch operation elsewhere: follow it */
 		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch) ||
-		    READ_ONCE(d->need_drop))
+		    READ_ONCE(d->need_drop) || READ_ONCE(d->behind))
 			queue_work(system_unbound_wq, &d->refresh_work);
 		/* discarded branches whose space may be free by now */
 		if (!(++d->beats % DAXFS_RECLAIM_BEATS))

@@ -26,6 +26,31 @@ static const struct daxfs_view *daxfs_sb_view(struct super_block *sb,
 	return base;
 }
 
+int daxfs_dir_peek(struct inode *dir, const struct qstr *name, u64 *ino,
+		   unsigned long *vgen)
+{
+	struct daxfs_region *r = daxfs_region(dir);
+	struct daxfs_dirent_info de;
+	struct daxfs_view base;
+	int idx, ret;
+
+	idx = daxfs_region_enter(r);
+	if (idx < 0)
+		return idx;
+	ret = daxfs_view_get(dir);
+	if (!ret) {
+		ret = daxfs_view_lookup(daxfs_sb_view(dir->i_sb, &base),
+					&DAXFS_I(dir)->vi, name->name,
+					name->len, &de);
+		*vgen = DAXFS_SB(dir->i_sb)->delta ?
+			DAXFS_SB(dir->i_sb)->delta->vgen : 0;
+		daxfs_view_put(dir);
+	}
+	daxfs_region_exit(r, idx);
+	*ino = ret ? 0 : de.ino;
+	return ret == -ENOENT ? 0 : ret;
+}
+
 static struct dentry *daxfs_lookup(struct inode *dir, struct dentry *dentry,
 				   unsigned int flags)
 {

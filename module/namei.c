@@ -177,6 +177,7 @@ static int daxfs_make(daxfs_idmap_t *idmap, struct inode *dir,
 		unlock_new_inode(inode);
 		return finish_open_simple(tmpfile, 0);
 	}
+	dentry->d_fsdata = (void *)DAXFS_I(dir)->vgen;	/* its view */
 	d_instantiate_new(dentry, inode);
 	return 0;
 }
@@ -243,6 +244,7 @@ static int daxfs_link(struct dentry *old, struct inode *dir,
 		return ret;
 	}
 	ihold(inode);
+	dentry->d_fsdata = (void *)DAXFS_I(dir)->vgen;	/* its view */
 	d_instantiate(dentry, inode);
 	return 0;
 }

@@ -15,6 +15,8 @@
 #  - 8 levels of nesting, with writes, deletes and renames at each level
 #    shadowing the levels above: every level's view, also after remount;
 #  - a branch survives unmount and is mounted with -o branch=NAME;
+#  - a read-only mount of main follows a commit, dropping only what the
+#    commit changed (an untouched file stays open and mapped);
 #  - appends racing a create are in the branch and the child, or fail;
 #  - one writable mount per branch; -o force takes it from a live one,
 #    whose changes then fail with EIO;
@@ -302,6 +304,57 @@ else
 	fail "branch: appends racing a create: $bad"
 fi
 br switch main >/dev/null
+
+# ---- a read-only mount of main follows a commit made elsewhere ----
+# It drops exactly what the commit changed: a file open or mapped there
+# that the commit did not touch carries on; a changed one is ESTALE; names
+# the commit moved, removed or added (cached, even as absent) are right.
+# It follows once no mount writes main's new top (the committer moves on).
+br switch l1 >/dev/null && br abort >/dev/null
+br switch race >/dev/null && br abort >/dev/null
+mkdir -p "$M/fd/in" && echo i >"$M/fd/in/x"
+for f in fu fc fm fr; do echo "$f" >"$M/$f"; done
+br create fol >/dev/null && br switch fol >/dev/null
+R=$W/r
+mkdir -p "$R"
+if mount -t daxfs -o "$OPTS,ro" none "$R"; then
+	exec 7<"$R/fu" 8<"$R/fc"
+	coproc HOLD { "$H/filecheck" holdmap "$R/fu"; }
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "$line" = mapped ] || fail "branch: holdmap of main's fu: $line"
+	is "branch: the reader sees main as it was" \
+		"$(cat "$R/fc" "$R/fm" "$R/fr" "$R/fn" 2>&1 | sed 's/.*: //' | tr '\n' ' ')" \
+		"fc fm fr No such file or directory "
+	echo c2 >"$M/fc" && mv "$M/fm" "$M/fm2" && rm "$M/fr" && echo n >"$M/fn"
+	is "branch: commit fol (a reader of main alongside)" "$(br commit)" \
+		"committed: $M now shows 'main'"
+	# the committer lets main's new top go
+	br create nxt >/dev/null && br switch nxt >/dev/null
+	for i in $(seq 1 40); do
+		[ "$(cat "$R/fc" 2>&1)" = c2 ] && break
+		sleep 0.25
+	done
+	is "branch: the reader follows the commit without remounting" \
+		"$(cat "$R/fc" "$R/fm2" "$R/fn" "$R/fd/in/x" 2>&1 | tr '\n' ' ')" \
+		"c2 fm n i "
+	is "branch: names the commit removed are gone from the reader" \
+		"$(cat "$R/fm" "$R/fr" 2>&1 | sed 's/.*: //' | tr '\n' ' ')" \
+		"No such file or directory No such file or directory "
+	is "branch: a file the commit did not change stays open in the reader" \
+		"$(cat <&7 2>&1)" fu
+	has "branch: a file the commit changed is ESTALE in the reader" \
+		"$(cat <&8 2>&1)" "Stale file handle"
+	exec 7<&- 8<&-
+	echo go >&"${HOLD[1]}"
+	read -r -t 60 line <&"${HOLD[0]}"
+	is "branch: a mapping of a file the commit did not change still reads" \
+		"$line" read
+	wait "$HOLD_PID" 2>/dev/null
+	umount "$R"
+else
+	fail "branch: mount main read-only beside a branch's writer"
+fi
+br abort >/dev/null
 
 # ---- one writer per branch, and -o force ----
 M2=$W/m2 M3=$W/m3
