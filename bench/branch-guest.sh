@@ -56,3 +56,36 @@ done
 "$BR" switch l8 -m "$M" >/dev/null
 "$BBR" walk "$M" 9 | emit walk - depth8
 umount "$M"
+# the fold: commits into main, each adding FILES source-like files (256 B
+# to 16 KiB, bench/gen.c), until main's writer folds its layers into one
+# (module/fold.c, in the background; its dynamic-debug line gives the
+# time).  Prints "bbr fold FILES daxfs fold US LAYERS".
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+echo 'module daxfs +p' >/sys/kernel/debug/dynamic_debug/control ||
+	echo "FAIL: dynamic debug for daxfs"
+rm -rf "$W/src" && mkdir -p "$W/src" && echo base >"$W/src/base"
+for files in 100 1000 4000; do
+	"$MKDAXFS" -q -b -d "$W/src" -p "$DAXFS_PHYS" -s "$DAXFS_PHYS_SIZE" || exit 1
+	mount -t daxfs -o "$OPTS" none "$M" || exit 1
+	dmesg -C
+	line=
+	for k in $(seq 1 12); do
+		"$BR" create "c$k" -m "$M" >/dev/null &&
+			"$BR" switch "c$k" -m "$M" >/dev/null &&
+			"$GEN" src "$M/c$k" "$files" 10 "$k" &&
+			"$BR" commit -m "$M" >/dev/null || { echo "FAIL: fold round $k"; break; }
+		[ "$k" -lt 7 ] && continue	# main is 8 layers deep after 7
+		for i in $(seq 1 40); do
+			line=$(dmesg | grep -o 'main folded: .*' | head -n 1)
+			[ -n "$line" ] && break 2
+			sleep 0.25
+		done
+	done
+	set -- $line	# main folded: N layers into slot S in T us
+	if [ -n "$line" ]; then
+		echo "bbr fold $files daxfs fold $7 $3"
+	else
+		echo "FAIL: main was not folded after 12 commits of $files files"
+	fi
+	umount "$M"
+done

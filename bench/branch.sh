@@ -11,7 +11,9 @@
 # ("create"), copying the upper into the lower ("commit": what keeping
 # the result costs), unmount and rm -rf of the upper ("abort").  Then a
 # walk (stat and read every file of a 1,000-file tree) on main and in a
-# branch 8 levels deep.  Prints a table; the raw lines go to
+# branch 8 levels deep; and the fold of main's layers (commits of 100,
+# 1,000 and 4,000 new files each until main's writer folds them; the
+# time the module logs).  Prints a table; the raw lines go to
 # bench/results/branch-DATE-KERNEL.txt.  Asserts nothing about time.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +32,7 @@ DAXFS_KO=$ko bash tests/vm/vm.sh --kernel "$kver" --mem 4G --smp 2 \
 	--timeout 3000 --nvdimm "$D/nv.img:2048M" \
 	--env "BBR=$TOP/build/bench/bin/bbr" \
 	--env "MKDAXFS=$TOP/build/mkdaxfs" --env "BR=$TOP/build/daxfs-branch" \
+	--env "GEN=$TOP/build/bench/bin/gen" \
 	bench/branch-guest.sh 2>&1 | tee "$D/log" | grep -E '^(bbr|FAIL)' >"$out"
 echo "raw: $out"
 python3 - "$out" <<'PY'
@@ -48,7 +51,7 @@ print('%-8s %-8s | %8s %8s %8s %8s | %10s %10s %10s' % (
     'ovl-create', 'ovl-commit', 'ovl-abort'))
 print('(microseconds, median)')
 for (base, kb), r in rows.items():
-    if base == 'walk':
+    if base in ('walk', 'fold'):
         continue
     d = lambda op: r.get(('daxfs', op))
     o = lambda op: r.get(('overlay', op))
@@ -60,4 +63,10 @@ if w:
     m, b = w.get(('main', 'walk')), w.get(('depth8', 'walk'))
     if m and b:
         print('walk of 1000 files: main %.1f ms, 8 levels deep %.1f ms (ratio %.2f)' % (m / 1e6, b / 1e6, b / m))
+for line in open(sys.argv[1]):
+    p = line.split()
+    if p[:2] == ['bbr', 'fold']:
+        # bbr fold FILES daxfs fold MICROSECONDS LAYERS
+        print('fold of main: %s layers, %s new files in each, %.1f ms' % (
+            p[6], p[2], int(p[5]) / 1000.0))
 PY

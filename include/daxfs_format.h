@@ -36,7 +36,7 @@
 
 /* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
 #define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
-#define DAXFS_VERSION		5
+#define DAXFS_VERSION		6
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
 /* Largest regular file: a loff_t, with its last page addressable. */
@@ -359,6 +359,11 @@ struct daxfs_mount_slot {
 	__le64	seen_epoch;		/* the shared epoch it has caught up with */
 	__le32	branch;			/* the branch slot it shows */
 	__le32	flags;			/* DAXFS_MOUNT_* */
+	__le64	shown_lsn;		/* @branch's log is read up to here;
+					 * 0 while it is being read */
+	__le32	pinned;			/* a top an old view still reads */
+	__le32	reserved;
+	__le64	pinned_lsn;		/* @pinned's log read up to here */
 };
 
 /*
@@ -544,8 +549,8 @@ DAXFS_SIZE_CHECK(struct daxfs_acl_header, 4);
 DAXFS_SIZE_CHECK(struct daxfs_acl_entry, 8);
 DAXFS_SIZE_CHECK(struct daxfs_branch, 128);
 DAXFS_SIZE_CHECK(struct daxfs_delta_super, 128);
-DAXFS_SIZE_CHECK(struct daxfs_mount_slot, 32);
-DAXFS_SIZE_CHECK(struct daxfs_shared, 64 + 32 * DAXFS_MOUNT_SLOTS);
+DAXFS_SIZE_CHECK(struct daxfs_mount_slot, 56);
+DAXFS_SIZE_CHECK(struct daxfs_shared, 64 + 56 * DAXFS_MOUNT_SLOTS);
 DAXFS_SIZE_CHECK(struct daxfs_log_chunk, DAXFS_CHUNK_HDR);
 DAXFS_SIZE_CHECK(struct daxfs_rec_header, 32);
 DAXFS_SIZE_CHECK(struct daxfs_rec_inode, 88);

@@ -405,6 +405,22 @@ int daxfs_mount_take(const struct daxfs_image *img, u32 slot, u64 old_id,
 /* Our slot @slot now shows top slot @branch, with @flags. */
 void daxfs_mount_update(const struct daxfs_image *img, u32 slot, u32 branch,
 			u32 flags);
+/*
+ * A read-only mount's view: it shows its top's log read up to @lsn;
+ * while a new view is built, it pins the top and position the old one
+ * still reads (DAXFS_BRANCH_NONE: nothing pinned).
+ */
+void daxfs_mount_shown(const struct daxfs_image *img, u32 slot, u64 lsn);
+void daxfs_mount_pin(const struct daxfs_image *img, u32 slot, u32 top,
+		     u64 lsn);
+/*
+ * Is a mount other than slot @self (alive or not: the caller judges)
+ * showing or pinning top slot @top's log read to a position before @lsn,
+ * so that it may still read a page the transaction ending at @lsn gave
+ * up?  1 (its slot in *@who) or 0.
+ */
+int daxfs_mount_reader(const struct daxfs_image *img, u32 self, u32 top,
+		       u64 lsn, u32 *who);
 /* Our slot @slot has acted on the shared epoch @epoch. */
 void daxfs_mount_seen(const struct daxfs_image *img, u32 slot, u64 epoch);
 void daxfs_mount_beat(const struct daxfs_image *img, u32 slot);
@@ -527,6 +543,9 @@ int daxfs_layer_orphans(const struct daxfs_layer *l, daxfs_ino_fn fn,
  * both views.
  */
 bool daxfs_layer_knows(const struct daxfs_layer *l, u64 ino);
+/* Do @a and @b (say, one log replayed to two places) say the same of @ino? */
+bool daxfs_layer_same(const struct daxfs_layer *a,
+		      const struct daxfs_layer *b, u64 ino);
 /* Free every node (the delta pages are not touched). */
 void daxfs_layer_clear(struct daxfs_layer *l);
 
@@ -547,6 +566,9 @@ struct daxfs_view {
 
 /* Called with the pages a change stops using (the writer frees them). */
 typedef void (*daxfs_free_fn)(void *ctx, u64 pgno, u64 npages);
+/* Pages log @slot let go of at position @lsn (struct daxfs_writer). */
+typedef void (*daxfs_retire_fn)(void *ctx, u32 slot, u64 pgno, u64 npages,
+				u64 lsn);
 
 /*
  * Apply one verified record to layer @level of @v (the layers below it
@@ -841,11 +863,20 @@ struct daxfs_writer {
 	u64 compact_min;		/* log bytes always allowed (4 MiB) */
 	u64 ckpt_bytes;			/* size of the last checkpoint */
 	bool broken;			/* an apply failed: refuse commits */
+	/*
+	 * Pages the published log stopped using (replaced or freed file
+	 * pages, log chunks before a checkpoint) go here when set, with the
+	 * log position that let go of them, instead of straight back to
+	 * the allocator: a reader of the log may still use them.
+	 */
+	daxfs_retire_fn retire;
+	void *retire_ctx;
 };
 
 /*
  * Set the writer up after daxfs_replay() of the same slot into the top
- * layer of @v: positions it at the tail, unlinks and frees any chunks
+ * layer of @v (@w's retire hook, set or NULL, is kept; the rest of @w is
+ * set here): positions it at the tail, unlinks and frees any chunks
  * linked past the tail by an interrupted commit, and moves the head to
  * a checkpoint replay found past it (freeing the chunks before it).
  */

@@ -211,19 +211,37 @@ void daxfs_ino_seen(const struct daxfs_image *img, u64 ino)
 
 /* ---- the mount table ---- */
 
+#define MOUNT_WORD(f)	offsetof(struct daxfs_mount_slot, f)
+
+/* Two 32-bit fields of one aligned word, as one 64-bit store. */
+static void mount_pair(const struct daxfs_image *img, u32 slot, size_t off,
+		       u32 lo, u32 hi)
+{
+	daxfs_word_store(img, daxfs_mount_word(img, slot, off),
+			 lo | (u64)hi << 32);
+}
+
+/*
+ * Show top @branch: nothing of its log is read yet (shown_lsn 0) before
+ * the branch word says which log, so that its writer never pairs our
+ * branch with where we were in another log.
+ */
 static void mount_fill(const struct daxfs_image *img, u32 slot, u32 branch,
 		       u32 flags)
 {
-	struct daxfs_mount_slot m;
-	u64 off = daxfs_mount_word(img, slot, 0);
-
-	/* id (already ours), heartbeat, seen_epoch stay; the rest is ours */
-	memset(&m, 0, sizeof(m));
-	m.branch = cpu_to_le32(branch);
-	m.flags = cpu_to_le32(flags);
-	daxfs_region_write(img, off + offsetof(struct daxfs_mount_slot, branch),
-			   &m.branch, sizeof(m.branch) + sizeof(m.flags));
+	daxfs_word_store(img, daxfs_mount_word(img, slot,
+						 MOUNT_WORD(shown_lsn)), 0);
 	daxfs_fence(img);
+	mount_pair(img, slot, MOUNT_WORD(branch), branch, flags);
+	daxfs_fence(img);
+}
+
+/* A slot just taken: no old view pinned. */
+static void mount_init(const struct daxfs_image *img, u32 slot, u32 branch,
+		       u32 flags)
+{
+	mount_pair(img, slot, MOUNT_WORD(pinned), DAXFS_BRANCH_NONE, 0);
+	mount_fill(img, slot, branch, flags);
 }
 
 int daxfs_mount_claim(const struct daxfs_image *img, u64 id, u32 branch,
@@ -237,7 +255,7 @@ int daxfs_mount_claim(const struct daxfs_image *img, u64 id, u32 branch,
 		if (daxfs_word_load(img, off))
 			continue;
 		if (daxfs_word_cas(img, off, 0, id) == 0) {
-			mount_fill(img, i, branch, flags);
+			mount_init(img, i, branch, flags);
 			*slot = i;
 			return 0;
 		}
@@ -252,7 +270,7 @@ int daxfs_mount_take(const struct daxfs_image *img, u32 slot, u64 old_id,
 	    daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), old_id, id) !=
 	    old_id)
 		return -EBUSY;
-	mount_fill(img, slot, branch, flags);
+	mount_init(img, slot, branch, flags);
 	return 0;
 }
 
@@ -260,6 +278,58 @@ void daxfs_mount_update(const struct daxfs_image *img, u32 slot, u32 branch,
 			u32 flags)
 {
 	mount_fill(img, slot, branch, flags);
+}
+
+void daxfs_mount_shown(const struct daxfs_image *img, u32 slot, u64 lsn)
+{
+	daxfs_word_store(img, daxfs_mount_word(img, slot,
+						 MOUNT_WORD(shown_lsn)), lsn);
+}
+
+void daxfs_mount_pin(const struct daxfs_image *img, u32 slot, u32 top,
+		     u64 lsn)
+{
+	if (top != DAXFS_BRANCH_NONE) {
+		daxfs_word_store(img, daxfs_mount_word(img, slot,
+				 MOUNT_WORD(pinned_lsn)), lsn);
+		daxfs_fence(img);
+	}
+	mount_pair(img, slot, MOUNT_WORD(pinned), top, 0);
+	daxfs_fence(img);
+}
+
+/* Does the slot @i show, or pin, log @top at a position before @lsn? */
+static bool mount_reads_before(const struct daxfs_image *img, u32 i, u32 top,
+			       u64 lsn)
+{
+	u64 w = daxfs_word_load(img, daxfs_mount_word(img, i,
+							MOUNT_WORD(branch)));
+
+	if ((u32)w == top &&
+	    daxfs_word_load(img, daxfs_mount_word(img, i,
+			    MOUNT_WORD(shown_lsn))) < lsn)
+		return true;
+	w = daxfs_word_load(img, daxfs_mount_word(img, i, MOUNT_WORD(pinned)));
+	return (u32)w == top &&
+	       daxfs_word_load(img, daxfs_mount_word(img, i,
+			       MOUNT_WORD(pinned_lsn))) < lsn;
+}
+
+int daxfs_mount_reader(const struct daxfs_image *img, u32 self, u32 top,
+		       u64 lsn, u32 *who)
+{
+	u32 i;
+
+	for (i = 0; i < DAXFS_MOUNT_SLOTS; i++) {
+		if (i == self ||
+		    !daxfs_word_load(img, daxfs_mount_word(img, i, 0)))
+			continue;
+		if (mount_reads_before(img, i, top, lsn)) {
+			*who = i;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void daxfs_mount_seen(const struct daxfs_image *img, u32 slot, u64 epoch)

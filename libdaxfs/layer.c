@@ -80,6 +80,88 @@ bool daxfs_layer_knows(const struct daxfs_layer *l, u64 ino)
 	return daxfs_lnode_find(l, ino) != NULL;
 }
 
+static bool attr_same(const struct daxfs_attr *a, const struct daxfs_attr *b)
+{
+	return a->mode == b->mode && a->nlink == b->nlink &&
+	       a->uid == b->uid && a->gid == b->gid && a->size == b->size &&
+	       a->parent == b->parent && a->atime_sec == b->atime_sec &&
+	       a->mtime_sec == b->mtime_sec && a->ctime_sec == b->ctime_sec &&
+	       a->atime_nsec == b->atime_nsec &&
+	       a->mtime_nsec == b->mtime_nsec &&
+	       a->ctime_nsec == b->ctime_nsec &&
+	       a->rdev_major == b->rdev_major && a->rdev_minor == b->rdev_minor;
+}
+
+static bool ext_same(const struct daxfs_tnode *x, const struct daxfs_tnode *y)
+{
+	const struct daxfs_lext *a = daxfs_tree_entry(x, struct daxfs_lext,
+						      node);
+	const struct daxfs_lext *b = daxfs_tree_entry(y, struct daxfs_lext,
+						      node);
+
+	return a->pgoff == b->pgoff && a->npages == b->npages &&
+	       a->pgno == b->pgno;
+}
+
+static bool xattr_same(const struct daxfs_tnode *x,
+		       const struct daxfs_tnode *y)
+{
+	const struct daxfs_lxattr *a =
+		daxfs_tree_entry(x, struct daxfs_lxattr, node);
+	const struct daxfs_lxattr *b =
+		daxfs_tree_entry(y, struct daxfs_lxattr, node);
+
+	return a->name_len == b->name_len && a->value_len == b->value_len &&
+	       a->deleted == b->deleted &&
+	       !memcmp(a->bytes, b->bytes, a->name_len + a->value_len);
+}
+
+static bool name_same(const struct daxfs_tnode *x, const struct daxfs_tnode *y)
+{
+	const struct daxfs_lname *a =
+		daxfs_tree_entry(x, struct daxfs_lname, by_name);
+	const struct daxfs_lname *b =
+		daxfs_tree_entry(y, struct daxfs_lname, by_name);
+
+	return a->child == b->child && a->cookie == b->cookie &&
+	       a->type == b->type && a->len == b->len &&
+	       !memcmp(a->name, b->name, a->len);
+}
+
+/* Do two trees hold equal nodes, in the same order? */
+static bool tree_same(const struct daxfs_tree *a, const struct daxfs_tree *b,
+		      bool (*same)(const struct daxfs_tnode *,
+				   const struct daxfs_tnode *))
+{
+	const struct daxfs_tnode *x = daxfs_tree_first(a);
+	const struct daxfs_tnode *y = daxfs_tree_first(b);
+
+	for (; x && y; x = daxfs_tree_next(x), y = daxfs_tree_next(y))
+		if (!same(x, y))
+			return false;
+	return !x && !y;
+}
+
+bool daxfs_layer_same(const struct daxfs_layer *a,
+		      const struct daxfs_layer *b, u64 ino)
+{
+	const struct daxfs_lnode *x = daxfs_lnode_find(a, ino);
+	const struct daxfs_lnode *y = daxfs_lnode_find(b, ino);
+
+	if (!x || !y)
+		return !x && !y;
+	if (x->flags != y->flags || x->trunc != y->trunc ||
+	    x->owned != y->owned || x->next_cookie != y->next_cookie ||
+	    x->target_len != y->target_len ||
+	    (x->target_len && memcmp(x->target, y->target, x->target_len)))
+		return false;
+	if ((x->flags & DAXFS_LN_ATTR) && !attr_same(&x->attr, &y->attr))
+		return false;
+	return tree_same(&x->exts, &y->exts, ext_same) &&
+	       tree_same(&x->xattrs, &y->xattrs, xattr_same) &&
+	       tree_same(&x->names, &y->names, name_same);
+}
+
 int daxfs_layer_pages(const struct daxfs_layer *l, daxfs_pages_fn fn,
 		      void *ctx)
 {

@@ -520,9 +520,22 @@ static u64 next_word(const struct daxfs_image *img, u64 pgno)
 	return chunk_off(img, pgno) + offsetof(struct daxfs_log_chunk, next);
 }
 
-/* Free the chain of up to @max chunks from @pgno that belong to us. */
+/* Pages the published log no longer uses: to the retire hook, if any. */
+static void retire_pages(struct daxfs_writer *w, u64 pgno, u64 npages)
+{
+	if (w->retire)
+		w->retire(w->retire_ctx, w->slot, pgno, npages, w->tail);
+	else
+		daxfs_alloc_put(w->alloc, pgno, npages);
+}
+
+/*
+ * Free the chain of up to @max chunks from @pgno that belong to us:
+ * @published when the log's readers may have read them (chunks before a
+ * checkpoint the head moved past), not when they were never published.
+ */
 static void free_chain(struct daxfs_writer *w, u64 pgno, u64 lsn, u64 max,
-		       u64 stop)
+		       u64 stop, bool published)
 {
 	const struct daxfs_image *img = w->view->img;
 	u64 next, got;
@@ -530,7 +543,10 @@ static void free_chain(struct daxfs_writer *w, u64 pgno, u64 lsn, u64 max,
 	while (max-- && pgno != DAXFS_NO_PAGE && pgno != stop) {
 		if (read_chunk(img, pgno, w->log_id, lsn, &got, &next))
 			return;	/* not ours: leave it */
-		daxfs_alloc_put(w->alloc, pgno, 1);
+		if (published)
+			retire_pages(w, pgno, 1);
+		else
+			daxfs_alloc_put(w->alloc, pgno, 1);
 		pgno = next;
 		lsn += DAXFS_CHUNK_PAYLOAD;
 	}
@@ -541,11 +557,15 @@ int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
 		      const struct daxfs_replay_info *info)
 {
 	const struct daxfs_image *img = v->img;
+	daxfs_retire_fn retire = w->retire;	/* the caller's, kept */
+	void *retire_ctx = w->retire_ctx;
 	struct daxfs_log_span span;
 	u64 next, lsn;
 	int ret;
 
 	memset(w, 0, sizeof(*w));
+	w->retire = retire;
+	w->retire_ctx = retire_ctx;
 	if (!img->wbase || !v->depth)
 		return -EROFS;
 	ret = daxfs_log_span(img, slot, &span);
@@ -572,7 +592,7 @@ int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
 		daxfs_word_store(img, next_word(img, w->chunk), DAXFS_NO_PAGE);
 		daxfs_fence(img);
 		free_chain(w, next, w->chunk_lsn + DAXFS_CHUNK_PAYLOAD,
-			   img->delta.page_count, DAXFS_NO_PAGE);
+			   img->delta.page_count, DAXFS_NO_PAGE, false);
 	}
 	/* a checkpoint the head did not move to yet */
 	if (info->ckpt_chunk != DAXFS_NO_PAGE) {
@@ -584,7 +604,8 @@ int daxfs_writer_open(struct daxfs_writer *w, struct daxfs_view *v,
 		daxfs_fence(img);
 		w->head = info->ckpt_chunk;
 		w->head_lsn = info->ckpt_lsn;
-		free_chain(w, old, old_lsn, img->delta.page_count, w->head);
+		free_chain(w, old, old_lsn, img->delta.page_count, w->head,
+			   true);
 	}
 	w->ckpt_bytes = w->tail - w->head_lsn;
 	w->compact_min = DAXFS_COMPACT_MIN;
@@ -705,7 +726,7 @@ void daxfs_log_unstage(struct daxfs_writer *w)
 				 DAXFS_NO_PAGE);
 		daxfs_fence(img);
 		free_chain(w, first, w->tail_chunk_lsn + DAXFS_CHUNK_PAYLOAD,
-			   w->nstaged, DAXFS_NO_PAGE);
+			   w->nstaged, DAXFS_NO_PAGE, false);
 	}
 	w->pos = w->tail;
 	w->chunk = w->tail_chunk;
@@ -837,8 +858,8 @@ int daxfs_commit(struct daxfs_writer *w, struct daxfs_txn *t,
 			if (fr)
 				fr(ctx, f.list[2 * i], f.list[2 * i + 1]);
 			else
-				daxfs_alloc_put(w->alloc, f.list[2 * i],
-						f.list[2 * i + 1]);
+				retire_pages(w, f.list[2 * i],
+					     f.list[2 * i + 1]);
 		}
 	}
 	daxfs_free(f.list);
@@ -971,7 +992,7 @@ int daxfs_log_compact(struct daxfs_writer *w)
 	daxfs_fence(img);
 	w->head = ck_chunk;
 	w->head_lsn = ck_lsn;
-	free_chain(w, old, old_lsn, img->delta.page_count, ck_chunk);
+	free_chain(w, old, old_lsn, img->delta.page_count, ck_chunk, true);
 	w->ckpt_bytes = w->tail - ck_lsn;
 	w->compact_at = w->tail + w->compact_min + 2 * w->ckpt_bytes;
 	goto out;

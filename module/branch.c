@@ -189,12 +189,20 @@ static u32 daxfs_vset_common(const struct daxfs_delta *d,
 	return i;
 }
 
-/* Does neither view say anything of @ino above their @common layers? */
+/*
+ * Does @ino read the same in both views?  Yes when neither says anything
+ * of it above their @common layers, or, when @same_log (the one layer
+ * above is the same log read further), that layer says the same of it.
+ */
 static bool daxfs_ino_kept(const struct daxfs_view *a,
-			   const struct daxfs_view *b, u32 common, u64 ino)
+			   const struct daxfs_view *b, u32 common,
+			   bool same_log, u64 ino)
 {
 	u32 i;
 
+	if (same_log)
+		return daxfs_layer_same(a->layer[common], b->layer[common],
+					ino);
 	for (i = common; i < a->depth; i++)
 		if (daxfs_layer_knows(a->layer[i], ino))
 			return false;
@@ -213,7 +221,8 @@ static bool daxfs_ino_kept(const struct daxfs_view *a,
 static void daxfs_carry_inodes(struct super_block *sb,
 			       const struct daxfs_view *old,
 			       const struct daxfs_view *new, u32 common,
-			       unsigned long from, unsigned long to)
+			       bool same_log, unsigned long from,
+			       unsigned long to)
 {
 	struct inode *inode;
 
@@ -222,7 +231,7 @@ static void daxfs_carry_inodes(struct super_block *sb,
 		struct daxfs_vnode *vn = DAXFS_I(inode);
 
 		if (vn->vgen == from &&
-		    daxfs_ino_kept(old, new, common, inode->i_ino))
+		    daxfs_ino_kept(old, new, common, same_log, inode->i_ino))
 			WRITE_ONCE(vn->vgen, to);
 	}
 	spin_unlock(&sb->s_inode_list_lock);
@@ -239,6 +248,11 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 {
 	u32 i, common = daxfs_vset_common(d, vs);
 	unsigned long from = d->vgen;
+	/* the same top, its log read further: a writer's changes followed */
+	bool same_log = !READ_ONCE(d->discarded) &&
+			common + 1 == d->view.depth &&
+			common + 1 == vs->view.depth &&
+			d->chain[common] == vs->chain[common];
 	struct daxfs_vset old;
 	int ret = 0;
 
@@ -261,9 +275,9 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	WRITE_ONCE(d->vgen, d->vgen + 1);
 	/* a mount whose slot was taken shows nothing, whatever it installs */
 	WRITE_ONCE(d->discarded, READ_ONCE(d->lost));
-	if (common && !READ_ONCE(d->lost))
-		daxfs_carry_inodes(sb, &old.view, &d->view, common, from,
-				   d->vgen);
+	if ((common || same_log) && !READ_ONCE(d->lost))
+		daxfs_carry_inodes(sb, &old.view, &d->view, common, same_log,
+				   from, d->vgen);
 	if (sb->s_root)
 		ret = daxfs_reload_root(d_inode(sb->s_root));
 	up_write(&d->index_lock);
@@ -298,10 +312,51 @@ void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags)
 				   flags);
 }
 
+/* Where the view shown reads its top's log to. Caller holds @log_lock. */
+static u64 daxfs_view_upto(const struct daxfs_delta *d)
+{
+	if (!d->view.depth)
+		return 0;
+	return d->writable ? d->writer.tail : d->upto[d->view.depth - 1];
+}
+
+/*
+ * While a view replaces the one shown, the old top's log, as far as the
+ * old view reads it, stays pinned: its writer keeps what it frees past
+ * there until the old view is gone (retire.c).
+ */
+static void daxfs_note_pin(struct daxfs_delta *d)
+{
+	if (!daxfs_slot_lost(d))
+		daxfs_mount_pin(&DAXFS_SB(d->sb)->img, d->mount_slot, d->top,
+				daxfs_view_upto(d));
+}
+
+/*
+ * Only the view shown is read now: its position, nothing pinned.  A
+ * discarded view, once dropped, shows nothing: writers keep nothing for
+ * it (its top may live on as another name's, written further).
+ */
+static void daxfs_note_view(struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+
+	if (daxfs_slot_lost(d))
+		return;
+	if (READ_ONCE(d->discarded) && !d->need_drop)
+		daxfs_mount_update(img, d->mount_slot, DAXFS_BRANCH_NONE,
+				   d->writable ? DAXFS_MOUNT_RW : 0);
+	else if (!d->writable)
+		daxfs_mount_shown(img, d->mount_slot, daxfs_view_upto(d));
+	daxfs_mount_pin(img, d->mount_slot, DAXFS_BRANCH_NONE, 0);
+}
+
+/* The mount acted on @epoch, and nothing of an older view is read. */
 static void daxfs_note_seen(struct daxfs_delta *d, u64 epoch)
 {
 	if (!daxfs_slot_lost(d))
 		daxfs_mount_seen(&DAXFS_SB(d->sb)->img, d->mount_slot, epoch);
+	daxfs_note_view(d);
 }
 
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
@@ -321,15 +376,12 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 	}
 	if (ret)
 		return ret;
-	/* published before we look at the owner (delta.c) */
+	/* shown, nothing of it read yet, before we read its log (retire.c) */
 	daxfs_mount_update(img, d->mount_slot, vs.top,
 			   rw ? DAXFS_MOUNT_RW : 0);
-	if (!rw) {
-		d->top = vs.top;
-		ret = daxfs_check_no_writer(sb, d, vs.top);
-	}
-	if (!ret)
-		ret = daxfs_vset_replay(sb, &vs, recovery);
+	/* pairs with the writer's, between its log_tail and our slot */
+	smp_mb();
+	ret = daxfs_vset_replay(sb, &vs, recovery);
 	/* what was replayed is still the branch (a writer checks at its claim) */
 	if (!rw && (!ret || ret == -EUCLEAN) &&
 	    daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen))
@@ -342,6 +394,9 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 	d->recovered = vs.damaged;
 	d->epoch = epoch;
 	daxfs_mount_seen(img, d->mount_slot, epoch);
+	if (!rw)
+		daxfs_mount_shown(img, d->mount_slot,
+				  d->upto[d->view.depth - 1]);
 	if (rw && d->frozen)
 		pr_info("%s: branch %s has live children: it is frozen, and writes fail with EROFS until they are committed or aborted\n",
 			sb->s_id, d->name);
@@ -407,8 +462,8 @@ static void daxfs_drop_stale(struct super_block *sb)
  * DAXFS_BRANCH_NONE, only follow @name up from slot @from: a switch made
  * since the caller looked wins, and nothing happens.
  */
-static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
-			u32 from)
+static int daxfs_switch_locked(struct super_block *sb, const char *name,
+			       bool sync, u32 from)
 {
 	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
 	struct daxfs_delta *d = sbi->delta;
@@ -455,7 +510,7 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 	if (ret)
 		goto out;
 	if (vs.top == d->top && vs.top_gen == d->top_gen &&
-	    !READ_ONCE(d->discarded)) {
+	    !READ_ONCE(d->discarded) && !daxfs_tail_moved(d)) {
 		/* another name for what we show: nothing moves */
 		down_write(&d->index_lock);
 		d->name_slot = vs.name_slot;
@@ -465,13 +520,15 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 		goto out;
 	}
 	was_writable = d->writable;
+	daxfs_note_pin(d);
 	if (was_writable) {
 		ret = daxfs_claim_top(sb, d, vs.top, true);
 		claimed = !ret;
 	} else {
-		/* published before we look at the owner (delta.c) */
+		/* shown, nothing read yet, before we read its log (retire.c) */
 		daxfs_note_branch(d, vs.top, 0);
-		ret = daxfs_check_no_writer(sb, d, vs.top);
+		/* pairs with the writer's, between its log_tail and our slot */
+		smp_mb();
 	}
 	if (!ret)
 		ret = daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen);
@@ -486,8 +543,11 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 	old_top = d->top;
 	ret = daxfs_vset_install(sb, d, &vs);
 	if (was_writable) {
-		int err = daxfs_writer_open(&d->writer, &d->view, &d->alloc,
-					    d->top, &d->replay);
+		int err;
+
+		daxfs_writer_hook(d);
+		err = daxfs_writer_open(&d->writer, &d->view, &d->alloc,
+					d->top, &d->replay);
 
 		if (err) {
 			pr_err("%s: cannot open the log of branch %s for writing (%d)\n",
@@ -519,12 +579,29 @@ out_release:
 		daxfs_release_top(sb, d, vs.top);
 	if (!was_writable)
 		daxfs_note_branch(d, d->top, 0);
+	daxfs_note_view(d);	/* the old view is still the one shown */
 out:
 	mutex_unlock(&d->log_lock);
 	if (sync)
 		daxfs_quiesce_end(d);
 	inode_unlock(root);
 	daxfs_vset_free(&vs);
+	return ret;
+}
+
+/*
+ * One view replacement at a time, from before it pins the old top until
+ * the old view is dropped: the mount table holds one pinned top.
+ */
+static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
+			u32 from)
+{
+	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
+	int ret;
+
+	mutex_lock(&d->switch_lock);
+	ret = daxfs_switch_locked(sb, name, sync, from);
+	mutex_unlock(&d->switch_lock);
 	return ret;
 }
 
@@ -583,27 +660,33 @@ int daxfs_branch_refresh(struct super_block *sb)
 	return 0;
 }
 
+bool daxfs_tail_moved(struct daxfs_delta *d)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	u32 depth = READ_ONCE(d->view.depth), top = READ_ONCE(d->top);
+
+	if (READ_ONCE(d->writable) || d->recovered || !depth ||
+	    READ_ONCE(d->discarded) || top >= img->branch_count)
+		return false;
+	return daxfs_word_load(img, daxfs_branch_word(img, top,
+			offsetof(struct daxfs_branch, log_tail))) !=
+	       READ_ONCE(d->upto[depth - 1]);
+}
+
 /*
- * May the view follow its name now?  1 when the name leads to another
- * top; 0 when it does not, or when a read-only mount would show a top
- * another mount writes: it keeps its view, which is still whole, and
- * looks again at each heartbeat (@behind) until the writer lets go.
- * Caller holds @log_lock.
+ * Is there something for the view to follow?  Its name leads to another
+ * top (a commit into it), or, in a read-only mount, a writer published
+ * more of the top's log.  Caller holds @log_lock.
  */
-static int daxfs_follow_ready(struct super_block *sb, struct daxfs_delta *d)
+static bool daxfs_follow_ready(struct super_block *sb, struct daxfs_delta *d)
 {
 	struct daxfs_btab t;
 	u32 top;
 
-	WRITE_ONCE(d->behind, false);
-	if (daxfs_btab_load(&DAXFS_SB(sb)->img, d->bscratch, &t) ||
-	    daxfs_btab_resolve(&t, d->name_slot, &top) || top == d->top)
-		return 0;
-	if (!d->writable && daxfs_top_written(sb, d, top)) {
-		WRITE_ONCE(d->behind, true);
-		return 0;
-	}
-	return 1;
+	if (daxfs_tail_moved(d))
+		return true;
+	return !daxfs_btab_load(&DAXFS_SB(sb)->img, d->bscratch, &t) &&
+	       !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
 }
 
 /*
@@ -633,6 +716,7 @@ void daxfs_refresh_work(struct work_struct *work)
 	}
 	daxfs_branch_refresh(sb);
 	if (READ_ONCE(d->discarded)) {
+		mutex_lock(&d->switch_lock);
 		mutex_lock(&d->log_lock);
 		d->drops++;
 		mutex_unlock(&d->log_lock);
@@ -642,6 +726,7 @@ void daxfs_refresh_work(struct work_struct *work)
 		if (!--d->drops)
 			daxfs_note_seen(d, d->epoch);
 		mutex_unlock(&d->log_lock);
+		mutex_unlock(&d->switch_lock);
 		goto out;
 	}
 	if (READ_ONCE(d->broken))
@@ -651,12 +736,12 @@ void daxfs_refresh_work(struct work_struct *work)
 	top = d->top;
 	ret = daxfs_follow_ready(sb, d);
 	mutex_unlock(&d->log_lock);
-	if (ret <= 0)
+	if (!ret)
 		goto out;
 	ret = daxfs_switch(sb, name, false, top);
 	if (ret && ret != -ENOENT)
-		pr_warn("%s: cannot follow branch %s past slot %u (%d)\n",
-			sb->s_id, name, top, ret);
+		pr_warn_ratelimited("%s: cannot follow branch %s past slot %u (%d)\n",
+				    sb->s_id, name, top, ret);
 out:
 	up_read(&sb->s_umount);
 }

@@ -87,14 +87,17 @@ struct daxfs_opts {
  *    query through the view holds it for reading, every change (a
  *    commit's apply, a replay, a switch) for writing.  Nothing sleeps on
  *    user memory while holding it.
+ *  - @switch_lock serialises replacing the view (switch, follow, abort,
+ *    the drop of a discarded view, remount), from before the old top is
+ *    pinned until its inodes are dropped; taken after s_umount, before
+ *    inode locks and @log_lock.
  *  - @log_lock serialises commits (stage, apply, publish, free, compact)
  *    and branch operations (create, switch, commit, abort, refresh).
  *    Taken before @index_lock; inode locks (i_rwsem, invalidate_lock)
  *    are taken before either.
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
- *    @epoch, @drops, @need_drop, @behind and @bscratch change only under
- *    @log_lock (remount holds it; @behind is read with READ_ONCE by the
- *    heartbeat); @top and @vgen also under @index_lock, so either lock reads
+ *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock
+ *    (remount holds it); @top and @vgen also under @index_lock, so either lock reads
  *    them.  @discarded changes under @log_lock (set when the branch is
  *    found gone or the slot lost, cleared by a switch), read with
  *    READ_ONCE.  @broken and @lost are set once, without a lock, read
@@ -121,13 +124,13 @@ struct daxfs_delta {
 	struct daxfs_bslot *bscratch;	/* a table snapshot's room */
 	struct rw_semaphore index_lock;
 	struct mutex log_lock;
+	struct mutex switch_lock;	/* one view replacement at a time */
 	struct daxfs_writer writer;
 	struct daxfs_replay_info replay;
 	bool writable;			/* holds the branch, @writer is open */
 	bool frozen;			/* the top has children: EROFS */
 	bool discarded;			/* the branch is gone: ESTALE */
 	bool need_drop;			/* discarded, its inodes not dropped yet */
-	bool behind;			/* name moved on, top written elsewhere */
 	unsigned int drops;		/* old views being dropped: no seen_epoch */
 	bool broken;			/* the index failed: everything is EIO */
 	bool lost;			/* the mount table slot was taken over */
@@ -144,6 +147,16 @@ struct daxfs_delta {
 	struct list_head dirty_list;	/* vnodes with attrs_dirty */
 	atomic_t quiesce;		/* appends publish at once (sync.c) */
 	u32 fold_failed;		/* depth a fold last failed at (fold.c) */
+	/* pages readers may still read (retire.c, which says the rules) */
+	spinlock_t retire_lock;
+	struct list_head retired;
+	u64 retired_pages;
+	u32 fold_old[DAXFS_VIEW_MAX];	/* a fold's old chain, while shown */
+	u32 fold_nold;
+	unsigned long reap_hold;	/* nothing given back before this */
+	u64 rid[DAXFS_MOUNT_SLOTS];	/* readers waited for: their ids, */
+	u64 rbeat[DAXFS_MOUNT_SLOTS];	/* heartbeats, and since when */
+	unsigned long rsince[DAXFS_MOUNT_SLOTS];
 };
 
 /* Per-superblock state; fixed once fill_super returns, except @delta. */
@@ -275,14 +288,6 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 		    bool view);
 void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 		       u32 top);
-/*
- * Is top slot @top written by another live mount?  -EBUSY if so, 0 if
- * not (a dead writer's claim is cleared), quietly; check_no_writer says
- * so in the kernel log.
- */
-int daxfs_top_written(struct super_block *sb, struct daxfs_delta *d, u32 top);
-int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
-			  u32 top);
 int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
 bool daxfs_slot_lost(struct daxfs_delta *d);
 void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags);
@@ -299,6 +304,14 @@ void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n);
 int daxfs_runs_chunk(void *ctx, u64 pgno, u64 lsn);
 void daxfs_quiet(void *ctx, const char *msg);
 
+/* retire.c: pages readers may still read, given back once they cannot */
+void daxfs_retire(void *ctx, u32 slot, u64 pgno, u64 npages, u64 lsn);
+void daxfs_writer_hook(struct daxfs_delta *d);
+void daxfs_retired_drain(struct daxfs_delta *d);
+void daxfs_retired_settle(struct daxfs_delta *d);
+void daxfs_retired_forget(struct daxfs_delta *d);
+void daxfs_fold_guard(struct daxfs_delta *d, const u32 *chain, u32 n);
+
 /* fold.c: main folded into one layer when its chain is this deep */
 #define DAXFS_FOLD_DEPTH	8
 void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d);
@@ -313,6 +326,11 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 		    const char *name, bool rw, bool recovery);
 void daxfs_view_close(struct daxfs_delta *d);
 int daxfs_branch_refresh(struct super_block *sb);
+/*
+ * Has a writer published more of the top's log than this read-only
+ * mount shows?  A hint without @log_lock (the heartbeat asks).
+ */
+bool daxfs_tail_moved(struct daxfs_delta *d);
 void daxfs_refresh_work(struct work_struct *work);
 long daxfs_ioc_branch(struct file *file, unsigned int cmd,
 		      void __user *argp);

@@ -108,19 +108,21 @@ void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 			slot);
 }
 
-static u32 slot_branch(const struct daxfs_image *img, u32 slot)
+/* Does mount slot @slot show top slot @top, or pin it (an old view)? */
+static bool slot_shows(const struct daxfs_image *img, u32 slot, u32 top)
 {
 	struct daxfs_mount_slot m;
 
 	if (daxfs_image_read(img, daxfs_mount_word(img, slot, 0), &m,
 			     sizeof(m)))
-		return DAXFS_BRANCH_NONE;
-	return le32_to_cpu(m.branch);
+		return true;
+	return le32_to_cpu(m.branch) == top || le32_to_cpu(m.pinned) == top;
 }
 
 /*
- * Another live mount in the table (not @d) showing top slot @top (any,
- * for DAXFS_BRANCH_NONE)?  Dead ones found on the way are reaped.  1 yes,
+ * Another live mount in the table (not @d) showing top slot @top, or
+ * still reading it from an old view (any, for DAXFS_BRANCH_NONE)?  Dead
+ * ones found on the way are reaped.  1 yes,
  * 0 no, -EINTR.
  */
 int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top)
@@ -134,7 +136,7 @@ int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top)
 
 		if (!id || id == d->mount_id)
 			continue;
-		if (top != DAXFS_BRANCH_NONE && slot_branch(img, i) != top)
+		if (top != DAXFS_BRANCH_NONE && !slot_shows(img, i, top))
 			continue;
 		ret = daxfs_mount_alive(img, i, id);
 		if (ret)
@@ -164,7 +166,9 @@ static int daxfs_take_slot(struct super_block *sb, struct daxfs_delta *d,
 /*
  * Claim top slot @top for writing: its owner word goes from 0 (or a dead
  * mount's id) to ours.  -EBUSY (with one log line saying who has it)
- * otherwise.  A read-only mount of it that came in first wins too.
+ * otherwise.  Read-only mounts of it do not stand in the way: what the
+ * writer frees that they may still read waits for them (retire.c).
+ * @view: the mount will show @top (else a parent held for a create).
  */
 int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 		    bool view)
@@ -198,18 +202,7 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 			break;
 		}
 	}
-	if (!view)
-		return 0;	/* a parent held for a create: no view of it */
-	ret = daxfs_other_mounts(sb, d, top);
-	if (ret) {
-		daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
-		if (ret > 0) {
-			pr_err("%s: branch %s is mounted elsewhere; a writable mount needs it to itself\n",
-			       sb->s_id, d->name);
-			ret = -EBUSY;
-		}
-		return ret;
-	}
+	/* read-only mounts of it may stay: what it frees waits (retire.c) */
 	return 0;
 }
 
@@ -219,38 +212,6 @@ void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 
 	daxfs_word_cas(img, owner_word(img, top), d->mount_id, 0);
-}
-
-int daxfs_top_written(struct super_block *sb, struct daxfs_delta *d, u32 top)
-{
-	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	u64 owner = daxfs_word_load(img, owner_word(img, top));
-	u32 slot;
-	int ret;
-
-	if (!owner || owner == d->mount_id)
-		return 0;
-	if (!daxfs_mount_find(img, owner, &slot)) {
-		ret = daxfs_mount_alive(img, slot, owner);
-		if (ret)
-			return ret < 0 ? ret : -EBUSY;
-		daxfs_reap(img, slot, owner);
-	}
-	/* a dead writer's claim: harmless to readers, cleared for the next */
-	daxfs_word_cas(img, owner_word(img, top), owner, 0);
-	return 0;
-}
-
-/* A read-only mount of @top: nobody may be writing it. */
-int daxfs_check_no_writer(struct super_block *sb, struct daxfs_delta *d,
-			  u32 top)
-{
-	int ret = daxfs_top_written(sb, d, top);
-
-	if (ret == -EBUSY)
-		pr_err("%s: branch %s is mounted writable elsewhere; read-only mounts alongside its writer are not supported\n",
-		       sb->s_id, d->name);
-	return ret;
 }
 
 /*
@@ -288,16 +249,19 @@ static void daxfs_heartbeat(struct work_struct *work)
 			queue_work(system_unbound_wq, &d->refresh_work);
 	} else if (idx >= 0) {
 		daxfs_mount_beat(&sbi->img, d->mount_slot);
-		/* a branch operation elsewhere: follow it */
+		/* a branch operation or a writer elsewhere: follow it */
 		if (daxfs_epoch(&sbi->img) != READ_ONCE(d->epoch) ||
-		    READ_ONCE(d->need_drop) || READ_ONCE(d->behind))
+		    READ_ONCE(d->need_drop) || daxfs_tail_moved(d))
 			queue_work(system_unbound_wq, &d->refresh_work);
 		/* discarded branches whose space may be free by now */
 		if (!(++d->beats % DAXFS_RECLAIM_BEATS))
 			daxfs_reclaim_soon(d);
 	}
-	if (idx >= 0)
+	if (idx >= 0) {
+		/* pages our log let go of that readers have moved past */
+		daxfs_retired_drain(d);
 		daxfs_region_exit(&sbi->region, idx);
+	}
 	schedule_delayed_work(&d->heartbeat,
 			      msecs_to_jiffies(DAXFS_HEARTBEAT_MS));
 }
@@ -422,6 +386,24 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
  * Become the writer of the mount's branch: claim its top, open the
  * writer, clean up after the last one.  Caller holds @log_lock.
  */
+/*
+ * Does the top's log end at @upto, where this mount read it?  A writer
+ * may have come and gone since (read-only mounts sit beside writers):
+ * then -EAGAIN, with one line; the heartbeat follows the log meanwhile.
+ */
+static int daxfs_log_current(struct super_block *sb, struct daxfs_delta *d,
+			     u64 upto)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+
+	if (daxfs_word_load(img, daxfs_branch_word(img, d->top,
+			    offsetof(struct daxfs_branch, log_tail))) == upto)
+		return 0;
+	pr_warn("%s: branch %s was written elsewhere since this mount read it; try again in a moment\n",
+		sb->s_id, d->name);
+	return -EAGAIN;
+}
+
 static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 {
 	int ret = daxfs_claim_top(sb, d, d->top, true);
@@ -429,8 +411,11 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 	if (ret)
 		return ret;
 	ret = daxfs_still_top(sb, d, d->name_slot, d->top, d->top_gen);
+	if (!ret)
+		ret = daxfs_log_current(sb, d, d->replay.good_lsn);
 	if (ret)
 		goto out_release;
+	daxfs_writer_hook(d);
 	ret = daxfs_writer_open(&d->writer, &d->view, &d->alloc, d->top,
 				&d->replay);
 	if (ret) {
@@ -439,8 +424,10 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 		goto out_release;
 	}
 	d->writable = true;
+	daxfs_note_branch(d, d->top, DAXFS_MOUNT_RW);
 	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
-	if (ret == 0)
+	/* pages this mount keeps for readers are in use (retire.c) */
+	if (ret == 0 && !READ_ONCE(d->retired_pages))
 		ret = daxfs_rebuild_bitmap(sb, d);
 	else if (ret > 0)
 		ret = 0;
@@ -497,12 +484,16 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	}
 	init_rwsem(&d->index_lock);
 	mutex_init(&d->log_lock);
+	mutex_init(&d->switch_lock);
 	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
 	INIT_DELAYED_WORK(&d->attrs_work, daxfs_attrs_work);
 	INIT_WORK(&d->refresh_work, daxfs_refresh_work);
 	INIT_DELAYED_WORK(&d->reclaim_work, daxfs_reclaim_work);
 	spin_lock_init(&d->dirty_lock);
 	INIT_LIST_HEAD(&d->dirty_list);
+	spin_lock_init(&d->retire_lock);
+	INIT_LIST_HEAD(&d->retired);
+	d->reap_hold = jiffies;
 	d->view.img = &sbi->img;
 	d->vgen = 1;
 	d->bscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->bscratch),
@@ -577,10 +568,12 @@ void daxfs_delta_unmount(struct super_block *sb)
 
 	if (!d)
 		return;
+	daxfs_retired_settle(d);	/* while the heartbeat drains */
 	cancel_delayed_work_sync(&d->heartbeat);
 	cancel_delayed_work_sync(&d->attrs_work);
 	cancel_work_sync(&d->refresh_work);
 	cancel_delayed_work_sync(&d->reclaim_work);
+	daxfs_retired_forget(d);
 	if (d->writable)
 		daxfs_release_top(sb, d, d->top);
 	daxfs_mount_release(&sbi->img, d->mount_slot, d->mount_id);
@@ -594,27 +587,46 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
 	int ret = 0;
 
+	/* not while an old view is being dropped (branch.c) */
+	mutex_lock(&d->switch_lock);
 	mutex_lock(&d->log_lock);
 	if (rw && !d->writable) {
 		if (d->recovered || d->broken) {
 			errorfc(fc, "the index of this mount is not whole (recovery or an earlier error): unmount and mount again");
 			ret = -EROFS;
 		} else if (d->writer.view) {
-			/* it was writable before: its writer is current */
+			/* it was writable before: its writer goes on */
 			ret = daxfs_claim_top(sb, d, d->top, true);
+			if (!ret) {
+				ret = daxfs_log_current(sb, d, d->writer.tail);
+				if (ret)
+					daxfs_release_top(sb, d, d->top);
+			}
 			d->writable = !ret;
+			if (!ret)
+				daxfs_note_branch(d, d->top, DAXFS_MOUNT_RW);
 		} else {
 			ret = daxfs_become_writer(sb, d);
 			mutex_unlock(&d->log_lock);
+			mutex_unlock(&d->switch_lock);
 			if (!ret)
 				ret = daxfs_free_orphans(sb, d);
 			return ret;
 		}
 	} else if (!rw && d->writable) {
+		/* a reader from now on: of the log as far as it wrote it */
+		down_write(&d->index_lock);
+		d->upto[d->view.depth - 1] = d->writer.tail;
 		d->writable = false;
+		up_write(&d->index_lock);
+		daxfs_note_branch(d, d->top, 0);
+		if (!daxfs_slot_lost(d))
+			daxfs_mount_shown(&DAXFS_SB(sb)->img, d->mount_slot,
+					  d->writer.tail);
 		daxfs_release_top(sb, d, d->top);
 	}
 	mutex_unlock(&d->log_lock);
+	mutex_unlock(&d->switch_lock);
 	return ret;
 }
 

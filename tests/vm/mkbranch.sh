@@ -5,7 +5,9 @@
 # both commit at the same moment: exactly one commit wins, the other gets
 # ESTALE, the loser's mapping never shows the winner's bytes, a fresh
 # mount of main shows exactly the winner's tree, and daxfs-inspect check
-# is clean.  Runs on the host; tests/vm/run.sh calls it.
+# is clean; and a read-only mount of main kept in one guest through every
+# round follows each commit without remounting.  Runs on the host;
+# tests/vm/run.sh calls it.
 #
 #   tests/vm/mkbranch.sh [--kernel VERSION] [--rounds N] [--timeout SEC]
 #
@@ -35,6 +37,7 @@ trap 'rm -rf "$D"' EXIT
 mkdir -p "$D/src/etc" "$D/share"
 echo base >"$D/src/etc/conf"
 echo readme >"$D/src/README"
+echo kept >"$D/src/keep"
 if ! "$TOP/build/mkdaxfs" -q -b -d "$D/src" -o "$D/nv.img" -s 64M 2>"$D/err"; then
 	fail "mkbranch: mkdaxfs -b: $(head -n 1 "$D/err")"
 	exit 1

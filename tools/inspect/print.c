@@ -285,6 +285,13 @@ static void print_mounts(struct inspect *in)
 		       ", writable" : "");
 		if (le32_to_cpu(m.flags) & ~DAXFS_MOUNT_RW)
 			printf(", flags 0x%x", le32_to_cpu(m.flags));
+		if (!(le32_to_cpu(m.flags) & DAXFS_MOUNT_RW))
+			printf(", its log read to %" PRIu64,
+			       le64_to_cpu(m.shown_lsn));
+		if (le32_to_cpu(m.pinned) != DAXFS_BRANCH_NONE)
+			printf(", pins branch %u up to %" PRIu64,
+			       le32_to_cpu(m.pinned),
+			       le64_to_cpu(m.pinned_lsn));
 		putchar('\n');
 		used++;
 	}

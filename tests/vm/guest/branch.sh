@@ -16,7 +16,9 @@
 #    shadowing the levels above: every level's view, also after remount;
 #  - a branch survives unmount and is mounted with -o branch=NAME;
 #  - a read-only mount of main follows a commit, dropping only what the
-#    commit changed (an untouched file stays open and mapped);
+#    commit changed (an untouched file stays open and mapped), and then
+#    what main's writer writes; a page the writer replaces is not handed
+#    out again while the reader's mapping may read it;
 #  - appends racing a create are in the branch and the child, or fail;
 #  - one writable mount per branch; -o force takes it from a live one,
 #    whose changes then fail with EIO;
@@ -309,7 +311,6 @@ br switch main >/dev/null
 # It drops exactly what the commit changed: a file open or mapped there
 # that the commit did not touch carries on; a changed one is ESTALE; names
 # the commit moved, removed or added (cached, even as absent) are right.
-# It follows once no mount writes main's new top (the committer moves on).
 br switch l1 >/dev/null && br abort >/dev/null
 br switch race >/dev/null && br abort >/dev/null
 mkdir -p "$M/fd/in" && echo i >"$M/fd/in/x"
@@ -328,8 +329,6 @@ if mount -t daxfs -o "$OPTS,ro" none "$R"; then
 	echo c2 >"$M/fc" && mv "$M/fm" "$M/fm2" && rm "$M/fr" && echo n >"$M/fn"
 	is "branch: commit fol (a reader of main alongside)" "$(br commit)" \
 		"committed: $M now shows 'main'"
-	# the committer lets main's new top go
-	br create nxt >/dev/null && br switch nxt >/dev/null
 	for i in $(seq 1 40); do
 		[ "$(cat "$R/fc" 2>&1)" = c2 ] && break
 		sleep 0.25
@@ -344,17 +343,62 @@ if mount -t daxfs -o "$OPTS,ro" none "$R"; then
 		"$(cat <&7 2>&1)" fu
 	has "branch: a file the commit changed is ESTALE in the reader" \
 		"$(cat <&8 2>&1)" "Stale file handle"
-	exec 7<&- 8<&-
+	exec 8<&-
 	echo go >&"${HOLD[1]}"
 	read -r -t 60 line <&"${HOLD[0]}"
 	is "branch: a mapping of a file the commit did not change still reads" \
 		"$line" read
 	wait "$HOLD_PID" 2>/dev/null
+
+	# ---- and then what main's writer (the committer) writes ----
+	# A page the writer replaces stays what it was for the reader's
+	# mapping (until the reader follows: then SIGBUS), even when the
+	# writer fills the region right after: it is not handed out again
+	# while the reader may read it; it comes back once the reader
+	# moved past it.
+	"$H/filecheck" gen "$M/pg" $((4 << 20)) 77 && sync -f "$M"
+	for i in $(seq 1 40); do
+		cmp -s "$R/pg" "$M/pg" && break
+		sleep 0.25
+	done
+	is "branch: the reader follows a write to main" \
+		"$(cmp "$R/pg" "$M/pg" 2>&1 && echo same)" same
+	coproc HOLD { "$H/filecheck" holdmap "$R/pg"; }
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "$line" = mapped ] || fail "branch: holdmap of main's pg: $line"
+	free0=$(stat -f -c %a "$M")
+	# rewritten in place: 256 pages a transaction, each replacing them
+	"$H/wtool" pwrite "$M/pg" 0 $((4 << 20)) 78 >/dev/null
+	free1=$(stat -f -c %a "$M")
+	"$H/filecheck" gen "$M/fill" $(((free1 - 16) * 4096)) 79 2>/dev/null
+	echo go >&"${HOLD[1]}"
+	read -r -t 60 line <&"${HOLD[0]}"
+	wait "$HOLD_PID" 2>/dev/null
+	# the reader follows each second: at least the last transaction's
+	# pages are still kept back right after the write
+	is "branch: pages the writer replaced are kept while the reader shows them" \
+		"$((free0 - free1 >= 200))" 1
+	case "$line" in
+	read|sigbus) pass "branch: the reader's mapping of a replaced file: $line, never other bytes" ;;
+	*) fail "branch: the reader's mapping of a replaced file: '$line'" ;;
+	esac
+	rm -f "$M/fill"
+	for i in $(seq 1 40); do
+		cmp -s "$R/pg" "$M/pg" && [ "$(stat -f -c %a "$M")" -ge $((free0 - 16)) ] && break
+		sleep 0.25
+	done
+	is "branch: the reader follows the rewrite" \
+		"$(cmp "$R/pg" "$M/pg" 2>&1 && echo same)" same
+	is "branch: the replaced pages come back once the reader moved on" \
+		"$(($(stat -f -c %a "$M") >= free0 - 16))" 1
+	is "branch: an untouched file stayed open in the reader throughout" \
+		"$(cat "/proc/self/fd/7" 2>&1; cat <&7 2>&1)" fu
+	exec 7<&-
 	umount "$R"
+	rm -f "$M/pg"
 else
 	fail "branch: mount main read-only beside a branch's writer"
 fi
-br abort >/dev/null
 
 # ---- one writer per branch, and -o force ----
 M2=$W/m2 M3=$W/m3

@@ -30,7 +30,8 @@
  *   filecheck holdmap FILE         map FILE (shared), touch every page,
  *                                  print "mapped", wait for a line on
  *                                  stdin, then touch the first page again
- *                                  and print "sigbus" or "read"
+ *                                  and print "sigbus", "read" (the bytes
+ *                                  it had, up to EOF) or "changed"
  *   filecheck faults FILE          map FILE read-only (shared), read one
  *                                  byte of every page in order and print
  *                                  "PAGES FAULTS": the minor faults that
@@ -385,7 +386,9 @@ static int holdmap(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	volatile unsigned char *p;
+	unsigned char first[PAGE];
 	char line[16];
+	size_t n;
 	off_t size;
 
 	if (fd < 0)
@@ -398,6 +401,9 @@ static int holdmap(const char *path)
 		die_errno("mmap %s", path);
 	for (off_t i = 0; i < size; i += PAGE)
 		(void)p[i];
+	n = size < (off_t)PAGE ? (size_t)size : PAGE;
+	for (size_t i = 0; i < n; i++)
+		first[i] = p[i];
 	printf("mapped\n");
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
@@ -407,7 +413,12 @@ static int holdmap(const char *path)
 		printf("sigbus\n");
 		return 0;
 	}
-	(void)p[0];
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != first[i]) {
+			printf("changed\n");
+			return 0;
+		}
+	}
 	printf("read\n");
 	return 0;
 }

@@ -2,7 +2,7 @@
 # One guest of the two-kernel branch test (tests/vm/mkbranch.sh starts it
 # twice, at once, on one NVDIMM backing file and one $VM_SHARE).  Per
 # round r (1..ROUNDS):
-#   a: mounts main, creates branches a<r> and b<r>, unmounts;
+#   a: mounts main (read-only), creates branches a<r> and b<r>, unmounts;
 #   both: mount their own branch writable, write their own tree (and keep
 #     one of its files mapped), then commit at the same moment;
 #   exactly one commit succeeds, the other fails with ESTALE (the guests
@@ -11,6 +11,10 @@
 #   both unmount; a mounts main afresh: it must show exactly the tree the
 #     winner wrote (a manifest: names, modes, sizes, times, contents), and
 #     daxfs-inspect check of the region is clean.
+#   b also keeps a read-only mount of main from round 1 to the end: each
+#     round it must follow the commit (made in either kernel) without
+#     remounting, once the winner unmounted, and show exactly the winner's
+#     tree; a file no round changed stays open and mapped throughout.
 #   PEER   this guest's name (a or b); OTHER   the other one's
 . "$(dirname "$0")/common.sh"
 
@@ -42,9 +46,50 @@ peer_fail() {
 	exit 1
 }
 
+# b's reader of main: mounted once a made round 1's branches (a create
+# holds main's top for a moment, and a reader needs it unwritten)
+R=$W/r
+reader_start() {
+	mkdir -p "$R"
+	mount -t daxfs -o "$OPTS,ro" none "$R" || peer_fail "mount main read-only"
+	exec 9<"$R/keep"
+	mkfifo "$W/keep.in"
+	"$H/filecheck" holdmap "$R/keep" <"$W/keep.in" >"$W/keep.out" &
+	KEEP_PID=$!
+	exec 6>"$W/keep.in"
+	local i
+	for ((i = 0; i < 240; i++)); do
+		grep -q mapped "$W/keep.out" && return 0
+		sleep 0.25
+	done
+	peer_fail "holdmap $R/keep: $(cat "$W/keep.out")"
+}
+reader_follows() {	# reader_follows ROUND WINNER
+	local i
+	for ((i = 0; i < 80; i++)); do
+		"$CL" manifest "$R" >"$W/r-$1" 2>/dev/null &&
+			cmp -s "$W/r-$1" "$S/tree-$1-$2" && break
+		sleep 0.25
+	done
+	if cmp -s "$W/r-$1" "$S/tree-$1-$2"; then
+		pass "mkbranch-b: round $1: a read-only mount of main kept since round 1 followed the commit: exactly the winner's ($2) tree"
+	else
+		fail "mkbranch-b: round $1: the reader of main does not show the winner's ($2) tree: $(diff "$W/r-$1" "$S/tree-$1-$2" 2>&1 | head -n 4 | tr '\n' '|')"
+	fi
+}
+reader_end() {
+	is "mkbranch-b: a file no round changed stayed open in the reader" \
+		"$(cat <&9 2>&1)" kept
+	echo go >&6
+	wait "$KEEP_PID"
+	is "mkbranch-b: and stayed mapped" "$(tail -n 1 "$W/keep.out")" read
+	exec 9<&- 6>&-
+	umount "$R" || fail "mkbranch-b: umount the reader"
+}
+
 for r in $(seq 1 "$ROUNDS"); do
 	if [ "$PEER" = a ]; then
-		mount -t daxfs -o "$OPTS" none "$M" || peer_fail "round $r: mount main"
+		mount -t daxfs -o "$OPTS,ro" none "$M" || peer_fail "round $r: mount main"
 		"$BR" create "a$r" -m "$M" >/dev/null &&
 			"$BR" create "b$r" -m "$M" >/dev/null ||
 			peer_fail "round $r: create a$r, b$r"
@@ -52,6 +97,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		: >"$S/created-$r"
 	fi
 	wait_for "$S/created-$r" || peer_fail "round $r: the branches never came"
+	[ "$PEER/$r" = b/1 ] && reader_start
 	mount -t daxfs -o "$OPTS,branch=$PEER$r" none "$M" ||
 		peer_fail "round $r: mount -o branch=$PEER$r"
 	# its own tree: a new directory, a changed file, a removed one
@@ -122,5 +168,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		: >"$S/verified-$r"
 	fi
 	wait_for "$S/verified-$r" || peer_fail "round $r: never verified"
+	[ "$PEER" = b ] && reader_follows "$r" "$(cat "$S/winner-$r")"
 done
+[ "$PEER" = b ] && reader_end
 dmesg_clean "mkbranch-$PEER: kernel log clean"

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxfs.ko: pages a writer let go of while other mounts may still read
+ * them (docs/branch-protocol.md, "Readers alongside a writer").
+ *
+ * Read-only mounts of a top slot may show it while another mount writes
+ * it, in this kernel or another.  Each such reader shows the top's log
+ * read up to some position, and says which in its mount-table slot
+ * (shown_lsn; 0 while it reads the log again; and, while it replaces a
+ * view, the top and position the old one still reads: pinned).  A page
+ * the writer's published log stops using at position L (a file page
+ * replaced or freed, a log chunk before a checkpoint) may still be read
+ * or mapped by a reader that shows a position before L.  So the writer
+ * gives it back at once only when no mount shows the top at a position
+ * before L, and otherwise keeps it on @retired until every such reader
+ * has moved past L (they follow the log every heartbeat), has gone, or
+ * has stopped beating for a lease (it is reaped).
+ *
+ * Ordering: the writer publishes its tail, then (after a full barrier)
+ * reads the mount table; a reader stores its slot's words, then (after a
+ * full barrier) reads the log's head and tail.  Either the writer sees
+ * the reader, or the reader reads a tail at or past L and never uses the
+ * page.
+ *
+ * A fold of main (fold.c) checks that no other mount shows main's chain
+ * before it starts, but a read-only mount may come in after that look and
+ * install the old chain just before the fold is published.  So each fold
+ * leaves its old chain here (@fold_old): while any other mount shows or
+ * pins one of those slots, nothing the fold or the new top's writer lets
+ * go of is given back.  The folder's look at the mount table comes after
+ * its publishing compare-and-swap and a full barrier; the reader's check
+ * that its name still leads to the top it shows comes after storing its
+ * slot's words and a full barrier: one of them sees the other.
+ *
+ * A reader reaped for a stopped heartbeat may still run (a stalled
+ * kernel): nothing is given back for two heartbeats after a reap, time
+ * for it to notice its slot is gone and drop its mappings (branch.c).
+ *
+ * Locking: @retire_lock (a spinlock) protects @retired, @retired_pages,
+ * @fold_old and @fold_nold; retiring runs under @log_lock (a commit, a
+ * checkpoint, a writer being opened, a fold), draining in the heartbeat
+ * and at unmount once the heartbeat stopped.  @rid, @rbeat, @rsince and
+ * @reap_hold belong to draining; retiring reads @reap_hold.
+ */
+#define pr_fmt(fmt) "daxfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/jiffies.h>
+#include <linux/delay.h>
+
+#include "daxfs.h"
+
+struct daxfs_retired {
+	struct list_head node;
+	u32 slot;			/* the top whose log let go of them */
+	u64 lsn;			/* the position that did */
+	u64 pgno;
+	u64 npages;
+};
+
+static u64 daxfs_slot_word(const struct daxfs_image *img, u32 i, size_t off)
+{
+	return daxfs_word_load(img, daxfs_mount_word(img, i, off));
+}
+
+void daxfs_fold_guard(struct daxfs_delta *d, const u32 *chain, u32 n)
+{
+	spin_lock(&d->retire_lock);
+	memcpy(d->fold_old, chain, n * sizeof(*chain));
+	d->fold_nold = n;
+	spin_unlock(&d->retire_lock);
+}
+
+/* Does mount slot @i show or pin a slot of the last fold's old chain? */
+static bool daxfs_shows_folded(struct daxfs_delta *d, u32 i)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	u32 shown = daxfs_slot_word(img, i,
+			offsetof(struct daxfs_mount_slot, branch));
+	u32 pinned = daxfs_slot_word(img, i,
+			offsetof(struct daxfs_mount_slot, pinned));
+	u32 k;
+
+	for (k = 0; k < d->fold_nold; k++)
+		if (d->fold_old[k] == shown || d->fold_old[k] == pinned)
+			return true;
+	return false;
+}
+
+/*
+ * A mount other than this one that may still read what log @slot let go
+ * of at @lsn: one showing or pinning it before @lsn, or one still showing
+ * the chain the last fold replaced (the guard lifts once none does).
+ */
+static bool daxfs_blocker(struct daxfs_delta *d, u32 slot, u64 lsn, u32 *who)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	bool found = false;
+	u32 i;
+
+	if (daxfs_mount_reader(img, d->mount_slot, slot, lsn, who))
+		return true;
+	spin_lock(&d->retire_lock);
+	for (i = 0; d->fold_nold && i < DAXFS_MOUNT_SLOTS && !found; i++) {
+		if (i == d->mount_slot || !daxfs_slot_word(img, i, 0))
+			continue;
+		found = daxfs_shows_folded(d, i);
+		*who = i;
+	}
+	if (!found)
+		d->fold_nold = 0;
+	spin_unlock(&d->retire_lock);
+	return found;
+}
+
+void daxfs_retire(void *ctx, u32 slot, u64 pgno, u64 npages, u64 lsn)
+{
+	struct daxfs_delta *d = ctx;
+	struct daxfs_retired *r;
+	u32 who;
+
+	/* the tail just published, before the readers' words we read */
+	smp_mb();
+	if (!daxfs_blocker(d, slot, lsn, &who) &&
+	    !time_before(jiffies, READ_ONCE(d->reap_hold))) {
+		daxfs_free_pages(d->sb, pgno, npages);
+		return;
+	}
+	r = kmalloc(sizeof(*r), GFP_NOFS);
+	if (!r) {
+		pr_warn_ratelimited("%s: out of memory keeping %llu pages a reader may still read: they stay in use\n",
+				    d->sb->s_id, npages);
+		return;
+	}
+	r->slot = slot;
+	r->lsn = lsn;
+	r->pgno = pgno;
+	r->npages = npages;
+	spin_lock(&d->retire_lock);
+	list_add_tail(&r->node, &d->retired);
+	d->retired_pages += npages;
+	spin_unlock(&d->retire_lock);
+}
+
+void daxfs_writer_hook(struct daxfs_delta *d)
+{
+	d->writer.retire = daxfs_retire;
+	d->writer.retire_ctx = d;
+}
+
+/*
+ * Is a live reader still showing log @slot before @lsn?  A reader whose
+ * heartbeat has not moved for a lease since we first waited for it is
+ * dead: its slot is reaped, and the next one is looked at.
+ */
+static bool daxfs_retired_waits(struct daxfs_delta *d, u32 slot, u64 lsn)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	u32 who;
+
+	while (daxfs_blocker(d, slot, lsn, &who)) {
+		u64 id = daxfs_slot_word(img, who, 0);
+		u64 beat = daxfs_slot_word(img, who,
+			offsetof(struct daxfs_mount_slot, heartbeat));
+
+		if (id != d->rid[who] || beat != d->rbeat[who]) {
+			d->rid[who] = id;
+			d->rbeat[who] = beat;
+			d->rsince[who] = jiffies;
+			return true;
+		}
+		if (time_before(jiffies, d->rsince[who] +
+				msecs_to_jiffies(DAXFS_LEASE_MS)))
+			return true;
+		daxfs_reap(img, who, id);
+		WRITE_ONCE(d->reap_hold, jiffies +
+			   msecs_to_jiffies(2 * DAXFS_HEARTBEAT_MS));
+		return true;
+	}
+	return false;
+}
+
+void daxfs_retired_drain(struct daxfs_delta *d)
+{
+	struct daxfs_retired *r, *next;
+	bool lost = daxfs_slot_lost(d);
+	LIST_HEAD(todo);
+	u64 done = 0;
+
+	if (time_before(jiffies, d->reap_hold) && !lost)
+		return;		/* a reaped reader may not have noticed yet */
+	spin_lock(&d->retire_lock);
+	list_splice_init(&d->retired, &todo);
+	spin_unlock(&d->retire_lock);
+	list_for_each_entry_safe(r, next, &todo, node) {
+		/* a mount whose slot was taken gives nothing back (delta.c) */
+		if (!lost && daxfs_retired_waits(d, r->slot, r->lsn))
+			continue;
+		if (!lost)
+			daxfs_free_pages(d->sb, r->pgno, r->npages);
+		done += r->npages;
+		list_del(&r->node);
+		kfree(r);
+	}
+	spin_lock(&d->retire_lock);
+	list_splice(&todo, &d->retired);
+	d->retired_pages -= done;
+	spin_unlock(&d->retire_lock);
+}
+
+/*
+ * Unmount: give the readers a lease and a little more to move past what
+ * this mount retired (the heartbeat drains meanwhile).
+ */
+void daxfs_retired_settle(struct daxfs_delta *d)
+{
+	unsigned int waited;
+
+	for (waited = 0; waited < DAXFS_LEASE_MS + 3 * DAXFS_HEARTBEAT_MS;
+	     waited += 100) {
+		if (!READ_ONCE(d->retired_pages))
+			return;
+		msleep(100);
+	}
+}
+
+/*
+ * Unmount, with the heartbeat and every work item stopped: a last look,
+ * and what is still kept stays allocated, said once (daxfs-inspect check
+ * names such pages).
+ */
+void daxfs_retired_forget(struct daxfs_delta *d)
+{
+	struct daxfs_retired *r, *next;
+
+	if (list_empty(&d->retired))
+		return;
+	daxfs_retired_drain(d);
+	if (d->retired_pages)
+		pr_warn("%s: %llu pages a reader still showed stay allocated at unmount; daxfs-inspect check names them\n",
+			d->sb->s_id, d->retired_pages);
+	list_for_each_entry_safe(r, next, &d->retired, node) {
+		list_del(&r->node);
+		kfree(r);
+	}
+	d->retired_pages = 0;
+}
