@@ -376,7 +376,8 @@ struct daxfs_mount_slot {
 struct daxfs_shared {
 	__le64	next_ino;
 	__le64	epoch;
-	__le64	reserved[6];
+	__le64	reaps;			/* bumped by every mount-slot takeover */
+	__le64	reserved[5];
 	struct daxfs_mount_slot mounts[DAXFS_MOUNT_SLOTS];
 };
 

@@ -421,6 +421,12 @@ void daxfs_mount_pin(const struct daxfs_image *img, u32 slot, u32 top,
  */
 int daxfs_mount_reader(const struct daxfs_image *img, u32 self, u32 top,
 		       u64 lsn, u32 *who);
+/*
+ * A slot was taken from a mount found dead (which may only have
+ * stalled): the shared count every such takeover bumps, and its value.
+ */
+void daxfs_mount_reaped(const struct daxfs_image *img);
+u64 daxfs_mount_reaps(const struct daxfs_image *img);
 /* Our slot @slot has acted on the shared epoch @epoch. */
 void daxfs_mount_seen(const struct daxfs_image *img, u32 slot, u64 epoch);
 void daxfs_mount_beat(const struct daxfs_image *img, u32 slot);

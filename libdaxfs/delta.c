@@ -270,8 +270,24 @@ int daxfs_mount_take(const struct daxfs_image *img, u32 slot, u64 old_id,
 	    daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), old_id, id) !=
 	    old_id)
 		return -EBUSY;
+	daxfs_mount_reaped(img);
 	mount_init(img, slot, branch, flags);
 	return 0;
+}
+
+static u64 reaps_off(const struct daxfs_image *img)
+{
+	return img->delta.shared_off + offsetof(struct daxfs_shared, reaps);
+}
+
+void daxfs_mount_reaped(const struct daxfs_image *img)
+{
+	daxfs_word_add(img, reaps_off(img), 1);
+}
+
+u64 daxfs_mount_reaps(const struct daxfs_image *img)
+{
+	return daxfs_word_load(img, reaps_off(img));
 }
 
 void daxfs_mount_update(const struct daxfs_image *img, u32 slot, u32 branch,

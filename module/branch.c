@@ -555,6 +555,8 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 			d->writable = false;
 			daxfs_release_top(sb, d, d->top);
 			ret = ret ? ret : err;
+		} else {
+			daxfs_note_writer(d);
 		}
 		if (old_top != d->top)
 			daxfs_release_top(sb, d, old_top);

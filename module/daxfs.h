@@ -153,10 +153,13 @@ struct daxfs_delta {
 	u64 retired_pages;
 	u32 fold_old[DAXFS_VIEW_MAX];	/* a fold's old chain, while shown */
 	u32 fold_nold;
-	unsigned long reap_hold;	/* nothing given back before this */
+	u64 reaps_seen;			/* the region's reap count, and */
+	u64 hold_until;			/* nothing given back before (jiffies) */
 	u64 rid[DAXFS_MOUNT_SLOTS];	/* readers waited for: their ids, */
-	u64 rbeat[DAXFS_MOUNT_SLOTS];	/* heartbeats, and since when */
+	u64 rbeat[DAXFS_MOUNT_SLOTS];	/* heartbeats, since when, */
+	u64 rpos[DAXFS_MOUNT_SLOTS];	/* positions, since when */
 	unsigned long rsince[DAXFS_MOUNT_SLOTS];
+	unsigned long rpsince[DAXFS_MOUNT_SLOTS];
 };
 
 /* Per-superblock state; fixed once fill_super returns, except @delta. */
@@ -291,6 +294,7 @@ void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
 int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id);
 bool daxfs_slot_lost(struct daxfs_delta *d);
 void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags);
+void daxfs_note_writer(struct daxfs_delta *d);
 void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id);
 
 /* Page runs to give back, collected before they may be (reclaim.c). */
@@ -310,6 +314,7 @@ void daxfs_writer_hook(struct daxfs_delta *d);
 void daxfs_retired_drain(struct daxfs_delta *d);
 void daxfs_retired_settle(struct daxfs_delta *d);
 void daxfs_retired_forget(struct daxfs_delta *d);
+bool daxfs_retire_held(struct daxfs_delta *d);
 void daxfs_fold_guard(struct daxfs_delta *d, const u32 *chain, u32 n);
 
 /* fold.c: main folded into one layer when its chain is this deep */

@@ -103,9 +103,11 @@ int daxfs_mount_alive(const struct daxfs_image *img, u32 slot, u64 id)
 /* Clear slot @slot of a mount found dead (if nobody did meanwhile). */
 void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 {
-	if (daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), id, 0) == id)
-		pr_info("mount table slot %u: its mount stopped beating; freed\n",
+	if (daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), id, 0) == id) {
+		daxfs_mount_reaped(img);
+		pr_info("mount table slot %u: its mount stopped beating, or fell behind the log it reads; freed\n",
 			slot);
+	}
 }
 
 /* Does mount slot @slot show top slot @top, or pin it (an old view)? */
@@ -204,6 +206,18 @@ int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 	}
 	/* read-only mounts of it may stay: what it frees waits (retire.c) */
 	return 0;
+}
+
+/*
+ * This mount writes its top: the mount table says so, and that it needs
+ * nothing of the log before its writer's tail (retire.c).
+ */
+void daxfs_note_writer(struct daxfs_delta *d)
+{
+	daxfs_note_branch(d, d->top, DAXFS_MOUNT_RW);
+	if (!daxfs_slot_lost(d))
+		daxfs_mount_shown(&DAXFS_SB(d->sb)->img, d->mount_slot,
+				  d->writer.tail);
 }
 
 void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
@@ -424,10 +438,13 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 		goto out_release;
 	}
 	d->writable = true;
-	daxfs_note_branch(d, d->top, DAXFS_MOUNT_RW);
+	daxfs_note_writer(d);
 	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
-	/* pages this mount keeps for readers are in use (retire.c) */
-	if (ret == 0 && !READ_ONCE(d->retired_pages))
+	/*
+	 * Pages this mount keeps for readers are in use, and a mount just
+	 * reaped may only have stalled (retire.c).
+	 */
+	if (ret == 0 && !READ_ONCE(d->retired_pages) && !daxfs_retire_held(d))
 		ret = daxfs_rebuild_bitmap(sb, d);
 	else if (ret > 0)
 		ret = 0;
@@ -462,6 +479,7 @@ static int daxfs_force_claim(struct super_block *sb, struct daxfs_delta *d,
 	    daxfs_word_cas(img, daxfs_mount_word(img, slot, 0), owner, 0) !=
 	    owner)
 		return 0;
+	daxfs_mount_reaped(img);
 	pr_warn("%s: force: the writer of branch %s (mount table slot %u) is declared dead without waiting for its lease\n",
 		sb->s_id, name, slot);
 	return daxfs_sleep_killable(2 * DAXFS_HEARTBEAT_MS);
@@ -493,7 +511,7 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	INIT_LIST_HEAD(&d->dirty_list);
 	spin_lock_init(&d->retire_lock);
 	INIT_LIST_HEAD(&d->retired);
-	d->reap_hold = jiffies;
+	d->reaps_seen = daxfs_mount_reaps(&sbi->img);
 	d->view.img = &sbi->img;
 	d->vgen = 1;
 	d->bscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->bscratch),
@@ -573,7 +591,7 @@ void daxfs_delta_unmount(struct super_block *sb)
 	cancel_delayed_work_sync(&d->attrs_work);
 	cancel_work_sync(&d->refresh_work);
 	cancel_delayed_work_sync(&d->reclaim_work);
-	daxfs_retired_forget(d);
+	daxfs_retired_forget(d);	/* queues nothing */
 	if (d->writable)
 		daxfs_release_top(sb, d, d->top);
 	daxfs_mount_release(&sbi->img, d->mount_slot, d->mount_id);
@@ -604,7 +622,7 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 			}
 			d->writable = !ret;
 			if (!ret)
-				daxfs_note_branch(d, d->top, DAXFS_MOUNT_RW);
+				daxfs_note_writer(d);
 		} else {
 			ret = daxfs_become_writer(sb, d);
 			mutex_unlock(&d->log_lock);

@@ -227,7 +227,7 @@ static int daxfs_fold_locked(struct super_block *sb, struct daxfs_delta *d)
 	/* before anything the fold or the new top's writer frees */
 	daxfs_fold_guard(d, d->chain, depth);
 	daxfs_fold_install(d, &fs->fo, gen, fs->old, &nold);
-	daxfs_note_branch(d, fs->fo.slot, DAXFS_MOUNT_RW);
+	daxfs_note_writer(d);
 	daxfs_release_top(sb, d, old_top);
 	for (i = 0; i < nold; i++) {
 		daxfs_layer_clear(fs->old[i]);

@@ -32,15 +32,20 @@
  * that its name still leads to the top it shows comes after storing its
  * slot's words and a full barrier: one of them sees the other.
  *
- * A reader reaped for a stopped heartbeat may still run (a stalled
- * kernel): nothing is given back for two heartbeats after a reap, time
- * for it to notice its slot is gone and drop its mappings (branch.c).
+ * A reader whose heartbeat stopped for a lease is reaped, and so is one
+ * that is alive but has not moved on for two leases while we keep pages
+ * for it (a mount that cannot follow: a recovery mount, a broken one).
+ * A reaped mount may still run (a stalled kernel): after any reap of a
+ * mount-table slot, by any mount in any kernel (the region counts them),
+ * nothing is given back for two heartbeats, time for it to notice that
+ * its slot is gone and drop its mappings (branch.c).
  *
  * Locking: @retire_lock (a spinlock) protects @retired, @retired_pages,
  * @fold_old and @fold_nold; retiring runs under @log_lock (a commit, a
  * checkpoint, a writer being opened, a fold), draining in the heartbeat
- * and at unmount once the heartbeat stopped.  @rid, @rbeat, @rsince and
- * @reap_hold belong to draining; retiring reads @reap_hold.
+ * and at unmount once the heartbeat stopped.  @rid, @rbeat, @rpos,
+ * @rsince and @rpsince belong to draining; @reaps_seen and @hold_until
+ * are updated by both, any order giving a hold at least as long.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -114,6 +119,19 @@ static bool daxfs_blocker(struct daxfs_delta *d, u32 slot, u64 lsn, u32 *who)
 	return found;
 }
 
+bool daxfs_retire_held(struct daxfs_delta *d)
+{
+	u64 reaps = daxfs_mount_reaps(&DAXFS_SB(d->sb)->img);
+	u64 now = get_jiffies_64();
+
+	if (reaps != READ_ONCE(d->reaps_seen)) {
+		WRITE_ONCE(d->reaps_seen, reaps);
+		WRITE_ONCE(d->hold_until,
+			   now + msecs_to_jiffies(2 * DAXFS_HEARTBEAT_MS));
+	}
+	return time_before64(now, READ_ONCE(d->hold_until));
+}
+
 void daxfs_retire(void *ctx, u32 slot, u64 pgno, u64 npages, u64 lsn)
 {
 	struct daxfs_delta *d = ctx;
@@ -122,8 +140,7 @@ void daxfs_retire(void *ctx, u32 slot, u64 pgno, u64 npages, u64 lsn)
 
 	/* the tail just published, before the readers' words we read */
 	smp_mb();
-	if (!daxfs_blocker(d, slot, lsn, &who) &&
-	    !time_before(jiffies, READ_ONCE(d->reap_hold))) {
+	if (!daxfs_blocker(d, slot, lsn, &who) && !daxfs_retire_held(d)) {
 		daxfs_free_pages(d->sb, pgno, npages);
 		return;
 	}
@@ -149,47 +166,75 @@ void daxfs_writer_hook(struct daxfs_delta *d)
 	d->writer.retire_ctx = d;
 }
 
+/* Where mount slot @i reads: its shown and pinned positions, folded. */
+static u64 daxfs_slot_pos(const struct daxfs_image *img, u32 i)
+{
+	return daxfs_slot_word(img, i,
+			offsetof(struct daxfs_mount_slot, shown_lsn)) ^
+	       (daxfs_slot_word(img, i,
+			offsetof(struct daxfs_mount_slot, pinned_lsn)) << 1);
+}
+
 /*
- * Is a live reader still showing log @slot before @lsn?  A reader whose
- * heartbeat has not moved for a lease since we first waited for it is
- * dead: its slot is reaped, and the next one is looked at.
+ * Is a reader still showing log @slot before @lsn?  One whose heartbeat
+ * has not moved for a lease since we first waited for it is dead, and one
+ * whose position has not moved for two cannot follow: its slot is reaped
+ * (it shuts down if it still runs).  True meanwhile.
  */
 static bool daxfs_retired_waits(struct daxfs_delta *d, u32 slot, u64 lsn)
 {
 	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	unsigned long now = jiffies;
+	u64 id, beat, pos;
 	u32 who;
 
-	while (daxfs_blocker(d, slot, lsn, &who)) {
-		u64 id = daxfs_slot_word(img, who, 0);
-		u64 beat = daxfs_slot_word(img, who,
-			offsetof(struct daxfs_mount_slot, heartbeat));
-
-		if (id != d->rid[who] || beat != d->rbeat[who]) {
-			d->rid[who] = id;
-			d->rbeat[who] = beat;
-			d->rsince[who] = jiffies;
-			return true;
-		}
-		if (time_before(jiffies, d->rsince[who] +
-				msecs_to_jiffies(DAXFS_LEASE_MS)))
-			return true;
-		daxfs_reap(img, who, id);
-		WRITE_ONCE(d->reap_hold, jiffies +
-			   msecs_to_jiffies(2 * DAXFS_HEARTBEAT_MS));
-		return true;
+	if (!daxfs_blocker(d, slot, lsn, &who))
+		return false;
+	id = daxfs_slot_word(img, who, 0);
+	beat = daxfs_slot_word(img, who,
+			       offsetof(struct daxfs_mount_slot, heartbeat));
+	pos = daxfs_slot_pos(img, who);
+	if (id != d->rid[who]) {
+		d->rid[who] = id;
+		d->rsince[who] = d->rpsince[who] = now;
 	}
-	return false;
+	if (beat != d->rbeat[who]) {
+		d->rbeat[who] = beat;
+		d->rsince[who] = now;
+	}
+	if (pos != d->rpos[who]) {
+		d->rpos[who] = pos;
+		d->rpsince[who] = now;
+	}
+	if (time_before(now, d->rsince[who] +
+			msecs_to_jiffies(DAXFS_LEASE_MS)) &&
+	    time_before(now, d->rpsince[who] +
+			msecs_to_jiffies(2 * DAXFS_LEASE_MS)))
+		return true;
+	if (time_before(now, d->rsince[who] + msecs_to_jiffies(DAXFS_LEASE_MS)))
+		pr_warn("%s: mount table slot %u: a read-only mount that has not followed the log for %u ms is cut off\n",
+			d->sb->s_id, who, 2 * DAXFS_LEASE_MS);
+	daxfs_reap(img, who, id);	/* holds everything two heartbeats */
+	return true;
+}
+
+/* Has another mount taken our slot?  Without daxfs_slot_lost()'s work. */
+static bool daxfs_slot_gone(struct daxfs_delta *d)
+{
+	return READ_ONCE(d->lost) ||
+	       daxfs_slot_word(&DAXFS_SB(d->sb)->img, d->mount_slot, 0) !=
+	       d->mount_id;
 }
 
 void daxfs_retired_drain(struct daxfs_delta *d)
 {
 	struct daxfs_retired *r, *next;
-	bool lost = daxfs_slot_lost(d);
+	bool lost = daxfs_slot_gone(d);
 	LIST_HEAD(todo);
 	u64 done = 0;
 
-	if (time_before(jiffies, d->reap_hold) && !lost)
-		return;		/* a reaped reader may not have noticed yet */
+	if (!lost && daxfs_retire_held(d))
+		return;		/* a reaped mount may not have noticed yet */
 	spin_lock(&d->retire_lock);
 	list_splice_init(&d->retired, &todo);
 	spin_unlock(&d->retire_lock);
@@ -233,10 +278,15 @@ void daxfs_retired_settle(struct daxfs_delta *d)
 void daxfs_retired_forget(struct daxfs_delta *d)
 {
 	struct daxfs_retired *r, *next;
+	int idx;
 
 	if (list_empty(&d->retired))
 		return;
-	daxfs_retired_drain(d);
+	idx = daxfs_region_enter(&DAXFS_SB(d->sb)->region);
+	if (idx >= 0) {
+		daxfs_retired_drain(d);
+		daxfs_region_exit(&DAXFS_SB(d->sb)->region, idx);
+	}
 	if (d->retired_pages)
 		pr_warn("%s: %llu pages a reader still showed stay allocated at unmount; daxfs-inspect check names them\n",
 			d->sb->s_id, d->retired_pages);
