@@ -441,11 +441,15 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 	daxfs_note_writer(d);
 	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
 	/*
-	 * Pages this mount keeps for readers are in use, and a mount just
-	 * reaped may only have stalled (retire.c).
+	 * Pages this mount keeps for readers are in use; a mount just reaped
+	 * may only have stalled: it has two heartbeats to notice (retire.c).
 	 */
-	if (ret == 0 && !READ_ONCE(d->retired_pages) && !daxfs_retire_held(d))
-		ret = daxfs_rebuild_bitmap(sb, d);
+	if (ret == 0 && !READ_ONCE(d->retired_pages)) {
+		while (!ret && daxfs_retire_held(d))
+			ret = daxfs_sleep_killable(100);
+		if (!ret)
+			ret = daxfs_rebuild_bitmap(sb, d);
+	}
 	else if (ret > 0)
 		ret = 0;
 	if (!ret)
