@@ -83,7 +83,7 @@ for files in 100 1000 4000; do
 	done
 	set -- $line	# main folded: N layers into slot S in T us
 	if [ -n "$line" ]; then
-		echo "bbr fold $files daxfs fold $7 $3"
+		echo "bbr fold $files daxfs fold $9 $3"
 	else
 		echo "FAIL: main was not folded after 12 commits of $files files"
 	fi
