@@ -104,6 +104,17 @@ read_until_eio() {
 	printf '%s\n' "$out"
 }
 
+# wait_for FILE: until FILE exists (another guest's word), up to 5 min;
+# a hang guard, not a timing assertion
+wait_for() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
 dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
 dmesg_new() { dmesg | tail -n +$((DMESG_MARK + 1)); }
 DMESG_BAD='Oops|BUG:|WARNING:|general protection|Call Trace|UBSAN|KASAN|RIP:|refcount_t|Objects remaining'

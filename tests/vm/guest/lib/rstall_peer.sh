@@ -25,14 +25,6 @@ M=$W/m
 mkdir -p "$M"
 PG=$((1 << 20))
 
-wait_for() {	# a hang guard, not a timing assertion
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.25
-	done
-	return 1
-}
 avail() { stat -f -c %a "$M"; }
 
 if [ "$PEER" = a ]; then

@@ -22,15 +22,6 @@ OPTS="phys=$PHYS,size=$PHYS_SIZE"
 M=$W/m
 mkdir -p "$M"
 
-wait_for() {	# a hang guard, not a timing assertion
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.25
-	done
-	return 1
-}
-
 if [ "$PEER" = b ]; then
 	wait_for "$S/a-ready" || { fail "stall-b: a never got ready"; exit 1; }
 	if mount -t daxfs -o "$OPTS,branch=cl" none "$M"; then
