@@ -36,7 +36,7 @@
 
 /* Not DAXFS_MAGIC: <linux/magic.h> has that name for the dax pseudo fs. */
 #define DAXFS_IMAGE_MAGIC	0x31534658414444ULL /* "DDAXFS1" */
-#define DAXFS_VERSION		6
+#define DAXFS_VERSION		7
 #define DAXFS_BLOCK_SIZE	4096U
 #define DAXFS_BLOCK_SHIFT	12
 /* Largest regular file: a loff_t, with its last page addressable. */
@@ -280,7 +280,7 @@ enum daxfs_branch_state {
 
 /*
  * @crc covers the fields written once when the slot is (re)used: @name,
- * @parent, @log_id, @parent_gen, @fork_lsn, @create_time (see
+ * @parent, @log_id, @parent_gen, @fork_lsn, @create_time, and for a fold's slot @fold_of, @fold_lsn and @fold_end (see
  * daxfs_branch_crc()).  @owner, @state, @log_head, @log_tail, @merged,
  * @dead_epoch and @data_pages change afterwards and are not covered.
  * @data_pages is a hint for listings only (daxfs-branch list): the file
@@ -304,6 +304,10 @@ struct daxfs_branch {
 	__le64	create_time;		/* seconds since the epoch */
 	__le64	merged;			/* DAXFS_MERGED() of a commit into it (CAS) */
 	__le64	dead_epoch;		/* shared epoch when it was discarded */
+	/* a fold's slot (else 0): what its log's first checkpoint restates */
+	__le64	fold_of;		/* DAXFS_MERGED() of the top it folded */
+	__le64	fold_lsn;		/* where that top's log ended */
+	__le64	fold_end;		/* LSN just past the checkpoint */
 };
 
 /*
@@ -548,7 +552,7 @@ DAXFS_SIZE_CHECK(struct daxfs_dirent, 16);
 DAXFS_SIZE_CHECK(struct daxfs_xattr, 24);
 DAXFS_SIZE_CHECK(struct daxfs_acl_header, 4);
 DAXFS_SIZE_CHECK(struct daxfs_acl_entry, 8);
-DAXFS_SIZE_CHECK(struct daxfs_branch, 128);
+DAXFS_SIZE_CHECK(struct daxfs_branch, 152);
 DAXFS_SIZE_CHECK(struct daxfs_delta_super, 128);
 DAXFS_SIZE_CHECK(struct daxfs_mount_slot, 56);
 DAXFS_SIZE_CHECK(struct daxfs_shared, 64 + 56 * DAXFS_MOUNT_SLOTS);

@@ -272,6 +272,11 @@ void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out)
 	out->fork_lsn = le64_to_cpu(b->fork_lsn);
 	out->create_time = le64_to_cpu(b->create_time);
 	out->dead_epoch = le64_to_cpu(b->dead_epoch);
+	m = le64_to_cpu(b->fold_of);
+	out->fold_top = m ? DAXFS_MERGED_SLOT(m) : DAXFS_BRANCH_NONE;
+	out->fold_gen = m ? DAXFS_MERGED_GEN(m) : 0;
+	out->fold_lsn = le64_to_cpu(b->fold_lsn);
+	out->fold_end = le64_to_cpu(b->fold_end);
 	out->data_pages = le32_to_cpu(b->data_pages);
 	out->crc_ok = le32_to_cpu(b->crc) == daxfs_branch_crc(b);
 }
@@ -297,16 +302,21 @@ int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top)
 	return 0;
 }
 
+bool daxfs_btab_on_chain(const struct daxfs_btab *t, u32 top, u32 slot)
+{
+	u32 chain[DAXFS_BTAB_MAX_DEPTH];
+	int n = daxfs_btab_chain(t, top, chain, DAXFS_BTAB_MAX_DEPTH);
+
+	return n > 0 && in_chain(chain, n, slot);
+}
+
 /* Is @slot on the chain of @from's top? */
 static bool on_chain_of(const struct daxfs_btab *t, u32 from, u32 slot)
 {
-	u32 chain[DAXFS_BTAB_MAX_DEPTH], top;
-	int n;
+	u32 top;
 
-	if (daxfs_btab_resolve(t, from, &top))
-		return false;
-	n = daxfs_btab_chain(t, top, chain, DAXFS_BTAB_MAX_DEPTH);
-	return n > 0 && in_chain(chain, n, slot);
+	return !daxfs_btab_resolve(t, from, &top) &&
+	       daxfs_btab_on_chain(t, top, slot);
 }
 
 bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot)
@@ -325,10 +335,9 @@ bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot)
 	return false;
 }
 
-bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot)
+bool daxfs_btab_dead(const struct daxfs_btab *t, u32 slot)
 {
 	const struct daxfs_bslot *b = bslot(t, slot);
-	u32 i;
 
 	if (!slot || !b || (b->state != DAXFS_BRANCH_LIVE &&
 			    b->state != DAXFS_BRANCH_DISCARDED))
@@ -336,7 +345,15 @@ bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot)
 	if (b->state == DAXFS_BRANCH_LIVE &&
 	    daxfs_btab_liveness(t, slot) != DAXFS_BL_DISCARDED)
 		return false;
-	if (daxfs_btab_needed(t, slot))
+	return !daxfs_btab_needed(t, slot);
+}
+
+bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot)
+{
+	const struct daxfs_bslot *b = bslot(t, slot);
+	u32 i;
+
+	if (!daxfs_btab_dead(t, slot))
 		return false;
 	/* children first: their chains run through this slot */
 	for (i = 1; i < t->count; i++)

@@ -351,6 +351,34 @@ int daxfs_branch_fold_begin(const struct daxfs_image *img,
 }
 
 /*
+ * What the fold's log restates, written into its slot (still CREATING and
+ * ours: nobody reads it yet) with the checksum that covers it: readers of
+ * main that show top @top (generation @gen) read to @lsn see exactly what
+ * the fold's log read to @end shows (docs/branch-protocol.md).
+ */
+int daxfs_branch_fold_note(const struct daxfs_image *img, u32 slot,
+			   u64 owner, u32 top, u64 gen, u64 lsn, u64 end)
+{
+	struct daxfs_branch b;
+
+	if (!slot || slot >= img->branch_count ||
+	    daxfs_branch_read(img, slot, &b) ||
+	    le32_to_cpu(b.state) != DAXFS_BRANCH_CREATING ||
+	    le64_to_cpu(b.owner) != owner)
+		return -ESTALE;
+	b.fold_of = cpu_to_le64(DAXFS_MERGED(top, gen));
+	b.fold_lsn = cpu_to_le64(lsn);
+	b.fold_end = cpu_to_le64(end);
+	b.crc = cpu_to_le32(daxfs_branch_crc(&b));
+	daxfs_region_write(img, BW(img, slot, crc), &b.crc, sizeof(b.crc));
+	daxfs_region_write(img, BW(img, slot, fold_of), &b.fold_of,
+			   sizeof(b) - offsetof(struct daxfs_branch, fold_of));
+	daxfs_persist(img, bword(img, slot, 0), sizeof(b));
+	daxfs_fence(img);
+	return 0;
+}
+
+/*
  * The fold's slot becomes LIVE (still held: the folder is main's writer),
  * then slot 0's merge word moves from @merged (where main led when the
  * folder read its chain) to it: from that CAS on, main is the fold.

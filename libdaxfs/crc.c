@@ -35,5 +35,8 @@ u32 daxfs_branch_crc(const struct daxfs_branch *b)
 	crc = daxfs_crc32c_raw(crc, &b->parent_gen, sizeof(b->parent_gen));
 	crc = daxfs_crc32c_raw(crc, &b->fork_lsn, sizeof(b->fork_lsn));
 	crc = daxfs_crc32c_raw(crc, &b->create_time, sizeof(b->create_time));
+	crc = daxfs_crc32c_raw(crc, &b->fold_of, sizeof(b->fold_of));
+	crc = daxfs_crc32c_raw(crc, &b->fold_lsn, sizeof(b->fold_lsn));
+	crc = daxfs_crc32c_raw(crc, &b->fold_end, sizeof(b->fold_end));
 	return ~crc;
 }

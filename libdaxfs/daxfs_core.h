@@ -935,6 +935,7 @@ struct daxfs_fold {
 	u64 merged;			/* slot 0's merge word the chain was
 					 * read with */
 	u32 top;			/* main's top: still ours, its log */
+	u64 top_gen;			/* its generation */
 	u64 tail;			/* still ending here, at the publish */
 	daxfs_free_fn fr;		/* pages the fold stops using: free */
 	void *fr_ctx;			/* them only if the fold succeeds */
@@ -982,6 +983,10 @@ struct daxfs_bslot {
 	u64 fork_lsn;
 	u64 create_time;
 	u64 dead_epoch;
+	u32 fold_top;			/* a fold's slot: the top it folded */
+	u32 fold_gen;			/* that top's generation, low 32 bits */
+	u64 fold_lsn;			/* where that top's log ended */
+	u64 fold_end;			/* where the fold's checkpoint ends */
 	u32 data_pages;			/* a hint (see struct daxfs_branch) */
 	bool crc_ok;
 };
@@ -1043,15 +1048,22 @@ void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out);
  * of it may still read the parent's pages)?  1 yes, 0 no.
  */
 int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top);
+/* Is @slot on the chain of top slot @top? */
+bool daxfs_btab_on_chain(const struct daxfs_btab *t, u32 top, u32 slot);
 /*
  * Is @slot on the chain some live name (main included) stands for now?
  * Such a slot's log is in use, whatever its own liveness.
  */
 bool daxfs_btab_needed(const struct daxfs_btab *t, u32 slot);
 /*
+ * Is slot @slot gone for good: discarded (aborted, or by the rules) and
+ * on no live name's chain?  Its discard may be published (DISCARDED, a
+ * dead_epoch) while slots below it are still there.
+ */
+bool daxfs_btab_dead(const struct daxfs_btab *t, u32 slot);
+/*
  * May slot @slot's space be given back (once every mount has seen its
- * discard): discarded (aborted, or by the rules), on no live name's
- * chain, and no slot below it any more (children go first).
+ * discard): dead, and no slot below it any more (children go first).
  */
 bool daxfs_btab_reclaimable(const struct daxfs_btab *t, u32 slot);
 /*
@@ -1100,12 +1112,16 @@ int daxfs_branch_create(const struct daxfs_image *img,
 /*
  * Folding main: claim a FREE slot for the fold (a root named "main",
  * CREATING, held by @nb->owner, its log starting at @nb->chunk) in *@out;
- * then, its log written, make it LIVE and move slot 0's merge word from
- * @merged to it (-ESTALE if either changed: main moved on).
+ * then, its log written, note in it what the log restates (the top
+ * @top, generation @gen, read to @lsn, is what the log read to @end
+ * shows); then make it LIVE and move slot 0's merge word from @merged to
+ * it (-ESTALE if either changed: main moved on).
  */
 int daxfs_branch_fold_begin(const struct daxfs_image *img,
 			    struct daxfs_bslot *scratch,
 			    const struct daxfs_bnew *nb, u32 *out);
+int daxfs_branch_fold_note(const struct daxfs_image *img, u32 slot,
+			   u64 owner, u32 top, u64 gen, u64 lsn, u64 end);
 int daxfs_branch_fold_publish(const struct daxfs_image *img, u32 slot,
 			      u64 merged);
 /*

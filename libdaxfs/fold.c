@@ -302,6 +302,11 @@ int daxfs_fold_main(struct daxfs_fold *f)
 	/* the folded layer as one checkpoint: the fold's whole log */
 	if (!ret)
 		ret = daxfs_log_compact(&f->writer);
+	/* readers of the old chain carry on into the fold by this */
+	if (!ret)
+		ret = daxfs_branch_fold_note(img, f->slot, f->owner, f->top,
+					     f->top_gen, f->tail,
+					     f->writer.tail);
 	/* still main's writer, main's log where it was replayed to? */
 	if (!ret && (daxfs_word_load(img, daxfs_branch_word(img, f->top,
 			offsetof(struct daxfs_branch, owner))) != f->owner ||

@@ -101,6 +101,8 @@
  *      name, which a crash during two creates may leave, are not damage
  *      either: the lower slot has the name.)
  *   B7 a live slot has a nonzero log_id.
+ *   B8 only a root other than slot 0 (a fold's slot) has fold_of, and it
+ *      names another slot in range, not slot 0.
  *   The mutable fields (owner, log_head, log_tail, merged, dead_epoch) change
  *   under concurrent writers and are not checked here: a replay checks
  *   the log they lead to.
@@ -965,6 +967,7 @@ static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 	u32 state = bstate(t, i);
 	u32 parent = le32_to_cpu(b->parent);
 	u64 merged = le64_to_cpu(b->merged);
+	u64 fold_of = le64_to_cpu(b->fold_of);
 
 	if (state > DAXFS_BRANCH_CREATING)
 		return BAD(v, "branch %u: unknown state %u", i, state) ?
@@ -988,6 +991,14 @@ static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 		       DAXFS_MERGED_SLOT(merged) >= t->count) &&
 	    BAD(v, "branch %u: merged into slot %u, out of range", i,
 		DAXFS_MERGED_SLOT(merged)))
+		return -EUCLEAN;
+	/* only a fold's slot names a top it folded: never itself, never 0 */
+	if (fold_of && (i == 0 || parent != DAXFS_BRANCH_NONE ||
+			!DAXFS_MERGED_SLOT(fold_of) ||
+			DAXFS_MERGED_SLOT(fold_of) >= t->count ||
+			DAXFS_MERGED_SLOT(fold_of) == i) &&
+	    BAD(v, "branch %u: names slot %u as the top it folded, but is no fold of it",
+		i, DAXFS_MERGED_SLOT(fold_of)))
 		return -EUCLEAN;
 	if (i == 0)
 		return 0;

@@ -45,7 +45,26 @@ struct daxfs_vset {
 	struct daxfs_replay_info replay; /* the top layer's */
 	bool frozen;
 	bool damaged;			/* some log replayed up to damage */
+	bool folds_shown;		/* it restates the view shown */
+	/* its root, a fold's slot: what its log's first checkpoint restates */
+	u64 root_gen;
+	u32 fold_top;			/* DAXFS_BRANCH_NONE: no fold */
+	u32 fold_gen;
+	u64 fold_lsn, fold_end;
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
+};
+
+/*
+ * Which inodes of the view shown carry on into the one replacing it.
+ * @all: every one (the new view is a fold of exactly the one shown).
+ * Otherwise the two views share their @common lower layers; when @same,
+ * layer @common is one log in both, read to two places, and must say the
+ * same of an inode; and no layer above may name it in either view.
+ */
+struct daxfs_carry {
+	u32 common;
+	bool same;
+	bool all;
 };
 
 static void daxfs_vset_free(struct daxfs_vset *vs)
@@ -59,6 +78,29 @@ static void daxfs_vset_free(struct daxfs_vset *vs)
 	vs->view.depth = 0;
 }
 
+/* The chain of top slot @top as table @t has it, each log to its end. */
+static int daxfs_vset_chain(struct daxfs_vset *vs, const struct daxfs_btab *t,
+			    u32 top)
+{
+	const struct daxfs_bslot *b;
+	int n = daxfs_btab_chain(t, top, vs->chain, DAXFS_VIEW_MAX);
+
+	if (n < 0)
+		return n == -ESTALE ? -ENOENT : n;
+	vs->top = top;
+	vs->depth = n;
+	daxfs_btab_limits(t, vs->chain, n, vs->upto);
+	vs->top_gen = t->slot[top].generation;
+	vs->frozen = daxfs_btab_frozen(t, top) == 1;
+	b = &t->slot[vs->chain[0]];
+	vs->root_gen = b->generation;
+	vs->fold_top = b->fold_top;
+	vs->fold_gen = b->fold_gen;
+	vs->fold_lsn = b->fold_lsn;
+	vs->fold_end = b->fold_end;
+	return 0;
+}
+
 /*
  * Where branch @name stands now: the slot of its name, its top, its
  * chain.  Caller holds @log_lock (the table snapshot's room).
@@ -68,7 +110,8 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	struct daxfs_btab t;
-	int n, ret;
+	u32 top;
+	int ret;
 
 	memset(vs, 0, sizeof(*vs));
 	vs->view.img = img;
@@ -77,19 +120,59 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 		return ret;
 	ret = daxfs_btab_find(&t, name, strlen(name), &vs->name_slot);
 	if (!ret)
-		ret = daxfs_btab_resolve(&t, vs->name_slot, &vs->top);
+		ret = daxfs_btab_resolve(&t, vs->name_slot, &top);
+	if (!ret)
+		ret = daxfs_vset_chain(vs, &t, top);
 	if (ret)
 		return ret;
-	n = daxfs_btab_chain(&t, vs->top, vs->chain, DAXFS_VIEW_MAX);
-	if (n < 0)
-		return n == -ESTALE ? -ENOENT : n;
-	vs->depth = n;
-	daxfs_btab_limits(&t, vs->chain, n, vs->upto);
-	vs->top_gen = t.slot[vs->top].generation;
 	vs->name_gen = t.slot[vs->name_slot].generation;
-	vs->frozen = daxfs_btab_frozen(&t, vs->top) == 1;
 	strscpy(vs->name, name, sizeof(vs->name));
 	return 0;
+}
+
+/*
+ * The chain of top slot @top (generation @gen, its low 32 bits), its
+ * log read to @lsn, under the name the mount shows.  Caller holds
+ * @log_lock.
+ */
+static int daxfs_vset_at(struct super_block *sb, struct daxfs_delta *d,
+			 u32 top, u32 gen, u64 lsn, struct daxfs_vset *vs)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_btab t;
+	int ret;
+
+	memset(vs, 0, sizeof(*vs));
+	vs->view.img = img;
+	ret = daxfs_btab_load(img, d->bscratch, &t);
+	if (ret)
+		return ret;
+	if (top >= t.count || (u32)t.slot[top].generation != gen)
+		return -ENOENT;		/* reclaimed, reused */
+	ret = daxfs_vset_chain(vs, &t, top);
+	if (ret)
+		return ret;
+	vs->upto[vs->depth - 1] = lsn;
+	vs->name_slot = d->name_slot;
+	vs->name_gen = d->name_gen;
+	strscpy(vs->name, d->name, sizeof(vs->name));
+	return 0;
+}
+
+/* daxfs_still_top() without a word: -EAGAIN if the name moved on. */
+static int daxfs_name_leads(struct super_block *sb, struct daxfs_delta *d,
+			    u32 name_slot, u32 top, u64 gen)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	struct daxfs_btab t;
+	u32 now;
+	int ret = daxfs_btab_load(img, d->bscratch, &t);
+
+	if (!ret)
+		ret = daxfs_btab_resolve(&t, name_slot, &now);
+	if (ret)
+		return ret;
+	return now == top && t.slot[top].generation == gen ? 0 : -EAGAIN;
 }
 
 /*
@@ -102,17 +185,10 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
 		    u32 name_slot, u32 top, u64 gen)
 {
-	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	struct daxfs_btab t;
-	u32 now;
-	int ret = daxfs_btab_load(img, d->bscratch, &t);
+	int ret = daxfs_name_leads(sb, d, name_slot, top, gen);
 
-	if (!ret)
-		ret = daxfs_btab_resolve(&t, name_slot, &now);
-	if (ret)
+	if (ret != -EAGAIN)
 		return ret;
-	if (now == top && t.slot[top].generation == gen)
-		return 0;
 	pr_warn("%s: branch %s moved on while it was being opened (a commit or a fold elsewhere); try again\n",
 		sb->s_id, d->name);
 	return -EAGAIN;
@@ -190,23 +266,39 @@ static u32 daxfs_vset_common(const struct daxfs_delta *d,
 }
 
 /*
- * Does @ino read the same in both views?  Yes when neither says anything
- * of it above their @common layers, or, when @same_log (the one layer
- * above is the same log read further), that layer says the same of it.
+ * How the view shown and @vs compare, for carrying inodes on: false when
+ * none can (a discarded view keeps nothing).  Caller holds @log_lock.
  */
-static bool daxfs_ino_kept(const struct daxfs_view *a,
-			   const struct daxfs_view *b, u32 common,
-			   bool same_log, u64 ino)
+static bool daxfs_carry_kind(const struct daxfs_delta *d,
+			     const struct daxfs_vset *vs, u32 common,
+			     struct daxfs_carry *c)
 {
-	u32 i;
+	c->common = common;
+	c->all = vs->folds_shown;
+	/* one log in both above them, read to two places */
+	c->same = common < d->view.depth && common < vs->view.depth &&
+		  d->chain[common] == vs->chain[common];
+	return !READ_ONCE(d->discarded) && (c->all || c->same || common);
+}
 
-	if (same_log)
-		return daxfs_layer_same(a->layer[common], b->layer[common],
-					ino);
-	for (i = common; i < a->depth; i++)
+/* Does @ino read the same in views @a and @b (see struct daxfs_carry)? */
+static bool daxfs_ino_kept(const struct daxfs_view *a,
+			   const struct daxfs_view *b,
+			   const struct daxfs_carry *c, u64 ino)
+{
+	u32 i, from = c->common;
+
+	if (c->all)
+		return true;
+	if (c->same) {
+		if (!daxfs_layer_same(a->layer[from], b->layer[from], ino))
+			return false;
+		from++;
+	}
+	for (i = from; i < a->depth; i++)
 		if (daxfs_layer_knows(a->layer[i], ino))
 			return false;
-	for (i = common; i < b->depth; i++)
+	for (i = from; i < b->depth; i++)
 		if (daxfs_layer_knows(b->layer[i], ino))
 			return false;
 	return true;
@@ -214,15 +306,15 @@ static bool daxfs_ino_kept(const struct daxfs_view *a,
 
 /*
  * The cached inodes of view @from that read the same in the view that
- * replaces it (no layer above the @common ones has a record of them)
- * belong to view @to too: their open files and mappings carry on.  The
- * others stay stale.  Caller holds @index_lock for writing.
+ * replaces it belong to view @to too: their open files and mappings
+ * carry on.  The others stay stale.  Caller holds @index_lock for
+ * writing.
  */
 static void daxfs_carry_inodes(struct super_block *sb,
 			       const struct daxfs_view *old,
-			       const struct daxfs_view *new, u32 common,
-			       bool same_log, unsigned long from,
-			       unsigned long to)
+			       const struct daxfs_view *new,
+			       const struct daxfs_carry *c,
+			       unsigned long from, unsigned long to)
 {
 	struct inode *inode;
 
@@ -231,15 +323,27 @@ static void daxfs_carry_inodes(struct super_block *sb,
 		struct daxfs_vnode *vn = DAXFS_I(inode);
 
 		if (vn->vgen == from &&
-		    daxfs_ino_kept(old, new, common, same_log, inode->i_ino))
+		    daxfs_ino_kept(old, new, c, inode->i_ino))
 			WRITE_ONCE(vn->vgen, to);
 	}
 	spin_unlock(&sb->s_inode_list_lock);
 }
 
+/* Swap the layers of the view shown and of @vs. */
+static void daxfs_vset_swap(struct daxfs_delta *d, struct daxfs_vset *vs)
+{
+	u32 i;
+
+	for (i = 0; i < DAXFS_VIEW_MAX; i++) {
+		swap(d->layer[i], vs->layer[i]);
+		swap(d->view.layer[i], vs->view.layer[i]);
+	}
+	swap(d->view.depth, vs->view.depth);
+}
+
 /*
- * Make @vs the mount's view; @vs gets the old one back (to be freed).
- * Caller holds @log_lock.  Inodes of the old view that the new one has
+ * Make @vs the mount's view; @vs gets the old one's layers back (to be
+ * freed).  Caller holds @log_lock.  Inodes of the old view that the new one has
  * changed, added to or taken away are stale from here on; the others
  * carry on in the new view.
  */
@@ -247,21 +351,13 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 			      struct daxfs_vset *vs)
 {
 	u32 i, common = daxfs_vset_common(d, vs);
+	struct daxfs_carry c;
+	bool carry = daxfs_carry_kind(d, vs, common, &c);
 	unsigned long from = d->vgen;
-	/* the same top, its log read further: a writer's changes followed */
-	bool same_log = !READ_ONCE(d->discarded) &&
-			common + 1 == d->view.depth &&
-			common + 1 == vs->view.depth &&
-			d->chain[common] == vs->chain[common];
-	struct daxfs_vset old;
 	int ret = 0;
 
-	memset(&old, 0, sizeof(old));
 	down_write(&d->index_lock);
-	memcpy(old.layer, d->layer, sizeof(old.layer));
-	old.view = d->view;
-	memcpy(d->layer, vs->layer, sizeof(d->layer));
-	d->view = vs->view;
+	daxfs_vset_swap(d, vs);
 	memcpy(d->chain, vs->chain, sizeof(d->chain));
 	for (i = 0; i < vs->depth; i++)
 		d->upto[i] = daxfs_vset_upto(vs, i);
@@ -275,13 +371,11 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	WRITE_ONCE(d->vgen, d->vgen + 1);
 	/* a mount whose slot was taken shows nothing, whatever it installs */
 	WRITE_ONCE(d->discarded, READ_ONCE(d->lost));
-	if ((common || same_log) && !READ_ONCE(d->lost))
-		daxfs_carry_inodes(sb, &old.view, &d->view, common, same_log,
-				   from, d->vgen);
+	if (carry && !READ_ONCE(d->lost))
+		daxfs_carry_inodes(sb, &vs->view, &d->view, &c, from, d->vgen);
 	if (sb->s_root)
 		ret = daxfs_reload_root(d_inode(sb->s_root));
 	up_write(&d->index_lock);
-	*vs = old;
 	if (ret)
 		pr_err("%s: the root of branch %s cannot be read (%d)\n",
 		       sb->s_id, d->name, ret);
@@ -456,14 +550,102 @@ static void daxfs_drop_stale(struct super_block *sb)
 		shrink_dcache_sb(sb);
 }
 
+/* Is the view shown @vs's chain, each log read as far (@vs not replayed)? */
+static bool daxfs_shows_chain(const struct daxfs_delta *d,
+			      const struct daxfs_vset *vs)
+{
+	u32 i;
+
+	if (READ_ONCE(d->discarded) || d->writable ||
+	    d->view.depth != vs->depth)
+		return false;
+	for (i = 0; i < vs->depth; i++)
+		if (d->chain[i] != vs->chain[i] || d->upto[i] != vs->upto[i])
+			return false;
+	return true;
+}
+
+/* Replay @vs and make it the view shown; @vs keeps the old layers. */
+static int daxfs_vset_show(struct super_block *sb, struct daxfs_delta *d,
+			   struct daxfs_vset *vs, u64 upto)
+{
+	int ret = daxfs_vset_replay(sb, vs, false);
+
+	if (!ret && vs->replay.good_lsn != upto)
+		ret = -ESTALE;	/* the log does not end there */
+	return ret ? ret : daxfs_vset_install(sb, d, vs);
+}
+
+/*
+ * A read-only mount of main moving to @vs, whose chain starts at a fold
+ * of main: a slot whose log starts with one checkpoint that restates the
+ * chain of slot @vs->fold_top read to @vs->fold_lsn.  When the view
+ * shown is on that chain, the inodes it shows carry on, in three steps:
+ * show that chain as far as the fold read it (a commit followed: what it
+ * changed goes stale); then the fold's slot read to its checkpoint's end
+ * (the same answers: every inode carries on); the caller then shows @vs,
+ * whose root layer is that log read further (what the writer changed
+ * since goes stale).  The old chain is still there: its slots are not
+ * reclaimed before this mount has seen them discarded, which it says
+ * only once it left them (daxfs_refresh_locked()), and the pages the
+ * fold let go of stay in use while this mount shows or pins a slot of
+ * it (retire.c).  0 when the fold is shown.  Caller holds @log_lock.
+ */
+static int daxfs_follow_fold(struct super_block *sb, struct daxfs_delta *d,
+			     const struct daxfs_vset *vs)
+{
+	struct daxfs_vset *mid = kmalloc(sizeof(*mid), GFP_NOFS);
+	u32 i;
+	int ret;
+
+	if (!mid)
+		return -ENOMEM;
+	ret = daxfs_vset_at(sb, d, vs->fold_top, vs->fold_gen, vs->fold_lsn,
+			    mid);
+	for (i = 0; !ret && i < mid->depth && mid->chain[i] != d->top; i++)
+		;
+	if (!ret && i == mid->depth)
+		ret = -ESTALE;	/* it shows something else */
+	if (!ret && !daxfs_shows_chain(d, mid))
+		ret = daxfs_vset_show(sb, d, mid, vs->fold_lsn);
+	daxfs_vset_free(mid);
+	if (!ret)
+		ret = daxfs_vset_at(sb, d, vs->chain[0], vs->root_gen,
+				    vs->fold_end, mid);
+	if (!ret) {
+		mid->folds_shown = true;
+		ret = daxfs_vset_show(sb, d, mid, vs->fold_end);
+		daxfs_vset_free(mid);
+	}
+	kfree(mid);
+	return ret;
+}
+
+/*
+ * Replay @vs, the view to show.  A read-only mount moving to a fold of
+ * main first shows what the fold restates (daxfs_follow_fold()): a
+ * step that fails leaves a view the caller replaces anyway.  Caller
+ * holds @log_lock.
+ */
+static int daxfs_vset_replay_next(struct super_block *sb,
+				  struct daxfs_delta *d, struct daxfs_vset *vs)
+{
+	if (!d->writable && vs->fold_top != DAXFS_BRANCH_NONE &&
+	    d->view.depth && d->chain[0] != vs->chain[0] &&
+	    !READ_ONCE(d->discarded))
+		daxfs_follow_fold(sb, d, vs);
+	return daxfs_vset_replay(sb, vs, false);
+}
+
 /*
  * Show branch @name from now on.  @sync: publish what the current branch
  * has pending first (not when it is being thrown away).  @from: when not
  * DAXFS_BRANCH_NONE, only follow @name up from slot @from: a switch made
- * since the caller looked wins, and nothing happens.
+ * since the caller looked wins, and nothing happens.  @vs: room for the
+ * view being built.
  */
 static int daxfs_switch_locked(struct super_block *sb, const char *name,
-			       bool sync, u32 from)
+			       bool sync, u32 from, struct daxfs_vset *vs)
 {
 	struct daxfs_sb_info *sbi = DAXFS_SB(sb);
 	struct daxfs_delta *d = sbi->delta;
@@ -471,7 +653,6 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 	u64 epoch = daxfs_epoch(img);
 	struct inode *root = d_inode(sb->s_root);
 	bool was_writable, claimed = false;
-	struct daxfs_vset vs;
 	u32 old_top;
 	int ret;
 
@@ -506,42 +687,45 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 		inode_unlock(root);
 		return ret;
 	}
-	ret = daxfs_vset_resolve(sb, d, name, &vs);
+	ret = daxfs_vset_resolve(sb, d, name, vs);
 	if (ret)
 		goto out;
-	if (vs.top == d->top && vs.top_gen == d->top_gen &&
+	if (vs->top == d->top && vs->top_gen == d->top_gen &&
 	    !READ_ONCE(d->discarded) && !daxfs_tail_moved(d)) {
 		/* another name for what we show: nothing moves */
 		down_write(&d->index_lock);
-		d->name_slot = vs.name_slot;
-		d->name_gen = vs.name_gen;
-		strscpy(d->name, vs.name, sizeof(d->name));
+		d->name_slot = vs->name_slot;
+		d->name_gen = vs->name_gen;
+		strscpy(d->name, vs->name, sizeof(d->name));
 		up_write(&d->index_lock);
 		goto out;
 	}
 	was_writable = d->writable;
 	daxfs_note_pin(d);
 	if (was_writable) {
-		ret = daxfs_claim_top(sb, d, vs.top, true);
+		ret = daxfs_claim_top(sb, d, vs->top, true);
 		claimed = !ret;
 	} else {
 		/* shown, nothing read yet, before we read its log (retire.c) */
-		daxfs_note_branch(d, vs.top, 0);
+		daxfs_note_branch(d, vs->top, 0);
 		/* pairs with the writer's, between its log_tail and our slot */
 		smp_mb();
 	}
 	if (!ret)
-		ret = daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen);
+		/* a follow that lost a race tries again at the next heartbeat */
+		ret = from == DAXFS_BRANCH_NONE ?
+		      daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen) :
+		      daxfs_name_leads(sb, d, vs->name_slot, vs->top, vs->top_gen);
 	if (!ret)
-		ret = daxfs_vset_replay(sb, &vs, false);
+		ret = daxfs_vset_replay_next(sb, d, vs);
 	/* the claim was made under an id another mount may have reaped */
 	if (!ret && daxfs_slot_lost(d))
 		ret = -EIO;
 	if (ret)
 		goto out_release;
-	daxfs_note_branch(d, vs.top, was_writable ? DAXFS_MOUNT_RW : 0);
+	daxfs_note_branch(d, vs->top, was_writable ? DAXFS_MOUNT_RW : 0);
 	old_top = d->top;
-	ret = daxfs_vset_install(sb, d, &vs);
+	ret = daxfs_vset_install(sb, d, vs);
 	if (was_writable) {
 		int err;
 
@@ -569,7 +753,7 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 	if (sync)
 		daxfs_quiesce_end(d);
 	inode_unlock(root);
-	daxfs_vset_free(&vs);
+	daxfs_vset_free(vs);
 	daxfs_drop_stale(sb);
 	mutex_lock(&d->log_lock);
 	if (!--d->drops)
@@ -578,7 +762,7 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 	return ret;
 out_release:
 	if (claimed)
-		daxfs_release_top(sb, d, vs.top);
+		daxfs_release_top(sb, d, vs->top);
 	if (!was_writable)
 		daxfs_note_branch(d, d->top, 0);
 	daxfs_note_view(d);	/* the old view is still the one shown */
@@ -587,7 +771,7 @@ out:
 	if (sync)
 		daxfs_quiesce_end(d);
 	inode_unlock(root);
-	daxfs_vset_free(&vs);
+	daxfs_vset_free(vs);
 	return ret;
 }
 
@@ -599,11 +783,16 @@ static int daxfs_switch(struct super_block *sb, const char *name, bool sync,
 			u32 from)
 {
 	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
+	/* the view being built: too big for the stack */
+	struct daxfs_vset *vs = kzalloc(sizeof(*vs), GFP_KERNEL);
 	int ret;
 
+	if (!vs)
+		return -ENOMEM;
 	mutex_lock(&d->switch_lock);
-	ret = daxfs_switch_locked(sb, name, sync, from);
+	ret = daxfs_switch_locked(sb, name, sync, from, vs);
 	mutex_unlock(&d->switch_lock);
+	kfree(vs);
 	return ret;
 }
 
@@ -618,6 +807,7 @@ static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	struct daxfs_btab t;
 	u32 top;
+	bool follow;
 
 	if (daxfs_btab_load(img, d->bscratch, &t))
 		return false;
@@ -634,13 +824,15 @@ static bool daxfs_refresh_locked(struct super_block *sb, struct daxfs_delta *d,
 		return true;
 	}
 	WRITE_ONCE(d->frozen, daxfs_btab_frozen(&t, d->top) == 1);
+	follow = !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
 	/*
-	 * Nothing we show was discarded (a commit into our name only adds
-	 * layers above ours): we read no page that reclaim may take.
+	 * A commit into our name only adds layers above ours: nothing we
+	 * show was discarded, we read no page that reclaim may take.  A
+	 * fold leaves our chain behind: that is seen once we follow it.
 	 */
-	if (!d->drops)
+	if (!d->drops && (!follow || daxfs_btab_on_chain(&t, top, d->top)))
 		daxfs_note_seen(d, epoch);
-	return !daxfs_btab_resolve(&t, d->name_slot, &top) && top != d->top;
+	return follow;
 }
 
 int daxfs_branch_refresh(struct super_block *sb)
@@ -741,9 +933,15 @@ void daxfs_refresh_work(struct work_struct *work)
 	if (!ret)
 		goto out;
 	ret = daxfs_switch(sb, name, false, top);
-	if (ret && ret != -ENOENT)
-		pr_warn_ratelimited("%s: cannot follow branch %s past slot %u (%d)\n",
-				    sb->s_id, name, top, ret);
+	if (ret && ret != -ENOENT) {
+		if (ret != -EAGAIN)	/* not just a race with a commit */
+			pr_warn_ratelimited("%s: cannot follow branch %s past slot %u (%d)\n",
+					    sb->s_id, name, top, ret);
+		/* the next heartbeat tries again */
+		mutex_lock(&d->log_lock);
+		d->epoch = 0;
+		mutex_unlock(&d->log_lock);
+	}
 out:
 	up_read(&sb->s_umount);
 }

@@ -286,7 +286,8 @@ u64 daxfs_delta_free_pages(struct daxfs_delta *d);
 int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
 		    u32 name_slot, u32 top, u64 gen);
 /* Another live mount showing top slot @top?  1, 0, -EINTR (delta.c). */
-int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top);
+int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top,
+		       u32 flags);
 int daxfs_claim_top(struct super_block *sb, struct daxfs_delta *d, u32 top,
 		    bool view);
 void daxfs_release_top(struct super_block *sb, struct daxfs_delta *d,
@@ -316,6 +317,7 @@ void daxfs_retired_settle(struct daxfs_delta *d);
 void daxfs_retired_forget(struct daxfs_delta *d);
 bool daxfs_retire_held(struct daxfs_delta *d);
 void daxfs_fold_guard(struct daxfs_delta *d, const u32 *chain, u32 n);
+bool daxfs_fold_pending(struct daxfs_delta *d);
 
 /* fold.c: main folded into one layer when its chain is this deep */
 #define DAXFS_FOLD_DEPTH	8

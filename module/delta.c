@@ -110,24 +110,31 @@ void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id)
 	}
 }
 
-/* Does mount slot @slot show top slot @top, or pin it (an old view)? */
-static bool slot_shows(const struct daxfs_image *img, u32 slot, u32 top)
+/*
+ * Does mount slot @slot show top slot @top, or pin it (an old view), with
+ * every flag of @flags?
+ */
+static bool slot_shows(const struct daxfs_image *img, u32 slot, u32 top,
+		       u32 flags)
 {
 	struct daxfs_mount_slot m;
 
 	if (daxfs_image_read(img, daxfs_mount_word(img, slot, 0), &m,
 			     sizeof(m)))
 		return true;
+	if ((le32_to_cpu(m.flags) & flags) != flags)
+		return false;
 	return le32_to_cpu(m.branch) == top || le32_to_cpu(m.pinned) == top;
 }
 
 /*
  * Another live mount in the table (not @d) showing top slot @top, or
- * still reading it from an old view (any, for DAXFS_BRANCH_NONE)?  Dead
- * ones found on the way are reaped.  1 yes,
- * 0 no, -EINTR.
+ * still reading it from an old view (any, for DAXFS_BRANCH_NONE), with
+ * every flag of @flags (DAXFS_MOUNT_RW: a writable one)?  Dead ones found
+ * on the way are reaped.  1 yes, 0 no, -EINTR.
  */
-int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top)
+int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top,
+		       u32 flags)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 i;
@@ -138,7 +145,7 @@ int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top)
 
 		if (!id || id == d->mount_id)
 			continue;
-		if (top != DAXFS_BRANCH_NONE && !slot_shows(img, i, top))
+		if (top != DAXFS_BRANCH_NONE && !slot_shows(img, i, top, flags))
 			continue;
 		ret = daxfs_mount_alive(img, i, id);
 		if (ret)
@@ -158,7 +165,7 @@ static int daxfs_take_slot(struct super_block *sb, struct daxfs_delta *d,
 
 	if (ret != -EBUSY)
 		return ret;
-	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
+	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE, 0);
 	if (ret < 0)
 		return ret;
 	return daxfs_mount_claim(img, d->mount_id, DAXFS_BRANCH_NONE, flags,
@@ -439,7 +446,7 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 	}
 	d->writable = true;
 	daxfs_note_writer(d);
-	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE);
+	ret = daxfs_other_mounts(sb, d, DAXFS_BRANCH_NONE, 0);
 	/*
 	 * Pages this mount keeps for readers are in use; a mount just reaped
 	 * may only have stalled: it has two heartbeats to notice (retire.c).
@@ -449,9 +456,9 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 			ret = daxfs_sleep_killable(100);
 		if (!ret)
 			ret = daxfs_rebuild_bitmap(sb, d);
-	}
-	else if (ret > 0)
+	} else if (ret > 0) {
 		ret = 0;
+	}
 	if (!ret)
 		return 0;
 	d->writable = false;

@@ -4,15 +4,17 @@
  *
  * Every commit into main adds the committed branch's layers to main's
  * chain, and absorbed layers keep the pages newer ones shadow.  When
- * main's writer finds the chain DAXFS_FOLD_DEPTH deep and nothing but
- * itself using its slots, it folds it: the chain replayed afresh and
- * folded into one layer, written as one checkpoint into a new root slot,
- * published by one CAS of slot 0's merge word (libdaxfs/fold.c).  The
- * folded layer answers every lookup, read and readdir as the chain did,
- * so the mount swaps it in without touching an inode, a dentry or a
- * mapping: no view generation changes.  Then it gives back the pages the fold stopped
- * using (shadowed by newer layers: nothing could reach them any more)
- * and slot 0's log, and reclaim frees the old slots' logs.
+ * main's writer finds the chain DAXFS_FOLD_DEPTH deep and no other writer
+ * and no branch using its slots, it folds it: the chain replayed afresh
+ * and folded into one layer, written as one checkpoint into a new root
+ * slot that says what it restates, published by one CAS of slot 0's
+ * merge word (libdaxfs/fold.c).  The folded layer answers every lookup,
+ * read and readdir as the chain did, so the mount swaps it in without
+ * touching an inode, a dentry or a mapping: no view generation changes.
+ * Read-only mounts of main follow it, and carry their inodes on too
+ * (branch.c).  The pages the fold stopped using (shadowed by newer
+ * layers) and slot 0's log go back once no reader shows the old chain
+ * (retire.c), and reclaim frees the old slots' logs.
  *
  * Runs from the reclaim work item, under @log_lock: no transaction, no
  * create and no commit of this mount runs meanwhile.
@@ -35,7 +37,7 @@ static void daxfs_fold_free(void *ctx, u64 pgno, u64 npages)
  * May main's chain be folded now?  Only main's writer, on main, with
  * the chain as the table has it, and no slot forked from the chain's
  * slots (no branch's view or reclaim reads them); other mounts are
- * looked at before (daxfs_chain_shared()).  Not again at a depth a fold
+ * looked at before (daxfs_fold_blocked()).  Not again at a depth a fold
  * failed at.  Caller holds @log_lock.
  */
 static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
@@ -69,21 +71,26 @@ static bool daxfs_fold_ready(struct super_block *sb, struct daxfs_delta *d,
 }
 
 /*
- * Another mount showing a slot of main's chain?  Looked at before
- * @log_lock is taken (watching a heartbeat may sleep a second); a mount
- * that comes after the look finds, once it holds what it read, that
- * main moved on (daxfs_still_top()).
+ * Must the fold wait?  Read-only mounts of main's chain do not stand in
+ * the way: they follow the fold as they follow a commit, and carry on
+ * (branch.c), and until none shows the old chain the pages the fold and
+ * the writer let go of stay in use (retire.c).  But while another
+ * writable mount shows or pins a slot of the chain (on its way
+ * elsewhere), or the last fold's guard is still up, it waits.  Looked at
+ * before @log_lock is taken (watching a heartbeat may sleep a second).
  */
-static bool daxfs_chain_shared(struct super_block *sb, struct daxfs_delta *d)
+static bool daxfs_fold_blocked(struct super_block *sb, struct daxfs_delta *d)
 {
 	u32 chain[DAXFS_VIEW_MAX], depth, k;
 
+	if (daxfs_fold_pending(d))
+		return true;
 	down_read(&d->index_lock);
 	depth = d->view.depth;
 	memcpy(chain, d->chain, sizeof(chain));
 	up_read(&d->index_lock);
 	for (k = 0; k < depth; k++)
-		if (daxfs_other_mounts(sb, d, chain[k]))
+		if (daxfs_other_mounts(sb, d, chain[k], DAXFS_MOUNT_RW))
 			return true;
 	return false;
 }
@@ -171,6 +178,7 @@ static void daxfs_fold_setup(struct super_block *sb, struct daxfs_delta *d,
 	fo->now = ktime_get_real_seconds();
 	fo->merged = DAXFS_MERGED(t->slot[0].merged, t->slot[0].merged_gen);
 	fo->top = d->top;
+	fo->top_gen = d->top_gen;
 	fo->tail = d->writer.tail;
 	fo->fr = daxfs_fold_free;
 	fo->fr_ctx = shadowed;
@@ -256,7 +264,7 @@ void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d)
 
 	depth = READ_ONCE(d->view.depth);
 	if (depth < DAXFS_FOLD_DEPTH || depth <= READ_ONCE(d->fold_failed) ||
-	    READ_ONCE(d->name_slot) || daxfs_chain_shared(sb, d))
+	    READ_ONCE(d->name_slot) || daxfs_fold_blocked(sb, d))
 		return;
 	idx = daxfs_region_enter(&DAXFS_SB(sb)->region);
 	if (idx < 0)

@@ -258,10 +258,14 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 					progress = true;
 				continue;
 			}
-			if (!daxfs_btab_reclaimable(&t, s))
+			if (!daxfs_btab_dead(&t, s))
 				continue;
 			if (b->state == DAXFS_BRANCH_LIVE || !b->dead_epoch) {
-				/* the wait for every mount starts now */
+				/*
+				 * The wait for every mount starts now, for a
+				 * whole discarded chain at once: readers
+				 * acknowledge a heartbeat apart.
+				 */
 				if (daxfs_branch_mark_dead(img, s, b->generation))
 					continue;
 				/* this mount's own notice, at once */
@@ -269,6 +273,8 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 				progress = true;
 				continue;
 			}
+			if (!daxfs_btab_reclaimable(&t, s))
+				continue;	/* its children first */
 			if (!daxfs_all_seen(img, b->dead_epoch)) {
 				waiting = true;
 				continue;
@@ -304,9 +310,8 @@ void daxfs_reclaim_work(struct work_struct *work)
 		again = daxfs_reclaim(sb, d, slots);
 		kvfree(slots);
 	}
-	/* main's writer keeps main shallow once nothing else needs its slots */
-	if (!again)
-		daxfs_fold_maybe(sb, d);
+	/* main's writer keeps main shallow (discarded slots may still wait) */
+	daxfs_fold_maybe(sb, d);
 	if (again)
 		queue_delayed_work(system_unbound_wq, &d->reclaim_work,
 				   msecs_to_jiffies(DAXFS_RECLAIM_RETRY_MS));

@@ -22,12 +22,12 @@
  * the reader, or the reader reads a tail at or past L and never uses the
  * page.
  *
- * A fold of main (fold.c) checks that no other mount shows main's chain
- * before it starts, but a read-only mount may come in after that look and
- * install the old chain just before the fold is published.  So each fold
- * leaves its old chain here (@fold_old): while any other mount shows or
- * pins one of those slots, nothing the fold or the new top's writer lets
- * go of is given back.  The folder's look at the mount table comes after
+ * A fold of main (fold.c) may run while read-only mounts show main's
+ * chain, and one may come in and install the old chain just before the
+ * fold is published.  So each fold leaves its old chain here (@fold_old):
+ * while any other mount shows or pins one of those slots, nothing the
+ * fold or the new top's writer lets go of is given back, and no other
+ * fold starts (daxfs_fold_pending()).  The folder's look at the mount table comes after
  * its publishing compare-and-swap and a full barrier; the reader's check
  * that its name still leads to the top it shows comes after storing its
  * slot's words and a full barrier: one of them sees the other.
@@ -94,18 +94,15 @@ static bool daxfs_shows_folded(struct daxfs_delta *d, u32 i)
 }
 
 /*
- * A mount other than this one that may still read what log @slot let go
- * of at @lsn: one showing or pinning it before @lsn, or one still showing
- * the chain the last fold replaced (the guard lifts once none does).
+ * A mount other than this one (@who) still showing or pinning the chain
+ * the last fold replaced?  The guard lifts once none does.
  */
-static bool daxfs_blocker(struct daxfs_delta *d, u32 slot, u64 lsn, u32 *who)
+static bool daxfs_fold_guarded(struct daxfs_delta *d, u32 *who)
 {
 	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
 	bool found = false;
 	u32 i;
 
-	if (daxfs_mount_reader(img, d->mount_slot, slot, lsn, who))
-		return true;
 	spin_lock(&d->retire_lock);
 	for (i = 0; d->fold_nold && i < DAXFS_MOUNT_SLOTS && !found; i++) {
 		if (i == d->mount_slot || !daxfs_slot_word(img, i, 0))
@@ -117,6 +114,30 @@ static bool daxfs_blocker(struct daxfs_delta *d, u32 slot, u64 lsn, u32 *who)
 		d->fold_nold = 0;
 	spin_unlock(&d->retire_lock);
 	return found;
+}
+
+/*
+ * A mount other than this one that may still read what log @slot let go
+ * of at @lsn: one showing or pinning it before @lsn, or one still showing
+ * the chain the last fold replaced.
+ */
+static bool daxfs_blocker(struct daxfs_delta *d, u32 slot, u64 lsn, u32 *who)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+
+	return daxfs_mount_reader(img, d->mount_slot, slot, lsn, who) ||
+	       daxfs_fold_guarded(d, who);
+}
+
+/*
+ * Is the last fold's guard still up?  A fold waits for it: one chain's
+ * guard at a time (a reader of the older chain would lose it).
+ */
+bool daxfs_fold_pending(struct daxfs_delta *d)
+{
+	u32 who;
+
+	return daxfs_fold_guarded(d, &who);
 }
 
 bool daxfs_retire_held(struct daxfs_delta *d)
@@ -166,13 +187,25 @@ void daxfs_writer_hook(struct daxfs_delta *d)
 	d->writer.retire_ctx = d;
 }
 
-/* Where mount slot @i reads: its shown and pinned positions, folded. */
+/*
+ * Where mount slot @i reads, folded into one word that changes when it
+ * moves: the tops it shows and pins, and how far it read each (a reader
+ * following commits may show another top read to the same position).
+ */
 static u64 daxfs_slot_pos(const struct daxfs_image *img, u32 i)
 {
-	return daxfs_slot_word(img, i,
-			offsetof(struct daxfs_mount_slot, shown_lsn)) ^
-	       (daxfs_slot_word(img, i,
-			offsetof(struct daxfs_mount_slot, pinned_lsn)) << 1);
+	static const size_t words[] = {
+		offsetof(struct daxfs_mount_slot, branch),
+		offsetof(struct daxfs_mount_slot, shown_lsn),
+		offsetof(struct daxfs_mount_slot, pinned),
+		offsetof(struct daxfs_mount_slot, pinned_lsn),
+	};
+	u64 pos = 0;
+	u32 k;
+
+	for (k = 0; k < ARRAY_SIZE(words); k++)
+		pos = pos * 0x100000001b3ULL ^ daxfs_slot_word(img, i, words[k]);
+	return pos;
 }
 
 /*

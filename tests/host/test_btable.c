@@ -740,6 +740,9 @@ static int main_depth(void)
 	return daxfs_btab_chain(&t, top, chain, DAXFS_BTAB_MAX_DEPTH);
 }
 
+/* Folds whose slot did not name the top and position it folded. */
+static int g_fold_unnamed;
+
 /* Fold main as the module's reclaim work does (module/fold.c). */
 static int host_fold(void)
 {
@@ -768,6 +771,7 @@ static int host_fold(void)
 	daxfs_word_cas(&g_img, daxfs_branch_word(&g_img, top,
 			offsetof(struct daxfs_branch, owner)), 0, 0x4242);
 	fo.top = top;
+	fo.top_gen = t.slot[top].generation;
 	fo.tail = daxfs_word_load(&g_img, daxfs_branch_word(&g_img, top,
 			offsetof(struct daxfs_branch, log_tail)));
 	fo.fr = run_add;
@@ -795,6 +799,16 @@ static int host_fold(void)
 			daxfs_log_walk_all(&g_img, &span, chunk_add, NULL);
 	}
 	runs_free();
+	/* the fold's slot names what it restates: readers carry on by it */
+	{
+		struct daxfs_btab n = table();
+		const struct daxfs_bslot *b = &n.slot[fo.slot];
+
+		if (b->fold_top != top || b->fold_gen != (u32)fo.top_gen ||
+		    b->fold_lsn != fo.tail || b->fold_end != fo.writer.tail ||
+		    !b->crc_ok)
+			g_fold_unnamed++;
+	}
 	/* the folder was main's writer: it keeps the fold's claim only */
 	daxfs_branch_reclaim_release(&g_img, fo.slot, 0x4242);
 	return 0;
@@ -849,6 +863,9 @@ static void test_fold(void)
 		  "round %d: %d", round, ret);
 	tu_result(maxdepth <= FOLD_AT && folds >= 80 / FOLD_AT, "btable: fold: main's chain stays short",
 		  "deepest %d, %d folds", maxdepth, folds);
+	tu_result(folds && !g_fold_unnamed,
+		  "btable: fold: each fold's slot names the top it folded and where its log ended",
+		  "%d of %d folds do not", g_fold_unnamed, folds);
 	expect_file("main", "file", "a79", "btable: fold: main shows the last winner");
 	{
 		int missing = 0, extra = 0;

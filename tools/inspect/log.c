@@ -114,6 +114,8 @@ static void print_slot(u32 i, const struct daxfs_branch *b,
 	       le64_to_cpu(b->parent_gen), when, crc_ok ? "ok" : "BAD");
 	if (b->owner)
 		printf(" owner 0x%" PRIx64, le64_to_cpu(b->owner));
+	if (b->fold_of)
+		printf(" folds %u", DAXFS_MERGED_SLOT(le64_to_cpu(b->fold_of)));
 	putchar('\n');
 }
 

@@ -11,7 +11,11 @@
 #    within a few MiB of what the rounds leave;
 #  - a file held open before the folds keeps reading the same bytes
 #    (a fold changes no answer: no inode goes stale);
-#  - main's chain starts at a fold's slot; daxfs-inspect check is clean.
+#  - main's chain starts at a fold's slot; daxfs-inspect check is clean;
+#  - all along, a read-only mount of main follows every commit and fold
+#    without remounting (readers do not stop main from folding), and a
+#    file it holds open and mapped, which no round changes, keeps reading
+#    the same bytes: it never goes stale.
 . "$(dirname "$0")/lib/common.sh"
 
 BR=${DAXFS_BRANCH:-$DAXFS_TOP/build/daxfs-branch}
@@ -50,6 +54,16 @@ main_root() {
 head -c 65536 /dev/urandom >"$M/held"
 sum_held=$(md5sum <"$M/held")
 used0=$(used_kb)
+R=$W/r
+mkdir -p "$R"
+if mount -t daxfs -o "$OPTS,ro" none "$R"; then
+	exec 8<"$R/held"
+	coproc HOLD { "$H/filecheck" holdmap "$R/held"; }
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "$line" = mapped ] || fail "fold: holdmap of the reader's held: $line"
+else
+	fail "fold: read-only mount of main beside its writer"
+fi
 bad=
 for i in $(seq 1 "$ROUNDS"); do
 	if ! out=$(br create "r$i" && br switch "r$i"); then
@@ -106,6 +120,33 @@ if [ -n "$root" ] && [ "$root" != 0 ]; then
 else
 	fail "fold: main's chain starts at slot '$root' after $ROUNDS commits"
 fi
+
+# the reader: it followed every commit and fold, and what it holds open
+# and mapped (no round changed it) carried on through all of them
+for t in $(seq 1 40); do
+	[ "$(cat "$R/last" 2>/dev/null)" = "$ROUNDS" ] && break
+	sleep 0.25
+done
+missing=0
+for ((i = 1; i <= ROUNDS; i++)); do
+	l=()
+	mapfile -t l 2>/dev/null <"$R/round$i"
+	[ "${l[*]}" = "$i" ] || missing=$((missing + 1))
+done
+if [ "$missing" = 0 ] && [ "$(cat "$R/last" 2>&1)" = "$ROUNDS" ] &&
+   cmp -s "$R/big" "$M/big"; then
+	pass "fold: a read-only mount of main follows $ROUNDS commits and the folds"
+else
+	fail "fold: the reader of main: $missing round files missing, last '$(cat "$R/last" 2>&1)', big $(cmp "$R/big" "$M/big" 2>&1 || true)"
+fi
+is "fold: a file the reader held open through the folds reads the same bytes" \
+	"$(md5sum <&8 2>&1)" "$sum_held"
+exec 8<&-
+echo go >&"${HOLD[1]}"
+read -r -t 60 line <&"${HOLD[0]}"
+is "fold: the reader's mapping of it still reads the same bytes" "$line" read
+wait "$HOLD_PID" 2>/dev/null
+umount "$R" || fail "fold: unmount the reader"
 used1=$(used_kb)
 # what the rounds leave: one 256 KiB file, $ROUNDS small ones, the logs
 if [ $((used1 - used0)) -lt 8192 ]; then
