@@ -24,7 +24,7 @@
 # MKB_ROUNDS sets, and stall.sh), VM_LIVECORRUPT=0 to skip the live-corruption
 # test (LIVECORRUPT_SECONDS: how long its writer flips, default 60;
 # LIVECORRUPT_SEED), VM_CRASH=0 to skip the crash test (CRASH_KILLS:
-# kills per kernel, default 10; CRASH_SEED; CRASH_CHAINS), VM_SLUB_DEBUG
+# kills per kernel, default 6 (check-long: 100); CRASH_SEED; CRASH_CHAINS), VM_SLUB_DEBUG
 # (kernel argument for the suite guest and the live-corruption reader,
 # default slub_debug=FZPU; empty for none).  Variables named DAXFS_*
 # reach the guest scripts (DAXFS_VERBOSE=1: hostile.sh names each image as
@@ -189,14 +189,14 @@ for k in $kernels; do
 	   [ $# -eq 0 ]; then
 		cstart=$SECONDS
 		bash tests/vm/crash.sh --kernel "$kver" \
-			--kills "${CRASH_KILLS:-10}" 2>&1 | tag "$k"
+			--kills "${CRASH_KILLS:-6}" 2>&1 | tag "$k"
 		rc=${PIPESTATUS[0]}
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] crash" "$LOG" &&
 			say "FAIL: [$k] crash: exited $rc"
 		echo "== kernel $kver: crash took $((SECONDS - cstart))s"
 		cstart=$SECONDS
 		bash tests/vm/crash.sh --kernel "$kver" --workload branches \
-			--kills "${BCRASH_KILLS:-6}" 2>&1 | tag "$k"
+			--kills "${BCRASH_KILLS:-4}" 2>&1 | tag "$k"
 		rc=${PIPESTATUS[0]}
 		[ "$rc" -ne 0 ] && ! grep -q "^FAIL: \[$k\] crash: branches" "$LOG" &&
 			say "FAIL: [$k] crash: branches: exited $rc"

@@ -15,6 +15,10 @@
 #     round it must follow the commit (made in either kernel) without
 #     remounting, once the winner unmounted, and show exactly the winner's
 #     tree; a file no round changed stays open and mapped throughout.
+# Then a mounts main writable and commits FOLD_ROUNDS (9) branches of its
+# own into it, one after another: main's chain grows past 8 and a folds
+# it, with b's reader beside it in the other kernel; b's reader must
+# follow to exactly a's last tree, its kept file still open and mapped.
 #   PEER   this guest's name (a or b); OTHER   the other one's
 . "$(dirname "$0")/common.sh"
 
@@ -64,18 +68,53 @@ reader_start() {
 	done
 	peer_fail "holdmap $R/keep: $(cat "$W/keep.out")"
 }
-reader_follows() {	# reader_follows ROUND WINNER
-	local i
+reader_follows() {	# reader_follows ROUND WINNER [WHAT]
+	local i what=${3:-"round $1: a read-only mount of main kept since round 1 followed the commit"}
 	for ((i = 0; i < 80; i++)); do
 		"$CL" manifest "$R" >"$W/r-$1" 2>/dev/null &&
 			cmp -s "$W/r-$1" "$S/tree-$1-$2" && break
 		sleep 0.25
 	done
 	if cmp -s "$W/r-$1" "$S/tree-$1-$2"; then
-		pass "mkbranch-b: round $1: a read-only mount of main kept since round 1 followed the commit: exactly the winner's ($2) tree"
+		pass "mkbranch-b: $what: exactly the winner's ($2) tree"
 	else
-		fail "mkbranch-b: round $1: the reader of main does not show the winner's ($2) tree: $(diff "$W/r-$1" "$S/tree-$1-$2" 2>&1 | head -n 4 | tr '\n' '|')"
+		fail "mkbranch-b: $what: the reader of main does not show the winner's ($2) tree: $(diff "$W/r-$1" "$S/tree-$1-$2" 2>&1 | head -n 4 | tr '\n' '|')"
 	fi
+}
+# the slot main's chain starts at: 0 until main is folded
+main_root() {
+	"$INSPECT" -m "$M" log main 2>/dev/null |
+		sed -n '1s/^branch main (slot \([0-9]*\),.*/\1/p'
+}
+# a: FOLD_ROUNDS commits into main from a writable mount of it, then
+# wait for main's writer to fold the chain
+fold_rounds() {
+	local i root=0
+	mount -t daxfs -o "$OPTS" none "$M" || peer_fail "fold: mount main writable"
+	for ((i = 1; i <= ${FOLD_ROUNDS:-9}; i++)); do
+		"$BR" create "f$i" -m "$M" >/dev/null &&
+			"$BR" switch "f$i" -m "$M" >/dev/null &&
+			echo "$i" >"$M/fold-$i" && echo "fold $i" >"$M/etc/conf" &&
+			"$BR" commit -m "$M" >/dev/null ||
+			peer_fail "fold round $i: create, write, commit"
+	done
+	for ((i = 0; i < 40; i++)); do
+		root=$(main_root)
+		[ -n "$root" ] && [ "$root" != 0 ] && break
+		sleep 0.25
+	done
+	if [ -n "$root" ] && [ "$root" != 0 ]; then
+		pass "mkbranch-a: ${FOLD_ROUNDS:-9} more commits into main: main folded (its chain starts at slot $root) while a reader of main in the other kernel showed it"
+	else
+		fail "mkbranch-a: main not folded after ${FOLD_ROUNDS:-9} more commits (a reader of main in the other kernel beside it)"
+	fi
+	sync -f "$M"
+	"$CL" manifest "$M" >"$S/tree-fold-a" || peer_fail "fold: manifest"
+	umount "$M" || peer_fail "fold: umount main"
+	out=$("$INSPECT" -p "$PHYS" -s "$PHYS_SIZE" check 2>&1) &&
+		pass "mkbranch-a: after the folds: daxfs-inspect check clean" ||
+		fail "mkbranch-a: after the folds: check: $(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+	: >"$S/folded"
 }
 reader_end() {
 	is "mkbranch-b: a file no round changed stayed open in the reader" \
@@ -170,5 +209,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	wait_for "$S/verified-$r" || peer_fail "round $r: never verified"
 	[ "$PEER" = b ] && reader_follows "$r" "$(cat "$S/winner-$r")"
 done
-[ "$PEER" = b ] && reader_end
+[ "$PEER" = a ] && fold_rounds
+if [ "$PEER" = b ]; then
+	wait_for "$S/folded" || peer_fail "the fold rounds never ended"
+	reader_follows fold a "the same reader followed a's commits and folds of main"
+	reader_end
+fi
 dmesg_clean "mkbranch-$PEER: kernel log clean"
