@@ -280,7 +280,8 @@ enum daxfs_branch_state {
 
 /*
  * @crc covers the fields written once when the slot is (re)used: @name,
- * @parent, @log_id, @parent_gen, @fork_lsn, @create_time, and for a fold's slot @fold_of, @fold_lsn and @fold_end (see
+ * @parent, @log_id, @parent_gen, @fork_lsn, @create_time, and for a
+ * fold's slot @fold_of, @fold_lsn and @fold_end (see
  * daxfs_branch_crc()).  @owner, @state, @log_head, @log_tail, @merged,
  * @dead_epoch and @data_pages change afterwards and are not covered.
  * @data_pages is a hint for listings only (daxfs-branch list): the file

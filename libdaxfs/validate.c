@@ -960,7 +960,7 @@ static u32 bstate(const struct btab *t, u32 i)
 	return le32_to_cpu(t->slot[i].state);
 }
 
-/* B1-B5 (without the chain part) for slot @i. */
+/* B1-B5 (without the chain part), B7 and B8 for slot @i. */
 static int check_branch(struct vstate *v, const struct btab *t, u32 i)
 {
 	const struct daxfs_branch *b = &t->slot[i];

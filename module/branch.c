@@ -219,8 +219,8 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 					vs->upto[i], flags, &vs->replay,
 					daxfs_report_line, sb);
 		if (ret) {
-			pr_err("%s: cannot replay the log of slot %u (branch %s, layer %u) (%d); mount with -o recovery,ro to read what precedes the damage\n",
-			       sb->s_id, vs->chain[i], vs->name, i, ret);
+			pr_err_ratelimited("%s: cannot replay the log of slot %u (branch %s, layer %u) (%d); mount with -o recovery,ro to read what precedes the damage\n",
+					   sb->s_id, vs->chain[i], vs->name, i, ret);
 			break;
 		}
 		if (vs->replay.damaged) {
@@ -453,16 +453,16 @@ static void daxfs_note_seen(struct daxfs_delta *d, u64 epoch)
 	daxfs_note_view(d);
 }
 
-int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
-		    const char *name, bool rw, bool recovery)
+static int daxfs_view_open_in(struct super_block *sb, struct daxfs_delta *d,
+			      const char *name, bool rw, bool recovery,
+			      struct daxfs_vset *vs)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u64 epoch = daxfs_epoch(img);
-	struct daxfs_vset vs;
 	int ret;
 
 	strscpy(d->name, name, sizeof(d->name));
-	ret = daxfs_vset_resolve(sb, d, name, &vs);
+	ret = daxfs_vset_resolve(sb, d, name, vs);
 	if (ret == -ENOENT || ret == -EINVAL) {
 		pr_err("%s: no live branch '%s' in the region\n", sb->s_id,
 		       name);
@@ -471,21 +471,21 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 	if (ret)
 		return ret;
 	/* shown, nothing of it read yet, before we read its log (retire.c) */
-	daxfs_mount_update(img, d->mount_slot, vs.top,
+	daxfs_mount_update(img, d->mount_slot, vs->top,
 			   rw ? DAXFS_MOUNT_RW : 0);
 	/* pairs with the writer's, between its log_tail and our slot */
 	smp_mb();
-	ret = daxfs_vset_replay(sb, &vs, recovery);
+	ret = daxfs_vset_replay(sb, vs, recovery);
 	/* what was replayed is still the branch (a writer checks at its claim) */
 	if (!rw && (!ret || ret == -EUCLEAN) &&
-	    daxfs_still_top(sb, d, vs.name_slot, vs.top, vs.top_gen))
+	    daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen))
 		ret = -EAGAIN;
 	if (!ret)
-		ret = daxfs_vset_install(sb, d, &vs);
-	daxfs_vset_free(&vs);
+		ret = daxfs_vset_install(sb, d, vs);
+	daxfs_vset_free(vs);
 	if (ret)
 		return ret;
-	d->recovered = vs.damaged;
+	d->recovered = vs->damaged;
 	d->epoch = epoch;
 	daxfs_mount_seen(img, d->mount_slot, epoch);
 	if (!rw)
@@ -495,6 +495,20 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 		pr_info("%s: branch %s has live children: it is frozen, and writes fail with EROFS until they are committed or aborted\n",
 			sb->s_id, d->name);
 	return 0;
+}
+
+int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
+		    const char *name, bool rw, bool recovery)
+{
+	/* the view being built: too big for the stack; under log_lock */
+	struct daxfs_vset *vs = kzalloc(sizeof(*vs), GFP_NOFS);
+	int ret;
+
+	if (!vs)
+		return -ENOMEM;
+	ret = daxfs_view_open_in(sb, d, name, rw, recovery, vs);
+	kfree(vs);
+	return ret;
 }
 
 /*
@@ -565,6 +579,28 @@ static bool daxfs_shows_chain(const struct daxfs_delta *d,
 	return true;
 }
 
+/*
+ * Can log @slot still be read as far as @lsn and no further: does it
+ * start at or before @lsn (a checkpoint may have moved its head past)?
+ */
+static bool daxfs_log_reaches(const struct daxfs_image *img, u32 slot,
+			      u64 lsn)
+{
+	/* under log_lock: reclaim must not come back into the filesystem */
+	unsigned int nofs = memalloc_nofs_save();
+	struct daxfs_log_reader r;
+	struct daxfs_log_span span;
+	bool ok = !daxfs_log_span(img, slot, &span) && lsn <= span.tail;
+
+	if (ok) {
+		span.tail = lsn;
+		ok = !daxfs_log_reader_init(&r, img, &span);
+		daxfs_log_reader_release(&r);
+	}
+	memalloc_nofs_restore(nofs);
+	return ok;
+}
+
 /* Replay @vs and make it the view shown; @vs keeps the old layers. */
 static int daxfs_vset_show(struct super_block *sb, struct daxfs_delta *d,
 			   struct daxfs_vset *vs, u64 upto)
@@ -609,6 +645,9 @@ static int daxfs_follow_fold(struct super_block *sb, struct daxfs_delta *d,
 	if (!ret && !daxfs_shows_chain(d, mid))
 		ret = daxfs_vset_show(sb, d, mid, vs->fold_lsn);
 	daxfs_vset_free(mid);
+	if (!ret && !daxfs_log_reaches(&DAXFS_SB(sb)->img, vs->chain[0],
+				       vs->fold_end))
+		ret = -ESTALE;	/* a checkpoint of the fold's own since */
 	if (!ret)
 		ret = daxfs_vset_at(sb, d, vs->chain[0], vs->root_gen,
 				    vs->fold_end, mid);
@@ -623,17 +662,27 @@ static int daxfs_follow_fold(struct super_block *sb, struct daxfs_delta *d,
 
 /*
  * Replay @vs, the view to show.  A read-only mount moving to a fold of
- * main first shows what the fold restates (daxfs_follow_fold()): a
- * step that fails leaves a view the caller replaces anyway.  Caller
+ * main first shows what the fold restates (daxfs_follow_fold()): a step
+ * that fails leaves a view the caller replaces anyway.  *@stepped: some
+ * step was shown (the view shown is no longer the one pinned).  Caller
  * holds @log_lock.
  */
 static int daxfs_vset_replay_next(struct super_block *sb,
-				  struct daxfs_delta *d, struct daxfs_vset *vs)
+				  struct daxfs_delta *d, struct daxfs_vset *vs,
+				  bool *stepped)
 {
-	if (!d->writable && vs->fold_top != DAXFS_BRANCH_NONE &&
-	    d->view.depth && d->chain[0] != vs->chain[0] &&
-	    !READ_ONCE(d->discarded))
-		daxfs_follow_fold(sb, d, vs);
+	unsigned long vgen = d->vgen;
+	int ret;
+
+	if (!d->writable && !d->recovered &&
+	    vs->fold_top != DAXFS_BRANCH_NONE && d->view.depth &&
+	    d->chain[0] != vs->chain[0] && !READ_ONCE(d->discarded)) {
+		ret = daxfs_follow_fold(sb, d, vs);
+		if (ret)
+			pr_debug("%s: following the fold of main in slot %u step by step failed (%d): the files it shows go stale\n",
+				 sb->s_id, vs->chain[0], ret);
+	}
+	*stepped = d->vgen != vgen;
 	return daxfs_vset_replay(sb, vs, false);
 }
 
@@ -652,7 +701,7 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 	const struct daxfs_image *img = &sbi->img;
 	u64 epoch = daxfs_epoch(img);
 	struct inode *root = d_inode(sb->s_root);
-	bool was_writable, claimed = false;
+	bool was_writable, claimed = false, stepped = false;
 	u32 old_top;
 	int ret;
 
@@ -717,10 +766,12 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 		      daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen) :
 		      daxfs_name_leads(sb, d, vs->name_slot, vs->top, vs->top_gen);
 	if (!ret)
-		ret = daxfs_vset_replay_next(sb, d, vs);
+		ret = daxfs_vset_replay_next(sb, d, vs, &stepped);
 	/* the claim was made under an id another mount may have reaped */
 	if (!ret && daxfs_slot_lost(d))
 		ret = -EIO;
+	if (ret && stepped)
+		goto out_stepped;
 	if (ret)
 		goto out_release;
 	daxfs_note_branch(d, vs->top, was_writable ? DAXFS_MOUNT_RW : 0);
@@ -758,6 +809,28 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 	mutex_lock(&d->log_lock);
 	if (!--d->drops)
 		daxfs_note_seen(d, d->epoch);
+	mutex_unlock(&d->log_lock);
+	return ret;
+out_stepped:
+	/*
+	 * A reader showed a fold's steps but cannot show @vs: what the steps
+	 * made stale goes as after any switch, then the view shown is what
+	 * it says; no seen_epoch (a step may be on the chain the fold left),
+	 * and the next heartbeat follows again.
+	 */
+	d->epoch = 0;
+	d->drops++;
+	mutex_unlock(&d->log_lock);
+	if (sync)
+		daxfs_quiesce_end(d);
+	inode_unlock(root);
+	daxfs_vset_free(vs);
+	daxfs_drop_stale(sb);
+	mutex_lock(&d->log_lock);
+	if (!--d->drops) {
+		daxfs_note_branch(d, d->top, 0);
+		daxfs_note_view(d);
+	}
 	mutex_unlock(&d->log_lock);
 	return ret;
 out_release:
@@ -933,11 +1006,17 @@ void daxfs_refresh_work(struct work_struct *work)
 	if (!ret)
 		goto out;
 	ret = daxfs_switch(sb, name, false, top);
-	if (ret && ret != -ENOENT) {
-		if (ret != -EAGAIN)	/* not just a race with a commit */
-			pr_warn_ratelimited("%s: cannot follow branch %s past slot %u (%d)\n",
-					    sb->s_id, name, top, ret);
-		/* the next heartbeat tries again */
+	if (ret && ret != -ENOENT && ret != -EAGAIN)
+		pr_warn_ratelimited("%s: cannot follow branch %s past slot %u (%d)\n",
+				    sb->s_id, name, top, ret);
+	/*
+	 * A reader that does not follow holds back the space of what it
+	 * shows: it tries again at the next heartbeat.  A writable mount
+	 * only after a lost race or a short memory (a claim it cannot take
+	 * stays refused until the table moves again).
+	 */
+	if (ret && (!READ_ONCE(d->writable) || ret == -EAGAIN ||
+		    ret == -ENOMEM)) {
 		mutex_lock(&d->log_lock);
 		d->epoch = 0;
 		mutex_unlock(&d->log_lock);

@@ -152,6 +152,7 @@ struct daxfs_delta {
 	struct list_head retired;
 	u64 retired_pages;
 	u32 fold_old[DAXFS_VIEW_MAX];	/* a fold's old chain, while shown */
+	u64 fold_old_gen[DAXFS_VIEW_MAX]; /* (each slot's generation then) */
 	u32 fold_nold;
 	u64 reaps_seen;			/* the region's reap count, and */
 	u64 hold_until;			/* nothing given back before (jiffies) */

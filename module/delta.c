@@ -404,10 +404,6 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 }
 
 /*
- * Become the writer of the mount's branch: claim its top, open the
- * writer, clean up after the last one.  Caller holds @log_lock.
- */
-/*
  * Does the top's log end at @upto, where this mount read it?  A writer
  * may have come and gone since (read-only mounts sit beside writers):
  * then -EAGAIN, with one line; the heartbeat follows the log meanwhile.
@@ -425,6 +421,10 @@ static int daxfs_log_current(struct super_block *sb, struct daxfs_delta *d,
 	return -EAGAIN;
 }
 
+/*
+ * Become the writer of the mount's branch: claim its top, open the
+ * writer, clean up after the last one.  Caller holds @log_lock.
+ */
 static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 {
 	int ret = daxfs_claim_top(sb, d, d->top, true);
@@ -623,11 +623,23 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 		if (d->recovered || d->broken) {
 			errorfc(fc, "the index of this mount is not whole (recovery or an earlier error): unmount and mount again");
 			ret = -EROFS;
+		} else if (READ_ONCE(d->discarded)) {
+			errorfc(fc, "branch %s was discarded: switch to a live branch first",
+				d->name);
+			ret = -ESTALE;
 		} else if (d->writer.view) {
-			/* it was writable before: its writer goes on */
+			/*
+			 * It was writable before: its writer goes on, if its
+			 * name still leads to its top (not folded meanwhile)
+			 * and the log still ends where it wrote it.
+			 */
 			ret = daxfs_claim_top(sb, d, d->top, true);
 			if (!ret) {
-				ret = daxfs_log_current(sb, d, d->writer.tail);
+				ret = daxfs_still_top(sb, d, d->name_slot,
+						      d->top, d->top_gen);
+				if (!ret)
+					ret = daxfs_log_current(sb, d,
+							d->writer.tail);
 				if (ret)
 					daxfs_release_top(sb, d, d->top);
 			}

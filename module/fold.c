@@ -119,9 +119,8 @@ static void daxfs_fold_install(struct daxfs_delta *d, struct daxfs_fold *fo,
 }
 
 /*
- * Give back pages the fold stopped using, through retire.c: a read-only
- * mount that came in after daxfs_chain_shared() looked may still show the
- * old chain (daxfs_fold_guard()).
+ * Give back pages the fold stopped using, through retire.c: read-only
+ * mounts may still show the old chain (daxfs_fold_guard()).
  */
 static void daxfs_free_runs(struct daxfs_delta *d, u32 slot,
 			    struct daxfs_runs *r)

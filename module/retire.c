@@ -25,10 +25,11 @@
  * A fold of main (fold.c) may run while read-only mounts show main's
  * chain, and one may come in and install the old chain just before the
  * fold is published.  So each fold leaves its old chain here (@fold_old):
- * while any other mount shows or pins one of those slots, nothing the
- * fold or the new top's writer lets go of is given back, and no other
- * fold starts (daxfs_fold_pending()).  The folder's look at the mount table comes after
- * its publishing compare-and-swap and a full barrier; the reader's check
+ * while any other mount shows or pins one of those slots (not reclaimed
+ * since), nothing the fold or the new top's writer lets go of is given
+ * back, and no other fold starts (daxfs_fold_pending()).  The folder's
+ * look at the mount table comes after its publishing compare-and-swap
+ * and a full barrier; the reader's check
  * that its name still leads to the top it shows comes after storing its
  * slot's words and a full barrier: one of them sees the other.
  *
@@ -41,9 +42,9 @@
  * its slot is gone and drop its mappings (branch.c).
  *
  * Locking: @retire_lock (a spinlock) protects @retired, @retired_pages,
- * @fold_old and @fold_nold; retiring runs under @log_lock (a commit, a
- * checkpoint, a writer being opened, a fold), draining in the heartbeat
- * and at unmount once the heartbeat stopped.  @rid, @rbeat, @rpos,
+ * @fold_old, @fold_old_gen and @fold_nold; retiring runs under @log_lock
+ * (a commit, a checkpoint, a writer being opened, a fold), draining in
+ * the heartbeat and at unmount once the heartbeat stopped.  @rid, @rbeat, @rpos,
  * @rsince and @rpsince belong to draining; @reaps_seen and @hold_until
  * are updated by both, any order giving a hold at least as long.
  */
@@ -69,15 +70,32 @@ static u64 daxfs_slot_word(const struct daxfs_image *img, u32 i, size_t off)
 	return daxfs_word_load(img, daxfs_mount_word(img, i, off));
 }
 
+static u64 daxfs_slot_gen(const struct daxfs_image *img, u32 slot)
+{
+	return daxfs_word_load(img, daxfs_branch_word(img, slot,
+				offsetof(struct daxfs_branch, generation)));
+}
+
 void daxfs_fold_guard(struct daxfs_delta *d, const u32 *chain, u32 n)
 {
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	u64 gen[DAXFS_VIEW_MAX];
+	u32 k;
+
+	for (k = 0; k < n; k++)
+		gen[k] = daxfs_slot_gen(img, chain[k]);
 	spin_lock(&d->retire_lock);
 	memcpy(d->fold_old, chain, n * sizeof(*chain));
+	memcpy(d->fold_old_gen, gen, n * sizeof(*gen));
 	d->fold_nold = n;
 	spin_unlock(&d->retire_lock);
 }
 
-/* Does mount slot @i show or pin a slot of the last fold's old chain? */
+/*
+ * Does mount slot @i show or pin a slot of the last fold's old chain?  A
+ * slot reclaimed since (its generation moved) is not that chain's any
+ * more: every mount had left it.
+ */
 static bool daxfs_shows_folded(struct daxfs_delta *d, u32 i)
 {
 	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
@@ -88,7 +106,8 @@ static bool daxfs_shows_folded(struct daxfs_delta *d, u32 i)
 	u32 k;
 
 	for (k = 0; k < d->fold_nold; k++)
-		if (d->fold_old[k] == shown || d->fold_old[k] == pinned)
+		if ((d->fold_old[k] == shown || d->fold_old[k] == pinned) &&
+		    daxfs_slot_gen(img, d->fold_old[k]) == d->fold_old_gen[k])
 			return true;
 	return false;
 }
@@ -108,7 +127,8 @@ static bool daxfs_fold_guarded(struct daxfs_delta *d, u32 *who)
 		if (i == d->mount_slot || !daxfs_slot_word(img, i, 0))
 			continue;
 		found = daxfs_shows_folded(d, i);
-		*who = i;
+		if (found)
+			*who = i;
 	}
 	if (!found)
 		d->fold_nold = 0;
@@ -245,8 +265,13 @@ static bool daxfs_retired_waits(struct daxfs_delta *d, u32 slot, u64 lsn)
 			msecs_to_jiffies(2 * DAXFS_LEASE_MS)))
 		return true;
 	if (time_before(now, d->rsince[who] + msecs_to_jiffies(DAXFS_LEASE_MS)))
-		pr_warn("%s: mount table slot %u: a read-only mount that has not followed the log for %u ms is cut off\n",
-			d->sb->s_id, who, 2 * DAXFS_LEASE_MS);
+		pr_warn("%s: mount table slot %u: a read-only mount that has not followed the log for %u ms is cut off (it shows slot %u, pins slot %u; pages of slot %u from position %llu wait for it)\n",
+			d->sb->s_id, who, 2 * DAXFS_LEASE_MS,
+			(u32)daxfs_slot_word(img, who,
+				offsetof(struct daxfs_mount_slot, branch)),
+			(u32)daxfs_slot_word(img, who,
+				offsetof(struct daxfs_mount_slot, pinned)),
+			slot, lsn);
 	daxfs_reap(img, who, id);	/* holds everything two heartbeats */
 	return true;
 }

@@ -15,7 +15,9 @@
 #  - all along, a read-only mount of main follows every commit and fold
 #    without remounting (readers do not stop main from folding), and a
 #    file it holds open and mapped, which no round changes, keeps reading
-#    the same bytes: it never goes stale.
+#    the same bytes: it never goes stale; one that round 7 (whose commit
+#    makes main 8 deep: the fold follows at once) rewrites goes stale:
+#    ESTALE, and SIGBUS through its mapping.
 . "$(dirname "$0")/lib/common.sh"
 
 BR=${DAXFS_BRANCH:-$DAXFS_TOP/build/daxfs-branch}
@@ -53,6 +55,7 @@ main_root() {
 
 head -c 65536 /dev/urandom >"$M/held"
 sum_held=$(md5sum <"$M/held")
+head -c 8192 /dev/urandom >"$M/chg"
 used0=$(used_kb)
 R=$W/r
 mkdir -p "$R"
@@ -61,6 +64,17 @@ if mount -t daxfs -o "$OPTS,ro" none "$R"; then
 	coproc HOLD { "$H/filecheck" holdmap "$R/held"; }
 	read -r -t 60 line <&"${HOLD[0]}"
 	[ "$line" = mapped ] || fail "fold: holdmap of the reader's held: $line"
+	exec 5<"$R/chg"
+	mkfifo "$W/chg.in"
+	"$H/filecheck" holdmap "$R/chg" <"$W/chg.in" >"$W/chg.out" &
+	CHG_PID=$!
+	exec 6>"$W/chg.in"
+	for t in $(seq 1 120); do
+		grep -q mapped "$W/chg.out" && break
+		sleep 0.25
+	done
+	grep -q mapped "$W/chg.out" ||
+		fail "fold: holdmap of the reader's chg: $(cat "$W/chg.out")"
 else
 	fail "fold: read-only mount of main beside its writer"
 fi
@@ -77,7 +91,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	echo "$i" >"$M/last"
 	# round 7's commit makes main 8 deep: a file opened in the branch
 	# stays open across the commit (which changes no view) and the fold
-	[ "$i" = 7 ] && exec 7<"$M/held"
+	[ "$i" = 7 ] && exec 7<"$M/held" && echo changed >"$M/chg"
 	if ! out=$(br commit); then
 		bad="round $i: commit: $out"
 		break
@@ -146,6 +160,13 @@ echo go >&"${HOLD[1]}"
 read -r -t 60 line <&"${HOLD[0]}"
 is "fold: the reader's mapping of it still reads the same bytes" "$line" read
 wait "$HOLD_PID" 2>/dev/null
+has "fold: a file the reader held open that a round rewrote is ESTALE" \
+	"$(cat <&5 2>&1)" "Stale file handle"
+echo go >&6
+wait "$CHG_PID" 2>/dev/null
+is "fold: and its mapping gets SIGBUS (never the new bytes)" \
+	"$(tail -n 1 "$W/chg.out")" sigbus
+exec 5<&- 6>&-
 umount "$R" || fail "fold: unmount the reader"
 used1=$(used_kb)
 # what the rounds leave: one 256 KiB file, $ROUNDS small ones, the logs
