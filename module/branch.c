@@ -101,6 +101,17 @@ static int daxfs_vset_chain(struct daxfs_vset *vs, const struct daxfs_btab *t,
 	return 0;
 }
 
+/* An empty @vs, and a snapshot of the table in @t.  Under @log_lock. */
+static int daxfs_vset_begin(struct super_block *sb, struct daxfs_delta *d,
+			    struct daxfs_vset *vs, struct daxfs_btab *t)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+
+	memset(vs, 0, sizeof(*vs));
+	vs->view.img = img;
+	return daxfs_btab_load(img, d->bscratch, t);
+}
+
 /*
  * Where branch @name stands now: the slot of its name, its top, its
  * chain.  Caller holds @log_lock (the table snapshot's room).
@@ -108,14 +119,10 @@ static int daxfs_vset_chain(struct daxfs_vset *vs, const struct daxfs_btab *t,
 static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 			      const char *name, struct daxfs_vset *vs)
 {
-	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	struct daxfs_btab t;
 	u32 top;
-	int ret;
+	int ret = daxfs_vset_begin(sb, d, vs, &t);
 
-	memset(vs, 0, sizeof(*vs));
-	vs->view.img = img;
-	ret = daxfs_btab_load(img, d->bscratch, &t);
 	if (ret)
 		return ret;
 	ret = daxfs_btab_find(&t, name, strlen(name), &vs->name_slot);
@@ -138,13 +145,9 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 static int daxfs_vset_at(struct super_block *sb, struct daxfs_delta *d,
 			 u32 top, u32 gen, u64 lsn, struct daxfs_vset *vs)
 {
-	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	struct daxfs_btab t;
-	int ret;
+	int ret = daxfs_vset_begin(sb, d, vs, &t);
 
-	memset(vs, 0, sizeof(*vs));
-	vs->view.img = img;
-	ret = daxfs_btab_load(img, d->bscratch, &t);
 	if (ret)
 		return ret;
 	if (top >= t.count || (u32)t.slot[top].generation != gen)
