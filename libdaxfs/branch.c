@@ -278,7 +278,6 @@ void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out)
 	out->fold_lsn = le64_to_cpu(b->fold_lsn);
 	out->fold_end = le64_to_cpu(b->fold_end);
 	out->data_pages = le32_to_cpu(b->data_pages);
-	out->crc_ok = le32_to_cpu(b->crc) == daxfs_branch_crc(b);
 }
 
 int daxfs_btab_frozen(const struct daxfs_btab *t, u32 top)

@@ -988,7 +988,6 @@ struct daxfs_bslot {
 	u64 fold_lsn;			/* where that top's log ended */
 	u64 fold_end;			/* where the fold's checkpoint ends */
 	u32 data_pages;			/* a hint (see struct daxfs_branch) */
-	bool crc_ok;
 };
 
 struct daxfs_btab {
@@ -1040,7 +1039,11 @@ int daxfs_btab_find(const struct daxfs_btab *t, const char *name,
 		    size_t len, u32 *slot);
 /* The slot whose name leads to @top now, or -ENOENT (no name does). */
 int daxfs_btab_name_of(const struct daxfs_btab *t, u32 top, u32 *slot);
-/* Decode slot @b (a copy out of the region) into @out. */
+/*
+ * Decode slot @b (a copy out of the region) into @out.  Its CRC is not
+ * checked: mount and check do (validate.c, B4), and a table snapshot,
+ * taken several times per branch operation, stays cheap.
+ */
 void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out);
 /*
  * Is @top (a slot a name resolves to) frozen: has it a child slot that is

@@ -803,10 +803,12 @@ static int host_fold(void)
 	{
 		struct daxfs_btab n = table();
 		const struct daxfs_bslot *b = &n.slot[fo.slot];
+		struct daxfs_branch raw;
 
 		if (b->fold_top != top || b->fold_gen != (u32)fo.top_gen ||
 		    b->fold_lsn != fo.tail || b->fold_end != fo.writer.tail ||
-		    !b->crc_ok)
+		    daxfs_branch_read(&g_img, fo.slot, &raw) ||
+		    le32_to_cpu(raw.crc) != daxfs_branch_crc(&raw))
 			g_fold_unnamed++;
 	}
 	/* the folder was main's writer: it keeps the fold's claim only */
