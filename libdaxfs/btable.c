@@ -44,19 +44,24 @@ static u64 epoch_bump(const struct daxfs_image *img)
 	return daxfs_word_add(img, epoch_word(img), 1);
 }
 
+/*
+ * The table is decoded where it lies, with plain loads, as every shared
+ * word is read: a copy of each slot first cost more than the decode
+ * (several snapshots per branch operation, 256 slots each).
+ */
 int daxfs_btab_load(const struct daxfs_image *img, struct daxfs_bslot *slots,
 		    struct daxfs_btab *t)
 {
-	struct daxfs_branch b;
+	const struct daxfs_branch *b;
 	u32 i;
-	int ret;
 
-	for (i = 0; i < img->branch_count; i++) {
-		ret = daxfs_branch_read(img, i, &b);
-		if (ret)
-			return ret;
-		daxfs_bslot_decode(&b, &slots[i]);
-	}
+	if (!daxfs_range_ok(img->branch_off,
+			    (u64)img->branch_count * sizeof(*b),
+			    img->total_size))
+		return -EUCLEAN;
+	b = (const struct daxfs_branch *)(img->base + img->branch_off);
+	for (i = 0; i < img->branch_count; i++)
+		daxfs_bslot_decode(&b[i], &slots[i]);
 	t->slot = slots;
 	t->count = img->branch_count;
 	return 0;

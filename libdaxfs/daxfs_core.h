@@ -772,6 +772,9 @@ int daxfs_log_walk_all(const struct daxfs_image *img,
  * chunk's id and LSN, the record's CRC, that its LSN is where it was
  * read, that a transaction ends exactly at the tail).
  */
+/* A log reader's first buffer: holds every record but large xattrs. */
+#define DAXFS_REC_SMALL		1024U
+
 struct daxfs_log_reader {
 	const struct daxfs_image *img;
 	struct daxfs_log_span span;
@@ -781,7 +784,8 @@ struct daxfs_log_reader {
 	u64 next;			/* its next link */
 	u64 chunks;			/* chunks visited */
 	bool in_txn;			/* inside a transaction */
-	u8 *buf;			/* DAXFS_REC_MAX bytes */
+	u8 *buf;			/* @cap bytes: the record being read */
+	u32 cap;			/* DAXFS_REC_SMALL, or DAXFS_REC_MAX */
 };
 
 int daxfs_log_reader_init(struct daxfs_log_reader *r,
@@ -1040,7 +1044,7 @@ int daxfs_btab_find(const struct daxfs_btab *t, const char *name,
 /* The slot whose name leads to @top now, or -ENOENT (no name does). */
 int daxfs_btab_name_of(const struct daxfs_btab *t, u32 top, u32 *slot);
 /*
- * Decode slot @b (a copy out of the region) into @out.  Its CRC is not
+ * Decode slot @b (in the region or a copy of it) into @out.  Its CRC is not
  * checked: mount and check do (validate.c, B4), and a table snapshot,
  * taken several times per branch operation, stays cheap.
  */

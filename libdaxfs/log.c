@@ -158,8 +158,30 @@ int daxfs_log_reader_init(struct daxfs_log_reader *r,
 	r->chunk = span->head;
 	r->lsn = r->chunk_lsn;
 	r->chunks = 1;
-	r->buf = daxfs_zalloc(DAXFS_REC_MAX);
+	r->buf = daxfs_zalloc(DAXFS_REC_SMALL);
+	r->cap = DAXFS_REC_SMALL;
 	return r->buf ? 0 : -ENOMEM;
+}
+
+/*
+ * Room for a record of @len bytes, its header (already read) kept.  Most
+ * records are small: a reader, one per layer of every view replayed,
+ * starts with DAXFS_REC_SMALL and grows once.
+ */
+static int reader_room(struct daxfs_log_reader *r, u32 len)
+{
+	u8 *buf;
+
+	if (len <= r->cap)
+		return 0;
+	buf = daxfs_zalloc(DAXFS_REC_MAX);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, r->buf, sizeof(struct daxfs_rec_header));
+	daxfs_free(r->buf);
+	r->buf = buf;
+	r->cap = DAXFS_REC_MAX;
+	return 0;
 }
 
 void daxfs_log_reader_release(struct daxfs_log_reader *r)
@@ -259,6 +281,9 @@ int daxfs_log_next(struct daxfs_log_reader *r, struct daxfs_rec_view *rec,
 	if (len < hlen || len > DAXFS_REC_MAX || len > left)
 		return damage(report, ctx, "log: bad record length",
 			      r->span.slot, r->lsn);
+	ret = reader_room(r, len);
+	if (ret)
+		return ret;
 	ret = gather(r, hlen, r->buf + hlen, len - hlen);
 	if (ret)
 		goto bad;
