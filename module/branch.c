@@ -38,8 +38,10 @@ struct daxfs_vset {
 	struct daxfs_layer *layer[DAXFS_VIEW_MAX];
 	struct daxfs_view view;		/* depth: the layers replayed */
 	u32 chain[DAXFS_VIEW_MAX];
+	u64 gen[DAXFS_VIEW_MAX];	/* each chain slot's generation */
 	u64 upto[DAXFS_VIEW_MAX];	/* where each log is read to */
 	u32 depth;			/* slots on the chain */
+	u32 lent;			/* layers below it the view shown lends */
 	u32 top, name_slot;
 	u64 top_gen, name_gen;
 	struct daxfs_replay_info replay; /* the top layer's */
@@ -67,15 +69,24 @@ struct daxfs_carry {
 	bool all;
 };
 
+/*
+ * Free the layers @vs owns: not the @lent ones, which belong to the view
+ * shown (before the install as after it).
+ */
 static void daxfs_vset_free(struct daxfs_vset *vs)
 {
 	u32 i;
 
 	for (i = 0; i < vs->view.depth; i++) {
-		daxfs_layer_clear(vs->layer[i]);
-		kvfree(vs->layer[i]);
+		if (i >= vs->lent) {
+			daxfs_layer_clear(vs->layer[i]);
+			kvfree(vs->layer[i]);
+		}
+		vs->layer[i] = NULL;
+		vs->view.layer[i] = NULL;
 	}
 	vs->view.depth = 0;
+	vs->lent = 0;
 }
 
 /* The chain of top slot @top as table @t has it, each log to its end. */
@@ -83,10 +94,12 @@ static int daxfs_vset_chain(struct daxfs_vset *vs, const struct daxfs_btab *t,
 			    u32 top)
 {
 	const struct daxfs_bslot *b;
-	int n = daxfs_btab_chain(t, top, vs->chain, DAXFS_VIEW_MAX);
+	int n = daxfs_btab_chain(t, top, vs->chain, DAXFS_VIEW_MAX), i;
 
 	if (n < 0)
 		return n == -ESTALE ? -ENOENT : n;
+	for (i = 0; i < n; i++)
+		vs->gen[i] = t->slot[vs->chain[i]].generation;
 	vs->top = top;
 	vs->depth = n;
 	daxfs_btab_limits(t, vs->chain, n, vs->upto);
@@ -207,7 +220,7 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 	u32 i;
 	int ret = 0;
 
-	for (i = 0; i < vs->depth; i++) {
+	for (i = vs->lent; i < vs->depth; i++) {
 		struct daxfs_layer *l = kzalloc(sizeof(*l), GFP_KERNEL);
 
 		if (!l) {
@@ -244,6 +257,23 @@ static u64 daxfs_vset_upto(const struct daxfs_vset *vs, u32 i)
 }
 
 /*
+ * Is layer @i of the view shown the one @vs replays there: the same log
+ * (slot and generation), read to the same place?  The writer's top is
+ * read to its tail: everything it stages, applies and publishes happens
+ * under @log_lock, which the caller holds.
+ */
+static bool daxfs_shows_layer(const struct daxfs_delta *d,
+			      const struct daxfs_vset *vs, u32 i)
+{
+	u64 upto = i + 1 == d->view.depth && d->writable ? d->writer.tail :
+							  d->upto[i];
+
+	return i < d->view.depth && d->chain[i] == vs->chain[i] &&
+	       d->chain_gen[i] == vs->gen[i] &&
+	       upto == daxfs_vset_upto(vs, i);
+}
+
+/*
  * How many layers, root first, the view shown and @vs have in common:
  * the same slots, each read to the same place (a slot on the chain shown
  * is not reused meanwhile: reclaim waits for this mount's seen_epoch).
@@ -256,15 +286,9 @@ static u32 daxfs_vset_common(const struct daxfs_delta *d,
 
 	if (READ_ONCE(d->discarded))
 		return 0;
-	for (i = 0; i < depth && i < vs->view.depth; i++) {
-		/* the writer's own top has moved on since it was replayed */
-		u64 upto = i + 1 == depth && d->writable ? d->writer.tail :
-							    d->upto[i];
-
-		if (d->chain[i] != vs->chain[i] ||
-		    upto != daxfs_vset_upto(vs, i))
+	for (i = 0; i < depth && i < vs->view.depth; i++)
+		if (!daxfs_shows_layer(d, vs, i))
 			break;
-	}
 	return i;
 }
 
@@ -362,6 +386,7 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	down_write(&d->index_lock);
 	daxfs_vset_swap(d, vs);
 	memcpy(d->chain, vs->chain, sizeof(d->chain));
+	memcpy(d->chain_gen, vs->gen, sizeof(d->chain_gen));
 	for (i = 0; i < vs->depth; i++)
 		d->upto[i] = daxfs_vset_upto(vs, i);
 	d->top = vs->top;
@@ -387,13 +412,14 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 
 void daxfs_view_close(struct daxfs_delta *d)
 {
-	struct daxfs_vset vs;
+	u32 i;
 
-	memset(&vs, 0, sizeof(vs));
-	memcpy(vs.layer, d->layer, sizeof(vs.layer));
-	vs.view = d->view;
-	daxfs_vset_free(&vs);
-	memset(d->layer, 0, sizeof(d->layer));
+	for (i = 0; i < d->view.depth; i++) {
+		daxfs_layer_clear(d->layer[i]);
+		kvfree(d->layer[i]);
+		d->layer[i] = NULL;
+		d->view.layer[i] = NULL;
+	}
 	d->view.depth = 0;
 }
 
@@ -664,6 +690,29 @@ static int daxfs_follow_fold(struct super_block *sb, struct daxfs_delta *d,
 }
 
 /*
+ * Lend @vs the lower layers the view shown holds of the same logs read to
+ * the same places (daxfs_shows_layer(); a discarded view's too: a slot
+ * reused since has another generation), so that only the layers above
+ * are replayed: a switch to a new branch of the branch shown, or back
+ * from one, replays one log, whatever the depth below.  Never @vs's top
+ * (the writer takes its replay's end), nor layers replayed up to damage.
+ * The lent layers change hands at the install.  Caller holds @log_lock.
+ */
+static void daxfs_vset_lend(struct daxfs_delta *d, struct daxfs_vset *vs)
+{
+	u32 i;
+
+	if (d->recovered)
+		return;
+	for (i = 0; i + 1 < vs->depth && daxfs_shows_layer(d, vs, i); i++) {
+		vs->layer[i] = d->layer[i];
+		vs->view.layer[i] = d->layer[i];
+	}
+	vs->lent = i;
+	vs->view.depth = i;
+}
+
+/*
  * Replay @vs, the view to show.  A read-only mount moving to a fold of
  * main first shows what the fold restates (daxfs_follow_fold()): a step
  * that fails leaves a view the caller replaces anyway.  *@stepped: some
@@ -686,6 +735,7 @@ static int daxfs_vset_replay_next(struct super_block *sb,
 				 sb->s_id, vs->chain[0], ret);
 	}
 	*stepped = d->vgen != vgen;
+	daxfs_vset_lend(d, vs);
 	return daxfs_vset_replay(sb, vs, false);
 }
 

@@ -98,7 +98,9 @@ struct daxfs_opts {
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
  *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock
  *    (remount holds it); @top and @vgen also under @index_lock, so either lock reads
- *    them.  @discarded changes under @log_lock (set when the branch is
+ *    them.  So do @layer, @view, @chain, @chain_gen and @upto (a switch
+ *    reads them under @log_lock alone to lend layers to the next view).
+ *    @rscratch is @reclaim_work's own.  @discarded changes under @log_lock (set when the branch is
  *    found gone or the slot lost, cleared by a switch), read with
  *    READ_ONCE.  @broken and @lost are set once, without a lock, read
  *    with READ_ONCE; @lost (daxfs_slot_lost()) also sets @broken.
@@ -113,6 +115,7 @@ struct daxfs_delta {
 	struct daxfs_layer *layer[DAXFS_VIEW_MAX]; /* one per chain slot */
 	struct daxfs_view view;		/* base + @layer */
 	u32 chain[DAXFS_VIEW_MAX];	/* the slots of the view, root first */
+	u64 chain_gen[DAXFS_VIEW_MAX];	/* their generations */
 	u64 upto[DAXFS_VIEW_MAX];	/* where each one's log was read to */
 	u32 top;			/* chain[depth - 1]: the writable log */
 	u64 top_gen;
@@ -122,6 +125,8 @@ struct daxfs_delta {
 	unsigned long vgen;		/* bumped when the view is replaced */
 	u64 epoch;			/* the shared epoch last acted on */
 	struct daxfs_bslot *bscratch;	/* a table snapshot's room */
+	/* reclaim's snapshots: only @reclaim_work, never run twice at once */
+	struct daxfs_bslot *rscratch;
 	struct rw_semaphore index_lock;
 	struct mutex log_lock;
 	struct mutex switch_lock;	/* one view replacement at a time */

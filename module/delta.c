@@ -527,7 +527,11 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	d->vgen = 1;
 	d->bscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->bscratch),
 			       GFP_KERNEL);
-	if (!d->bscratch) {
+	d->rscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->rscratch),
+			       GFP_KERNEL);
+	if (!d->bscratch || !d->rscratch) {
+		kvfree(d->rscratch);
+		kvfree(d->bscratch);
 		free_percpu(d->cursor);
 		kfree(d);
 		return NULL;
@@ -538,6 +542,7 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 static void daxfs_delta_free(struct daxfs_delta *d)
 {
 	daxfs_view_close(d);
+	kvfree(d->rscratch);
 	kvfree(d->bscratch);
 	free_percpu(d->cursor);
 	kfree(d);

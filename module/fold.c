@@ -108,6 +108,7 @@ static void daxfs_fold_install(struct daxfs_delta *d, struct daxfs_fold *fo,
 	d->view.layer[0] = d->layer[0];
 	d->view.depth = 1;
 	d->chain[0] = fo->slot;
+	d->chain_gen[0] = gen;
 	d->upto[0] = fo->writer.tail;
 	d->top = fo->slot;
 	d->top_gen = gen;

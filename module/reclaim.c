@@ -245,6 +245,8 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 		for (s = 1; s < t.count; s++) {
 			const struct daxfs_bslot *b = &t.slot[s];
 
+			if (b->state == DAXFS_BRANCH_FREE)
+				continue;
 			if (daxfs_slot_lost(d))
 				return false;	/* it writes nothing more */
 			if (b->state == DAXFS_BRANCH_CREATING) {
@@ -296,20 +298,14 @@ void daxfs_reclaim_work(struct work_struct *work)
 	struct daxfs_delta *d = container_of(to_delayed_work(work),
 					     struct daxfs_delta, reclaim_work);
 	struct super_block *sb = d->sb;
-	struct daxfs_bslot *slots;
-	bool again = false;
+	bool again;
 
 	if (!down_read_trylock(&sb->s_umount))
 		return;		/* the next heartbeat comes back */
 	if (!sb->s_root || sb_rdonly(sb) || !READ_ONCE(d->writable) ||
 	    READ_ONCE(d->broken))
 		goto out;
-	slots = kvcalloc(DAXFS_SB(sb)->img.branch_count, sizeof(*slots),
-			 GFP_KERNEL);
-	if (slots) {
-		again = daxfs_reclaim(sb, d, slots);
-		kvfree(slots);
-	}
+	again = daxfs_reclaim(sb, d, d->rscratch);
 	/* main's writer keeps main shallow (discarded slots may still wait) */
 	daxfs_fold_maybe(sb, d);
 	if (again)

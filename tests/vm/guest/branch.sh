@@ -22,6 +22,8 @@
 #  - appends racing a create are in the branch and the child, or fail;
 #  - one writable mount per branch; -o force takes it from a live one,
 #    whose changes then fail with EIO;
+#  - a switch keeps no layer of a slot that was reclaimed and reused,
+#    even with its log as long as the old one;
 #  - names, errors and CAP_SYS_ADMIN as daxfs-branch reports them.
 . "$(dirname "$0")/lib/common.sh"
 
@@ -438,6 +440,50 @@ if mount -t daxfs -o "$OPTS,branch=cl" none "$M2"; then
 	umount "$M2"
 else
 	fail "branch: mount -o branch=cl"
+fi
+
+# ---- a switch lends no layer of a slot reclaimed and reused since ----
+# A switch keeps the layers the view shown holds of the same log read to
+# the same place (module/branch.c, daxfs_vset_lend()).  M2 shows rb over
+# ra (read-only: a writer's claim would hold rb's slot); both are aborted
+# and reclaimed, and rc takes ra's slot again, its
+# log written to the same length: another log all the same.
+slot_of() {	# slot generation fork_lsn of live branch $1
+	"$INSPECT" -m "$M" branches |
+		awk -v n="$1" '$2 == n && $5 == "live" { print $1, $7, $11 }'
+}
+br switch main >/dev/null
+br create ra >/dev/null && br switch ra >/dev/null && echo 1 >"$M/rx" &&
+	br create rb >/dev/null
+read -r sa ga _ <<<"$(slot_of ra)"
+read -r _ _ fb <<<"$(slot_of rb)"
+if mount -t daxfs -o "$OPTS,branch=rb,ro" none "$M2"; then
+	cat "$M2/rx" >/dev/null
+	br abort >/dev/null
+	for i in $(seq 1 40); do	# until reclaim frees ra's slot
+		"$INSPECT" -m "$M" branches |
+			awk -v s="$sa" '$1 == s && $4 == "free" { f = 1 } END { exit !f }' &&
+			break
+		sleep 0.5
+	done
+	br create rc >/dev/null && br switch rc >/dev/null &&
+		echo 2 >"$M/ry" && br create rd >/dev/null
+	read -r sc gc _ <<<"$(slot_of rc)"
+	read -r _ _ fd <<<"$(slot_of rd)"
+	if [ -n "$sa" ] && [ "$sa/$fb" = "$sc/$fd" ] && [ "$ga" != "$gc" ]; then
+		out=$("$BR" switch rd -m "$M2" 2>&1)
+		is "branch: a mount of a discarded branch switches to one over its reused slot" \
+			"$out" "$M2 now shows branch 'rd'"
+		is "branch: ... and shows the new log, not the old one read as far" \
+			"$(cat "$M2/ry" "$M2/rx" 2>&1 | sed 's/.*: //' | tr '\n' ' ')" \
+			"2 No such file or directory "
+	else
+		fail "branch: reused slot: ra was slot $sa (generation $ga, rb forked at $fb), rc is slot $sc (generation $gc, rd forked at $fd)"
+	fi
+	umount "$M2"
+	br abort >/dev/null
+else
+	fail "branch: mount -o branch=rb,ro"
 fi
 umount "$M"
 out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
