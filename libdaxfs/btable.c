@@ -45,23 +45,47 @@ static u64 epoch_bump(const struct daxfs_image *img)
 }
 
 /*
- * The table is decoded where it lies, with plain loads, as every shared
- * word is read: a copy of each slot first cost more than the decode
- * (several snapshots per branch operation, 256 slots each).
+ * Slot @i into @out.  Its state word first, with an acquire load like
+ * every word changed by compare-and-swap: state and parent come from one
+ * load, and the fields a creator wrote before making the slot CREATING
+ * or LIVE are seen.  A FREE slot is its state, owner and generation (a
+ * creator takes it by them); any other is copied out of the region
+ * (machine-check safe) and decoded.  Most of a table is FREE: a snapshot,
+ * taken several times per branch operation, copies little.
  */
+static int load_slot(const struct daxfs_image *img, u32 i,
+		     struct daxfs_bslot *out)
+{
+	u64 sw = daxfs_word_load(img, BW(img, i, state));
+	struct daxfs_branch b;
+	int ret;
+
+	if ((u32)sw == DAXFS_BRANCH_FREE) {
+		memset(out, 0, sizeof(*out));
+		out->owner = daxfs_word_load(img, BW(img, i, owner));
+		out->generation = daxfs_word_load(img, BW(img, i, generation));
+	} else {
+		ret = daxfs_branch_read(img, i, &b);
+		if (ret)
+			return ret;
+		daxfs_bslot_decode(&b, out);
+	}
+	out->state = (u32)sw;
+	out->parent = (u32)(sw >> 32);
+	return 0;
+}
+
 int daxfs_btab_load(const struct daxfs_image *img, struct daxfs_bslot *slots,
 		    struct daxfs_btab *t)
 {
-	const struct daxfs_branch *b;
 	u32 i;
+	int ret;
 
-	if (!daxfs_range_ok(img->branch_off,
-			    (u64)img->branch_count * sizeof(*b),
-			    img->total_size))
-		return -EUCLEAN;
-	b = (const struct daxfs_branch *)(img->base + img->branch_off);
-	for (i = 0; i < img->branch_count; i++)
-		daxfs_bslot_decode(&b[i], &slots[i]);
+	for (i = 0; i < img->branch_count; i++) {
+		ret = load_slot(img, i, &slots[i]);
+		if (ret)
+			return ret;
+	}
 	t->slot = slots;
 	t->count = img->branch_count;
 	return 0;

@@ -118,6 +118,12 @@ static inline u64 daxfs_load64_acquire(const void *p)
 	return le64_to_cpu((__force __le64)smp_load_acquire((const u64 *)p));
 }
 
+static inline void daxfs_load_fence(void)
+{
+	/* the loads before it happen before the loads after it */
+	smp_rmb();
+}
+
 static inline void daxfs_store64_release(void *p, u64 v)
 {
 	/* publishes every store before it to daxfs_load64_acquire() */
@@ -252,6 +258,11 @@ static inline u64 daxfs_cas64(void *p, u64 old, u64 new)
 static inline u64 daxfs_load64_acquire(const void *p)
 {
 	return le64toh(__atomic_load_n((const u64 *)p, __ATOMIC_ACQUIRE));
+}
+
+static inline void daxfs_load_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 }
 
 static inline void daxfs_store64_release(void *p, u64 v)

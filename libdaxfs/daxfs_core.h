@@ -355,6 +355,11 @@ static inline u64 daxfs_page_off(const struct daxfs_image *img, u64 pgno)
 /* Branch slot @i, copied out of the region (i < branch_count). */
 int daxfs_branch_read(const struct daxfs_image *img, u32 i,
 		      struct daxfs_branch *out);
+/*
+ * Is slot @i, at generation @gen, whole (its CRC right)?  0, -EUCLEAN
+ * when it is not, -ESTALE when the slot is at another generation now.
+ */
+int daxfs_branch_check(const struct daxfs_image *img, u32 i, u64 gen);
 /* Region offset of slot @i's field at @field_off. */
 static inline u64 daxfs_branch_word(const struct daxfs_image *img, u32 i,
 				    size_t field_off)
@@ -770,11 +775,10 @@ int daxfs_log_walk_all(const struct daxfs_image *img,
  * Reading a log from its head to its tail, record by record: each chunk
  * header and each record is copied out of the region, then checked (the
  * chunk's id and LSN, the record's CRC, that its LSN is where it was
- * read, that a transaction ends exactly at the tail).
+ * read, that a transaction ends exactly at the tail).  The reader's buffer
+ * starts at DAXFS_REC_SMALL bytes (most records are smaller) and grows,
+ * in 4 KiB steps, to the largest record met, at most DAXFS_REC_MAX.
  */
-/* A log reader's first buffer: holds every record but large xattrs. */
-#define DAXFS_REC_SMALL		1024U
-
 struct daxfs_log_reader {
 	const struct daxfs_image *img;
 	struct daxfs_log_span span;
@@ -785,8 +789,10 @@ struct daxfs_log_reader {
 	u64 chunks;			/* chunks visited */
 	bool in_txn;			/* inside a transaction */
 	u8 *buf;			/* @cap bytes: the record being read */
-	u32 cap;			/* DAXFS_REC_SMALL, or DAXFS_REC_MAX */
+	u32 cap;
 };
+
+#define DAXFS_REC_SMALL		1024U
 
 int daxfs_log_reader_init(struct daxfs_log_reader *r,
 			  const struct daxfs_image *img,
@@ -794,7 +800,8 @@ int daxfs_log_reader_init(struct daxfs_log_reader *r,
 void daxfs_log_reader_release(struct daxfs_log_reader *r);
 /*
  * The next record in @rec (its bytes stay valid until the next call):
- * 1, 0 at the tail, -EUCLEAN (damage: one line to @report), -EIO, -EINTR.
+ * 1, 0 at the tail, -EUCLEAN (damage: one line to @report), -EIO, -EINTR,
+ * -ENOMEM.
  */
 int daxfs_log_next(struct daxfs_log_reader *r, struct daxfs_rec_view *rec,
 		   daxfs_report_fn report, void *ctx);
@@ -1044,9 +1051,11 @@ int daxfs_btab_find(const struct daxfs_btab *t, const char *name,
 /* The slot whose name leads to @top now, or -ENOENT (no name does). */
 int daxfs_btab_name_of(const struct daxfs_btab *t, u32 top, u32 *slot);
 /*
- * Decode slot @b (in the region or a copy of it) into @out.  Its CRC is not
- * checked: mount and check do (validate.c, B4), and a table snapshot,
- * taken several times per branch operation, stays cheap.
+ * Decode slot @b (a copy out of the region) into @out.  Its CRC is not
+ * checked here: a table snapshot is taken several times per branch
+ * operation.  Mount checks the slots live then (validate.c, B4), a mount
+ * each slot of a chain it is about to show (daxfs_branch_check()), and
+ * check every slot.
  */
 void daxfs_bslot_decode(const struct daxfs_branch *b, struct daxfs_bslot *out);
 /*

@@ -102,6 +102,25 @@ int daxfs_branch_read(const struct daxfs_image *img, u32 i,
 				sizeof(*out));
 }
 
+int daxfs_branch_check(const struct daxfs_image *img, u32 i, u64 gen)
+{
+	u64 off = daxfs_branch_word(img, i,
+				    offsetof(struct daxfs_branch, generation));
+	struct daxfs_branch b;
+	int ret;
+
+	if (daxfs_word_load(img, off) != gen)
+		return -ESTALE;
+	ret = daxfs_branch_read(img, i, &b);
+	if (ret)
+		return ret;
+	/* a slot reused meanwhile is half old, half new: not damage */
+	daxfs_load_fence();
+	if (daxfs_word_load(img, off) != gen)
+		return -ESTALE;
+	return le32_to_cpu(b.crc) == daxfs_branch_crc(&b) ? 0 : -EUCLEAN;
+}
+
 /* A shared word's address; the offsets come from checked geometry. */
 static void *word(const struct daxfs_image *img, u64 off)
 {

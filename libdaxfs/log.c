@@ -164,23 +164,24 @@ int daxfs_log_reader_init(struct daxfs_log_reader *r,
 }
 
 /*
- * Room for a record of @len bytes, its header (already read) kept.  Most
- * records are small: a reader, one per layer of every view replayed,
- * starts with DAXFS_REC_SMALL and grows once.
+ * Room for a record of @len bytes (at most DAXFS_REC_MAX), its header
+ * (already read) kept.  A reader is made for every layer of every view
+ * replayed: it starts small and grows to the largest record it meets.
  */
 static int reader_room(struct daxfs_log_reader *r, u32 len)
 {
+	u32 cap = (len + 4095U) & ~4095U;
 	u8 *buf;
 
 	if (len <= r->cap)
 		return 0;
-	buf = daxfs_zalloc(DAXFS_REC_MAX);
+	buf = daxfs_zalloc(cap);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, r->buf, sizeof(struct daxfs_rec_header));
 	daxfs_free(r->buf);
 	r->buf = buf;
-	r->cap = DAXFS_REC_MAX;
+	r->cap = cap;
 	return 0;
 }
 

@@ -114,6 +114,37 @@ static int daxfs_vset_chain(struct daxfs_vset *vs, const struct daxfs_btab *t,
 	return 0;
 }
 
+/*
+ * Is every slot of @vs's chain whole?  A table snapshot does not check
+ * slot CRCs: the slots are checked here, once they are to be shown
+ * (the ones the view shown has were checked before).  -EAGAIN when a
+ * slot moved on meanwhile.  Caller holds @log_lock.
+ */
+static int daxfs_vset_check(struct super_block *sb,
+			    const struct daxfs_delta *d,
+			    const struct daxfs_vset *vs)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < vs->depth; i++) {
+		if (i < d->view.depth && d->chain[i] == vs->chain[i] &&
+		    d->chain_gen[i] == vs->gen[i])
+			continue;
+		ret = daxfs_branch_check(&DAXFS_SB(sb)->img, vs->chain[i],
+					 vs->gen[i]);
+		if (ret == -ESTALE)
+			return -EAGAIN;
+		if (ret) {
+			pr_err_ratelimited("%s: branch slot %u (branch %s) is damaged (%d): its branch cannot be shown\n",
+					   sb->s_id, vs->chain[i], d->name,
+					   ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* An empty @vs, and a snapshot of the table in @t.  Under @log_lock. */
 static int daxfs_vset_begin(struct super_block *sb, struct daxfs_delta *d,
 			    struct daxfs_vset *vs, struct daxfs_btab *t)
@@ -143,6 +174,8 @@ static int daxfs_vset_resolve(struct super_block *sb, struct daxfs_delta *d,
 		ret = daxfs_btab_resolve(&t, vs->name_slot, &top);
 	if (!ret)
 		ret = daxfs_vset_chain(vs, &t, top);
+	if (!ret)
+		ret = daxfs_vset_check(sb, d, vs);
 	if (ret)
 		return ret;
 	vs->name_gen = t.slot[vs->name_slot].generation;
@@ -166,6 +199,8 @@ static int daxfs_vset_at(struct super_block *sb, struct daxfs_delta *d,
 	if (top >= t.count || (u32)t.slot[top].generation != gen)
 		return -ENOENT;		/* reclaimed, reused */
 	ret = daxfs_vset_chain(vs, &t, top);
+	if (!ret)
+		ret = daxfs_vset_check(sb, d, vs);
 	if (ret)
 		return ret;
 	vs->upto[vs->depth - 1] = lsn;
@@ -175,9 +210,15 @@ static int daxfs_vset_at(struct super_block *sb, struct daxfs_delta *d,
 	return 0;
 }
 
-/* daxfs_still_top() without a word: -EAGAIN if the name moved on. */
+/*
+ * daxfs_still_top() without a word: -EAGAIN if the name moved on.  With
+ * @below, it may have moved on by commits, leaving @top on the chain it
+ * leads to: @top then shows a state the name had (a reader follows the
+ * rest next time, and is never kept from progress by a writer that
+ * commits faster than it replays).
+ */
 static int daxfs_name_leads(struct super_block *sb, struct daxfs_delta *d,
-			    u32 name_slot, u32 top, u64 gen)
+			    u32 name_slot, u32 top, u64 gen, bool below)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	struct daxfs_btab t;
@@ -188,7 +229,10 @@ static int daxfs_name_leads(struct super_block *sb, struct daxfs_delta *d,
 		ret = daxfs_btab_resolve(&t, name_slot, &now);
 	if (ret)
 		return ret;
-	return now == top && t.slot[top].generation == gen ? 0 : -EAGAIN;
+	if (t.slot[top].generation != gen)
+		return -EAGAIN;
+	return now == top || (below && daxfs_btab_on_chain(&t, now, top)) ?
+	       0 : -EAGAIN;
 }
 
 /*
@@ -201,7 +245,7 @@ static int daxfs_name_leads(struct super_block *sb, struct daxfs_delta *d,
 int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
 		    u32 name_slot, u32 top, u64 gen)
 {
-	int ret = daxfs_name_leads(sb, d, name_slot, top, gen);
+	int ret = daxfs_name_leads(sb, d, name_slot, top, gen, false);
 
 	if (ret != -EAGAIN)
 		return ret;
@@ -817,7 +861,8 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 		/* a follow that lost a race tries again at the next heartbeat */
 		ret = from == DAXFS_BRANCH_NONE ?
 		      daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen) :
-		      daxfs_name_leads(sb, d, vs->name_slot, vs->top, vs->top_gen);
+		      daxfs_name_leads(sb, d, vs->name_slot, vs->top,
+				       vs->top_gen, !was_writable);
 	if (!ret)
 		ret = daxfs_vset_replay_next(sb, d, vs, &stepped);
 	/* the claim was made under an id another mount may have reaped */

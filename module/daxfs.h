@@ -97,11 +97,12 @@ struct daxfs_opts {
  *    are taken before either.
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
  *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock
- *    (remount holds it); @top and @vgen also under @index_lock, so either lock reads
- *    them.  So do @layer, @view, @chain, @chain_gen and @upto (a switch
- *    reads them under @log_lock alone to lend layers to the next view).
- *    @rscratch is @reclaim_work's own.  @discarded changes under @log_lock (set when the branch is
- *    found gone or the slot lost, cleared by a switch), read with
+ *    (remount holds it); @top and @vgen also under @index_lock, so
+ *    either lock reads them.  So do @layer, @view, @chain, @chain_gen
+ *    and @upto (a switch reads them under @log_lock alone, to lend layers
+ *    to the next view).  @rscratch is @reclaim_work's own.
+ *  - @discarded changes under @log_lock (set when the branch is found
+ *    gone or the slot lost, cleared by a switch), read with
  *    READ_ONCE.  @broken and @lost are set once, without a lock, read
  *    with READ_ONCE; @lost (daxfs_slot_lost()) also sets @broken.
  *  - @alloc is lock-free (compare-and-swap in the region); @cursor is a
@@ -125,7 +126,7 @@ struct daxfs_delta {
 	unsigned long vgen;		/* bumped when the view is replaced */
 	u64 epoch;			/* the shared epoch last acted on */
 	struct daxfs_bslot *bscratch;	/* a table snapshot's room */
-	/* reclaim's snapshots: only @reclaim_work, never run twice at once */
+	/* reclaim's snapshots: @reclaim_work's own (allocated at its first run) */
 	struct daxfs_bslot *rscratch;
 	struct rw_semaphore index_lock;
 	struct mutex log_lock;

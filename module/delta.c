@@ -527,11 +527,7 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	d->vgen = 1;
 	d->bscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->bscratch),
 			       GFP_KERNEL);
-	d->rscratch = kvcalloc(sbi->img.branch_count, sizeof(*d->rscratch),
-			       GFP_KERNEL);
-	if (!d->bscratch || !d->rscratch) {
-		kvfree(d->rscratch);
-		kvfree(d->bscratch);
+	if (!d->bscratch) {
 		free_percpu(d->cursor);
 		kfree(d);
 		return NULL;

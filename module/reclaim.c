@@ -298,17 +298,28 @@ void daxfs_reclaim_work(struct work_struct *work)
 	struct daxfs_delta *d = container_of(to_delayed_work(work),
 					     struct daxfs_delta, reclaim_work);
 	struct super_block *sb = d->sb;
-	bool again;
+	struct daxfs_region *region = &DAXFS_SB(sb)->region;
+	bool again = false;
+	int idx;
 
 	if (!down_read_trylock(&sb->s_umount))
 		return;		/* the next heartbeat comes back */
 	if (!sb->s_root || sb_rdonly(sb) || !READ_ONCE(d->writable) ||
 	    READ_ONCE(d->broken))
 		goto out;
-	again = daxfs_reclaim(sb, d, d->rscratch);
+	/* kept from the first run: only writable mounts reclaim */
+	if (!d->rscratch)
+		d->rscratch = kvcalloc(DAXFS_SB(sb)->img.branch_count,
+				       sizeof(*d->rscratch), GFP_KERNEL);
+	idx = daxfs_region_enter(region);
+	if (idx < 0)
+		goto out;	/* the device is gone */
+	if (d->rscratch)
+		again = daxfs_reclaim(sb, d, d->rscratch);
 	/* main's writer keeps main shallow (discarded slots may still wait) */
 	daxfs_fold_maybe(sb, d);
-	if (again)
+	daxfs_region_exit(region, idx);
+	if (again || !d->rscratch)
 		queue_delayed_work(system_unbound_wq, &d->reclaim_work,
 				   msecs_to_jiffies(DAXFS_RECLAIM_RETRY_MS));
 out:

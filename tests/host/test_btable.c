@@ -351,6 +351,45 @@ static void test_many(void)
 	}
 }
 
+/*
+ * A slot's CRC is checked before its branch is shown
+ * (daxfs_branch_check()): a flipped name byte is damage, a slot at
+ * another generation is not.
+ */
+static void test_slot_check(void)
+{
+	struct daxfs_btab t;
+	int s, ok, bad, moved;
+	u8 *name;
+
+	make(16);
+	s = create("checked", 0);
+	if (s < 0) {
+		tu_result(false, "btable: slot check", "create: %d", s);
+		return;
+	}
+	t = table();
+	ok = daxfs_branch_check(&g_img, (u32)s, t.slot[s].generation);
+	moved = daxfs_branch_check(&g_img, (u32)s, t.slot[s].generation + 1);
+	name = g_map + daxfs_branch_word(&g_img, (u32)s,
+					 offsetof(struct daxfs_branch, name));
+	name[0] ^= 0x20;
+	bad = daxfs_branch_check(&g_img, (u32)s, t.slot[s].generation);
+	name[0] ^= 0x20;
+	tu_result(ok == 0 && moved == -ESTALE && bad == -EUCLEAN,
+		  "btable: slot check: whole 0, another generation ESTALE, a flipped name byte EUCLEAN",
+		  "%d, %d, %d", ok, moved, bad);
+	/* a snapshot decodes FREE slots from their words alone */
+	tu_result(t.slot[s].state == DAXFS_BRANCH_LIVE && t.slot[s].parent == 0 &&
+		  !strcmp(t.slot[s].name, "checked") &&
+		  t.slot[s + 1].state == DAXFS_BRANCH_FREE &&
+		  t.slot[s + 1].name[0] == 0,
+		  "btable: a snapshot: the live slot decoded, the free one empty",
+		  "state %u parent %u name %s; next state %u",
+		  t.slot[s].state, t.slot[s].parent, t.slot[s].name,
+		  t.slot[s + 1].state);
+}
+
 /* Rival commits from threads: exactly one wins each round. */
 struct rival {
 	u32 slot;
@@ -904,6 +943,7 @@ int main(void)
 {
 	test_story();
 	test_many();
+	test_slot_check();
 	test_race();
 	test_crash();
 	test_fold();

@@ -159,6 +159,9 @@ if [ "$missing" = 0 ] && [ "$(cat "$R/last" 2>&1)" = "$ROUNDS" ] &&
 	pass "fold: a read-only mount of main follows $ROUNDS commits and the folds"
 else
 	fail "fold: the reader of main: $missing round files missing, last '$(cat "$R/last" 2>&1)', big $(cmp "$R/big" "$M/big" 2>&1 || true)"
+	# what the kernel said of it (cut off, reaped, a failed follow)
+	dmesg | grep -E 'daxfs|mount table slot' | grep -vE 'branch .* (created|committed|aborted)' |
+		tail -n 12 | sed 's/^/  kernel: /'
 fi
 is "fold: a file the reader held open through the folds reads the same bytes" \
 	"$(md5sum <&8 2>&1)" "$sum_held"
