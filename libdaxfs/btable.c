@@ -122,8 +122,21 @@ static int take_slot(const struct daxfs_image *img, const struct daxfs_btab *t,
 		    daxfs_word_cas(img, BW(img, i, state), sw,
 				   state_word(DAXFS_BRANCH_CREATING, parent)) ==
 		    sw) {
-			*slot = i;
-			return 0;
+			/*
+			 * Still ours?  A caller that stalled for a lease
+			 * between the two may have been found dead and its
+			 * owner word cleared (daxfs_branch_drop_owner()):
+			 * the slot is CREATING with no owner then.  Free it
+			 * again only by taking the owner word (another
+			 * creator may hold it, its CREATING slot looking
+			 * the same); else reclaim frees it.
+			 */
+			if (daxfs_word_load(img, BW(img, i, owner)) == owner) {
+				*slot = i;
+				return 0;
+			}
+			daxfs_branch_drop_creating(img, i, 0, owner);
+			continue;
 		}
 		daxfs_word_cas(img, BW(img, i, owner), owner, 0);
 	}
@@ -201,13 +214,22 @@ int daxfs_branch_create(const struct daxfs_image *img,
 	if (ret)
 		return ret;
 	fill_slot(img, slot, nb, t.slot[nb->parent].generation);
-	/* the one step that makes it a branch */
-	daxfs_word_cas(img, BW(img, slot, state),
-		       state_word(DAXFS_BRANCH_CREATING, nb->parent),
-		       state_word(DAXFS_BRANCH_LIVE, nb->parent));
+	*out = slot;
+	/*
+	 * The one step that makes it a branch.  It fails only when a
+	 * reclaimer found us dead (a stall of a lease) and freed the slot:
+	 * its first chunk is leaked then, as daxfs_branch_drop_creating()
+	 * says, and nothing is published.
+	 */
+	if (daxfs_word_cas(img, BW(img, slot, state),
+			   state_word(DAXFS_BRANCH_CREATING, nb->parent),
+			   state_word(DAXFS_BRANCH_LIVE, nb->parent)) !=
+	    state_word(DAXFS_BRANCH_CREATING, nb->parent)) {
+		daxfs_word_cas(img, BW(img, slot, owner), nb->owner, 0);
+		return -ESTALE;
+	}
 	daxfs_word_cas(img, BW(img, slot, owner), nb->owner, 0);
 	epoch_bump(img);
-	*out = slot;
 	/* two creators of one name: both see both; the lower slot keeps it */
 	ret = daxfs_btab_load(img, scratch, &t);
 	if (ret)
@@ -337,6 +359,25 @@ int daxfs_branch_drop_creating(const struct daxfs_image *img, u32 slot,
 	daxfs_word_cas(img, BW(img, slot, owner), owner, 0);
 	epoch_bump(img);
 	return 0;
+}
+
+int daxfs_branch_drop_owner(const struct daxfs_image *img, u32 slot,
+			    u64 dead)
+{
+	if (!slot || slot >= img->branch_count || !dead)
+		return -EINVAL;
+	/*
+	 * While @dead holds the owner word only @dead changes the state:
+	 * if it still runs after all (a stalled kernel that was reaped), it
+	 * may make the slot CREATING before the word is cleared.  That
+	 * leaves a CREATING slot with no owner, which take_slot() frees
+	 * again, or reclaim does.
+	 */
+	if ((u32)daxfs_word_load(img, BW(img, slot, state)) !=
+	    DAXFS_BRANCH_FREE)
+		return -ESTALE;
+	return daxfs_word_cas(img, BW(img, slot, owner), dead, 0) == dead ?
+	       0 : -EBUSY;
 }
 
 int daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner)

@@ -1117,10 +1117,11 @@ struct daxfs_bnew {
  * parent's writable claim.  -EINVAL (bad name), -EEXIST (a live branch
  * has it), -ESTALE (the parent is not a live top), -ENOSPC (no free slot),
  * -EMLINK (the parent's chain is DAXFS_BTAB_MAX_DEPTH slots already).
- * *@out is DAXFS_BRANCH_NONE when the slot was never published: the
- * caller frees @nb->chunk then (else the slot's log holds it, discarded
- * when a racing creator of the same name won).  @scratch: branch_count
- * slots.
+ * *@out is DAXFS_BRANCH_NONE when no slot was taken: the caller frees
+ * @nb->chunk then (else the slot's log holds it, discarded when a racing
+ * creator of the same name won; or leaked, -ESTALE, when the caller
+ * stalled for a lease, was found dead and its slot freed under it).
+ * @scratch: branch_count slots.
  */
 int daxfs_branch_create(const struct daxfs_image *img,
 			struct daxfs_bslot *scratch,
@@ -1166,12 +1167,22 @@ int daxfs_branch_free(const struct daxfs_image *img, u32 slot, u64 owner);
 void daxfs_branch_reclaim_release(const struct daxfs_image *img, u32 slot,
 				  u64 owner);
 /*
- * A CREATING slot whose creator @dead died: take it over (CAS of its owner
- * from @dead to @owner) and make it FREE.  Its first chunk, if it got one,
- * is leaked (check names it).
+ * A CREATING slot whose creator @dead died (0: a creator that was found
+ * dead while it still ran, below): take it over (CAS of its owner from
+ * @dead to @owner) and make it FREE.  Its first chunk, if it got one, is
+ * leaked (check names it).
  */
 int daxfs_branch_drop_creating(const struct daxfs_image *img, u32 slot,
 			       u64 dead, u64 owner);
+/*
+ * A FREE slot whose owner word a mount @dead left set (it died between the
+ * two compare-and-swaps of taking the slot, or of giving it back): clear
+ * the word, so that the slot can be taken again.  -EINVAL for slot 0,
+ * one out of range or a zero @dead, -ESTALE when the slot is not FREE,
+ * -EBUSY when the word is not @dead's.  The caller found @dead dead.
+ */
+int daxfs_branch_drop_owner(const struct daxfs_image *img, u32 slot,
+			    u64 dead);
 /*
  * Make the name of slot @into (0: main) lead to @top (generation @gen),
  * a descendant of what it leads to now: one compare-and-swap of that

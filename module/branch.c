@@ -114,6 +114,14 @@ static int daxfs_vset_chain(struct daxfs_vset *vs, const struct daxfs_btab *t,
 	return 0;
 }
 
+/* Does the view shown have @vs's slot @i at level @i (same generation)? */
+static bool daxfs_shows_slot(const struct daxfs_delta *d,
+			     const struct daxfs_vset *vs, u32 i)
+{
+	return i < d->view.depth && d->chain[i] == vs->chain[i] &&
+	       d->chain_gen[i] == vs->gen[i];
+}
+
 /*
  * Is every slot of @vs's chain whole?  A table snapshot does not check
  * slot CRCs: the slots are checked here, once they are to be shown
@@ -128,17 +136,15 @@ static int daxfs_vset_check(struct super_block *sb,
 	int ret;
 
 	for (i = 0; i < vs->depth; i++) {
-		if (i < d->view.depth && d->chain[i] == vs->chain[i] &&
-		    d->chain_gen[i] == vs->gen[i])
+		if (daxfs_shows_slot(d, vs, i))
 			continue;
 		ret = daxfs_branch_check(&DAXFS_SB(sb)->img, vs->chain[i],
 					 vs->gen[i]);
 		if (ret == -ESTALE)
 			return -EAGAIN;
 		if (ret) {
-			pr_err_ratelimited("%s: branch slot %u (branch %s) is damaged (%d): its branch cannot be shown\n",
-					   sb->s_id, vs->chain[i], d->name,
-					   ret);
+			pr_err_ratelimited("%s: branch slot %u is damaged (%d): no branch made from it can be shown\n",
+					   sb->s_id, vs->chain[i], ret);
 			return ret;
 		}
 	}
@@ -312,9 +318,7 @@ static bool daxfs_shows_layer(const struct daxfs_delta *d,
 	u64 upto = i + 1 == d->view.depth && d->writable ? d->writer.tail :
 							  d->upto[i];
 
-	return i < d->view.depth && d->chain[i] == vs->chain[i] &&
-	       d->chain_gen[i] == vs->gen[i] &&
-	       upto == daxfs_vset_upto(vs, i);
+	return daxfs_shows_slot(d, vs, i) && upto == daxfs_vset_upto(vs, i);
 }
 
 /*
@@ -1206,8 +1210,8 @@ static int daxfs_ioc_create(struct super_block *sb, struct daxfs_delta *d,
 	if (!ret && ptop == d->top)
 		WRITE_ONCE(d->frozen, true);
 	if (!ret)
-		pr_info("%s: branch %s created (slot %u)\n", sb->s_id, name,
-			slot);
+		pr_debug("%s: branch %s created (slot %u)\n", sb->s_id, name,
+			 slot);
 out_release:
 	if (held)
 		daxfs_release_top(sb, d, ptop);
@@ -1311,11 +1315,10 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 	mutex_unlock(&d->log_lock);
 	if (ret)
 		return ret;
-	pr_info("%s: branch %s aborted\n", sb->s_id, name);
+	pr_debug("%s: branch %s aborted\n", sb->s_id, name);
 	ret = daxfs_switch(sb, "main", false, DAXFS_BRANCH_NONE);
 	/* its space back now, unless other mounts still have to notice */
-	daxfs_reclaim_soon(d);
-	flush_delayed_work(&d->reclaim_work);
+	daxfs_reclaim_now(d);
 	daxfs_branch_refresh(sb);
 	return ret;
 }

@@ -100,7 +100,10 @@ struct daxfs_opts {
  *    (remount holds it); @top and @vgen also under @index_lock, so
  *    either lock reads them.  So do @layer, @view, @chain, @chain_gen
  *    and @upto (a switch reads them under @log_lock alone, to lend layers
- *    to the next view).  @rscratch is @reclaim_work's own.
+ *    to the next view).
+ *  - @reclaim_lock makes one reclaim pass at a time (the work item, or
+ *    an abort at once) and protects @rscratch; taken after s_umount,
+ *    before @log_lock (a pass may fold main).
  *  - @discarded changes under @log_lock (set when the branch is found
  *    gone or the slot lost, cleared by a switch), read with
  *    READ_ONCE.  @broken and @lost are set once, without a lock, read
@@ -126,8 +129,9 @@ struct daxfs_delta {
 	unsigned long vgen;		/* bumped when the view is replaced */
 	u64 epoch;			/* the shared epoch last acted on */
 	struct daxfs_bslot *bscratch;	/* a table snapshot's room */
-	/* reclaim's snapshots: @reclaim_work's own (allocated at its first run) */
+	/* reclaim's snapshots, under @reclaim_lock (allocated at its first pass) */
 	struct daxfs_bslot *rscratch;
+	struct mutex reclaim_lock;
 	struct rw_semaphore index_lock;
 	struct mutex log_lock;
 	struct mutex switch_lock;	/* one view replacement at a time */
@@ -334,6 +338,7 @@ void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d);
 #define DAXFS_RECLAIM_BEATS	5
 void daxfs_reclaim_work(struct work_struct *work);
 void daxfs_reclaim_soon(struct daxfs_delta *d);
+void daxfs_reclaim_now(struct daxfs_delta *d);
 
 /* branch.c: the branch a mount shows, and the branch operations */
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,

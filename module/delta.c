@@ -514,6 +514,7 @@ static struct daxfs_delta *daxfs_delta_alloc(struct super_block *sb)
 	init_rwsem(&d->index_lock);
 	mutex_init(&d->log_lock);
 	mutex_init(&d->switch_lock);
+	mutex_init(&d->reclaim_lock);
 	INIT_DELAYED_WORK(&d->heartbeat, daxfs_heartbeat);
 	INIT_DELAYED_WORK(&d->attrs_work, daxfs_attrs_work);
 	INIT_WORK(&d->refresh_work, daxfs_refresh_work);

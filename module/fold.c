@@ -16,8 +16,9 @@
  * layers) and slot 0's log go back once no reader shows the old chain
  * (retire.c), and reclaim frees the old slots' logs.
  *
- * Runs from the reclaim work item, under @log_lock: no transaction, no
- * create and no commit of this mount runs meanwhile.
+ * Runs in a reclaim pass (its work item, or an abort's task), under
+ * @log_lock: no transaction, no create and no commit of this mount runs
+ * meanwhile.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 

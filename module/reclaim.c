@@ -16,8 +16,9 @@
  * the pages its own layer holds, collect its log's chunks, make the slot
  * FREE, then give the pages back.  A crash in between leaks pages (found
  * by daxfs-inspect check), never frees one twice.  Any writable mount
- * does it, from a work item: after an abort or a commit, and every few
- * heartbeats.
+ * does it: from a work item after a commit and every few heartbeats, and
+ * at once in the task of an abort, so that statfs shows the space back
+ * when the abort returns.
  */
 #define pr_fmt(fmt) "daxfs: " fmt
 
@@ -215,6 +216,24 @@ static bool daxfs_drop_dead_claim(struct super_block *sb,
 	return true;
 }
 
+/*
+ * A FREE slot whose owner word a mount that died left set: cleared, or
+ * no create would ever take the slot again.
+ */
+static bool daxfs_drop_dead_owner(struct super_block *sb,
+				  const struct daxfs_bslot *b, u32 s)
+{
+	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
+	u32 m;
+
+	if (!daxfs_mount_find(img, b->owner, &m)) {
+		if (daxfs_mount_alive(img, m, b->owner))
+			return false;	/* taking it, or giving it back */
+		daxfs_reap(img, m, b->owner);
+	}
+	return !daxfs_branch_drop_owner(img, s, b->owner);
+}
+
 /* Is @s a slot whose claim, if its holder died, nobody would take? */
 static bool daxfs_dead_claim_kind(const struct daxfs_btab *t, u32 s)
 {
@@ -236,7 +255,7 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	bool waiting = false, progress = true;
 	struct daxfs_btab t;
-	u32 s;
+	u32 s, owned = 0;
 
 	while (progress) {
 		progress = false;
@@ -245,10 +264,16 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 		for (s = 1; s < t.count; s++) {
 			const struct daxfs_bslot *b = &t.slot[s];
 
-			if (b->state == DAXFS_BRANCH_FREE)
+			if (b->state == DAXFS_BRANCH_FREE && !b->owner)
 				continue;
 			if (daxfs_slot_lost(d))
 				return false;	/* it writes nothing more */
+			if (b->state == DAXFS_BRANCH_FREE) {
+				if (b->owner != d->mount_id &&
+				    daxfs_drop_dead_owner(sb, b, s))
+					owned++;
+				continue;
+			}
 			if (b->state == DAXFS_BRANCH_CREATING) {
 				if (daxfs_drop_creating(sb, d, b, s))
 					progress = true;
@@ -285,6 +310,9 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 				progress = true;	/* its parent may be next */
 		}
 	}
+	if (owned)
+		pr_info("%s: %u branch slots held by mounts that died are free again\n",
+			sb->s_id, owned);
 	return waiting;
 }
 
@@ -293,21 +321,21 @@ void daxfs_reclaim_soon(struct daxfs_delta *d)
 	queue_delayed_work(system_unbound_wq, &d->reclaim_work, 0);
 }
 
-void daxfs_reclaim_work(struct work_struct *work)
+/*
+ * One pass of this mount (s_umount held): true when it should look again
+ * later (mounts still to catch up, or no room for its table snapshot).
+ */
+static bool daxfs_reclaim_pass(struct super_block *sb, struct daxfs_delta *d)
 {
-	struct daxfs_delta *d = container_of(to_delayed_work(work),
-					     struct daxfs_delta, reclaim_work);
-	struct super_block *sb = d->sb;
 	struct daxfs_region *region = &DAXFS_SB(sb)->region;
 	bool again = false;
 	int idx;
 
-	if (!down_read_trylock(&sb->s_umount))
-		return;		/* the next heartbeat comes back */
 	if (!sb->s_root || sb_rdonly(sb) || !READ_ONCE(d->writable) ||
 	    READ_ONCE(d->broken))
-		goto out;
-	/* kept from the first run: only writable mounts reclaim */
+		return false;
+	mutex_lock(&d->reclaim_lock);
+	/* kept from the first pass: only writable mounts reclaim */
 	if (!d->rscratch)
 		d->rscratch = kvcalloc(DAXFS_SB(sb)->img.branch_count,
 				       sizeof(*d->rscratch), GFP_KERNEL);
@@ -319,9 +347,44 @@ void daxfs_reclaim_work(struct work_struct *work)
 	/* main's writer keeps main shallow (discarded slots may still wait) */
 	daxfs_fold_maybe(sb, d);
 	daxfs_region_exit(region, idx);
-	if (again || !d->rscratch)
-		queue_delayed_work(system_unbound_wq, &d->reclaim_work,
-				   msecs_to_jiffies(DAXFS_RECLAIM_RETRY_MS));
+	again = again || !d->rscratch;
 out:
+	mutex_unlock(&d->reclaim_lock);
+	return again;
+}
+
+static void daxfs_reclaim_later(struct daxfs_delta *d)
+{
+	queue_delayed_work(system_unbound_wq, &d->reclaim_work,
+			   msecs_to_jiffies(DAXFS_RECLAIM_RETRY_MS));
+}
+
+void daxfs_reclaim_work(struct work_struct *work)
+{
+	struct daxfs_delta *d = container_of(to_delayed_work(work),
+					     struct daxfs_delta, reclaim_work);
+	struct super_block *sb = d->sb;
+
+	if (!down_read_trylock(&sb->s_umount))
+		return;		/* the next heartbeat comes back */
+	if (daxfs_reclaim_pass(sb, d))
+		daxfs_reclaim_later(d);
+	up_read(&sb->s_umount);
+}
+
+/*
+ * A pass in the caller's task (an ioctl on an open file of the mount, so
+ * not unmounted meanwhile): no wait for a worker to be woken.
+ */
+void daxfs_reclaim_now(struct daxfs_delta *d)
+{
+	struct super_block *sb = d->sb;
+
+	if (down_read_killable(&sb->s_umount)) {
+		daxfs_reclaim_soon(d);	/* the work does it instead */
+		return;
+	}
+	if (daxfs_reclaim_pass(sb, d))
+		daxfs_reclaim_later(d);
 	up_read(&sb->s_umount);
 }

@@ -390,6 +390,54 @@ static void test_slot_check(void)
 		  t.slot[s + 1].state);
 }
 
+/*
+ * A FREE slot whose owner word a dead mount left set is never taken,
+ * until daxfs_branch_drop_owner() clears the word.
+ */
+static void test_dead_owner(void)
+{
+	const u64 dead = 0xdead5;
+	u64 off;
+	int s, full, wrong, live, dropped, again;
+
+	make(3);	/* main and two more */
+	s = create("kept", 0);
+	if (s < 0) {
+		tu_result(false, "btable: dead owner", "create: %d", s);
+		return;
+	}
+	off = daxfs_branch_word(&g_img, (u32)(3 - s),
+				offsetof(struct daxfs_branch, owner));
+	*(u64 *)(g_map + off) = dead;
+	full = create("next", 0);
+	wrong = daxfs_branch_drop_owner(&g_img, (u32)(3 - s), dead + 1);
+	live = daxfs_branch_drop_owner(&g_img, (u32)s, dead);
+	dropped = daxfs_branch_drop_owner(&g_img, (u32)(3 - s), dead);
+	again = create("next", 0);
+	tu_result(full == -ENOSPC && wrong == -EBUSY && live == -ESTALE &&
+		  dropped == 0 && again == 3 - s,
+		  "btable: a free slot a dead mount held: not taken, then cleared (not another's word, not a live slot's) and taken",
+		  "create %d, wrong id %d, live slot %d, drop %d, create %d",
+		  full, wrong, live, dropped, again);
+
+	/*
+	 * A creator found dead while it still ran made the slot CREATING
+	 * after its owner word was cleared: a CREATING slot with no owner,
+	 * freed by taking the word from 0.
+	 */
+	make(3);
+	off = daxfs_branch_word(&g_img, 1, offsetof(struct daxfs_branch, state));
+	*(u64 *)(g_map + off) = DAXFS_BRANCH_CREATING;	/* parent 0 */
+	s = create("only", 0);
+	dropped = daxfs_branch_drop_creating(&g_img, 1, 0, 0x99);
+	again = create("next", 0);
+	full = create("third", 0);
+	tu_result(s == 2 && dropped == 0 && again == 1 && full == -ENOSPC,
+		  "btable: a creating slot with no owner: freed by taking its owner word from 0, then taken",
+		  "create %d, drop %d, create %d, create %d", s, dropped,
+		  again, full);
+}
+
 /* Rival commits from threads: exactly one wins each round. */
 struct rival {
 	u32 slot;
@@ -944,6 +992,7 @@ int main(void)
 	test_story();
 	test_many();
 	test_slot_check();
+	test_dead_owner();
 	test_race();
 	test_crash();
 	test_fold();

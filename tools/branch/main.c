@@ -428,6 +428,9 @@ static void op_failed(const char *mnt, int fd, const char *op,
 		    m.name, live_children(&tb, m.name_slot));
 	case EROFS:
 		die("%s: the branch is read-only here", mnt);
+	case EUCLEAN:
+		die("%s: the table slot of branch '%s', or of one it was made from, is damaged: it cannot be shown (the kernel log names the slot; daxfs-inspect check reports it)",
+		    mnt, name);
 	case EMLINK:
 		die("cannot create '%s': its parent is %d levels deep already (main counts every commit as a level until levels are folded)",
 		    name, DAXFS_BTAB_MAX_DEPTH);

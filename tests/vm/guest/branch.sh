@@ -24,6 +24,10 @@
 #    whose changes then fail with EIO;
 #  - a switch keeps no layer of a slot that was reclaimed and reused,
 #    even with its log as long as the old one;
+#  - free slots whose owner word a mount that died left set (it died
+#    between the two compare-and-swaps of taking one) are taken again
+#    once reclaim clears the word; a slot damaged (under its CRC) is
+#    refused when it is to be shown, and check names it;
 #  - names, errors and CAP_SYS_ADMIN as daxfs-branch reports them.
 . "$(dirname "$0")/lib/common.sh"
 
@@ -489,4 +493,86 @@ umount "$M"
 out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
 	pass "branch: daxfs-inspect check at the end" ||
 	fail "branch: daxfs-inspect check at the end: $(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+
+# ---- free slots a dead mount held; a damaged slot ----
+# A creator that dies between taking a slot's owner word and its state
+# leaves a FREE slot with an owner: every slot of a fresh table so, as
+# mount ids no mount has; the writable mount's reclaim clears them.
+# (/dev/mem is written only while nothing is mounted: a mount claims
+# the range.)
+dmesg_mark
+poke() {	# poke WHAT: python3 reads the rest from stdin; argv: the table
+	python3 - "$PHYS" "$toff" "$nslots" "$ssize" "${@:2}" ||
+		{ fail "branch: $1: /dev/mem"; return 1; }
+}
+read -r toff nslots ssize <<<"$("$MKDAXFS" -q -b -d "$SRC" -p "$PHYS" -s "$SIZE" &&
+	"$INSPECT" -p "$PHYS" -s "$SIZE" super |
+	awk '/^branch table/ { sub(",", "", $4); print $4, $5, $8 }')"
+if [ -z "$ssize" ] || [ "$nslots" -lt 8 ]; then
+	fail "branch: mkdaxfs -b -p and the table's place for the dead owners: '$toff $nslots $ssize'"
+elif poke "dead owners" <<'PY' && mount -t daxfs -o "$OPTS" none "$M"; then
+import mmap, os, struct, sys
+phys, toff, n, size = (int(a, 0) for a in sys.argv[1:5])
+fd = os.open("/dev/mem", os.O_RDWR | os.O_SYNC)
+m = mmap.mmap(fd, toff + n * size, mmap.MAP_SHARED, offset=phys)
+for i in range(1, n):   # the owner word leads each slot
+    m[toff + i * size:toff + i * size + 8] = struct.pack("<Q", 0x7e57dead00 + i)
+m.close()
+PY
+	for i in $(seq 1 60); do	# reclaim runs every few heartbeats
+		out=$(br create orphan1) && break
+		sleep 0.5
+	done
+	is "branch: a free slot a dead mount held is taken again" \
+		"$out" "created branch 'orphan1'"
+	# the rest from one process (255 daxfs-branch runs take minutes
+	# under TCG), then one more than the table holds
+	is "branch: ... and so are all of them, then ENOSPC" \
+		"$("$H/wtool" creates "$M" orphan 2 "$nslots")" \
+		"created $((nslots - 2)), then orphan$nslots: ENOSPC"
+	is "branch: the kernel says so" \
+		"$(dmesg_new | sed -n 's/.*daxfs: .*: \([0-9]*\) branch slots held by mounts that died are free again/\1/p' |
+			awk '{ s += $1 } END { print s + 0 }')" $((nslots - 1))
+	read -r so _ <<<"$(slot_of orphan2)"
+	umount "$M"
+	# a byte of orphan2's creation time (under the slot's CRC) changed
+	# while unmounted: the mount's validation refuses the region; a
+	# mount without it shows main, and a switch to the slot is refused
+	if [ -n "$so" ] && poke "damaged slot" "$so" <<'PY'; then
+import mmap, os, sys
+phys, toff, n, size, s = (int(a, 0) for a in sys.argv[1:6])
+fd = os.open("/dev/mem", os.O_RDWR | os.O_SYNC)
+m = mmap.mmap(fd, toff + n * size, mmap.MAP_SHARED, offset=phys)
+m[toff + s * size + 104] ^= 1   # create_time's low byte
+m.close()
+PY
+		has "branch: a mount refuses a table with a damaged slot" \
+			"$(mount -t daxfs -o "$OPTS" none "$M" 2>&1; echo "rc=$?")" \
+			"Structure needs cleaning"
+		has "branch: ... and says which" \
+			"$(dmesg_new | grep "branch $so: bad checksum")" "bad checksum"
+		mounted_at "$M" && umount "$M"
+	fi
+	if [ -n "$so" ] && mount -t daxfs -o "$OPTS,novalidate" none "$M"; then
+		out=$(br switch orphan2)
+		has "branch: a switch to a branch whose slot is damaged is refused" \
+			"$out rc=$?" "orphan2.*is damaged.* rc=1$"
+		has "branch: ... and the kernel names the slot" \
+			"$(dmesg_new | grep "branch slot $so is damaged")" \
+			"damaged \\(-117\\)"
+		is "branch: ... and the mount still shows main (frozen: the orphans are its children)" \
+			"$(names | cut -c1-6) $(cat "$M/base") $(echo w 2>&1 >"$M/w" | sed 's/.*: //')" \
+			"*main  base Read-only file system"
+		umount "$M"
+		out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1)
+		rc=$?
+		has "branch: daxfs-inspect check names the damaged slot" \
+			"$(echo "$out" | grep -x "branch $so: bad checksum") rc=$rc" \
+			"^branch $so: bad checksum rc=1$"
+	else
+		fail "branch: damage slot '$so' and mount -o novalidate"
+	fi
+else
+	fail "branch: mount with free slots a dead mount held"
+fi
 dmesg_clean "branch: kernel log clean"

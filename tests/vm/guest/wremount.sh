@@ -127,6 +127,27 @@ umount "$B"
 echo "after" >"$A/after"
 "$H/manifest" "$A" >"$W/want"
 
+# --- remount,rw after another writer came and went -------------------------------
+is "wremount: the writer remounted ro again" "$(remount "$A" ro)" ok
+if mount -t daxfs -o "$OPTS" none "$B"; then
+	pass "wremount: another mount writes while the first is read-only"
+	echo "from b" >"$B/fromb"
+	mv "$B/r4" "$B/r4b"
+	has "wremount: remount,rw while the other writes is refused" \
+		"$(remount "$A" rw)" "busy"
+	"$H/manifest" "$B" >"$W/want"
+	umount "$B"
+	is "wremount: remount,rw once the other writer went" \
+		"$(remount "$A" rw) $(opt1 "$A")" "ok rw"
+	same "what the other writer wrote, after remount,rw"
+	echo again >>"$A/fromb"
+	is "wremount: and it writes on after it" \
+		"$(tr '\n' ' ' <"$A/fromb")" "from b again "
+else
+	fail "wremount: a writable mount next to a read-only one"
+fi
+"$H/manifest" "$A" >"$W/want"
+
 # --- remount may not change the region -----------------------------------------
 r=$(mount -o "remount,phys=$((PHYS + 4096)),size=$SIZE" "$A" 2>&1 && echo ok)
 [ "$r" = ok ] && fail "wremount: remount with another phys= succeeded" ||

@@ -83,6 +83,10 @@
  *                        show main again); "ok", or the first failure
  *                        (for guest/branch.sh: one process, where
  *                        daxfs-branch took three per round)
+ *   creates MNT PREFIX FROM TO  create PREFIXI for I from FROM to TO
+ *                        (children of the mount's branch): "created N",
+ *                        or "created N, then NAME: ERRNO" and exit 1 at
+ *                        the first failure
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -1302,6 +1306,26 @@ static int cmd_branchloop(char **argv)
 	return 0;
 }
 
+static int cmd_creates(char **argv)
+{
+	uint64_t from = parse_num(argv[2]), to = parse_num(argv[3]), i;
+	char name[32];
+	int e;
+
+	for (i = from; i <= to; i++) {
+		snprintf(name, sizeof(name), "%s%llu", argv[1],
+			 (unsigned long long)i);
+		e = br_call(argv[0], DAXFS_IOC_BRANCH_CREATE, name);
+		if (e) {
+			printf("created %llu, then %s: %s\n",
+			       (unsigned long long)(i - from), name, ename(e));
+			return 1;
+		}
+	}
+	printf("created %llu\n", (unsigned long long)(to - from + 1));
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: wtool COMMAND ARGS... (see wtool.c)\n");
@@ -1372,6 +1396,8 @@ int main(int argc, char **argv)
 		return cmd_cycles(argv);
 	if (IS("branchloop", 2))
 		return cmd_branchloop(argv);
+	if (IS("creates", 4))
+		return cmd_creates(argv);
 	usage();
 	return 2;
 }
