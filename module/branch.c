@@ -1059,6 +1059,25 @@ static bool daxfs_follow_ready(struct super_block *sb, struct daxfs_delta *d)
 }
 
 /*
+ * Catch up with the mount's own branch now, as the heartbeat's follow
+ * would: for a read-only mount to become writable when the log moved on
+ * since it read it (another writer came and went).  Caller holds
+ * s_umount.
+ */
+int daxfs_follow_now(struct super_block *sb)
+{
+	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
+	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	u32 top;
+
+	mutex_lock(&d->log_lock);
+	strscpy(name, d->name, sizeof(name));
+	top = d->top;
+	mutex_unlock(&d->log_lock);
+	return daxfs_switch(sb, name, false, top);
+}
+
+/*
  * Follow what the table now says: drop a discarded branch's inodes and
  * mappings, or move the view up to where the name leads after a commit.
  * Under s_umount (shared), so that unmount and remount never race it.

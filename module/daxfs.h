@@ -341,6 +341,7 @@ void daxfs_reclaim_soon(struct daxfs_delta *d);
 void daxfs_reclaim_now(struct daxfs_delta *d);
 
 /* branch.c: the branch a mount shows, and the branch operations */
+int daxfs_follow_now(struct super_block *sb);
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 		    const char *name, bool rw, bool recovery);
 void daxfs_view_close(struct daxfs_delta *d);

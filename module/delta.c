@@ -612,8 +612,8 @@ void daxfs_delta_unmount(struct super_block *sb)
 	daxfs_delta_free(d);
 }
 
-int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
-			bool rw)
+static int daxfs_delta_remount_once(struct super_block *sb,
+				    struct fs_context *fc, bool rw)
 {
 	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
 	int ret = 0;
@@ -671,6 +671,29 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 	mutex_unlock(&d->log_lock);
 	mutex_unlock(&d->switch_lock);
 	return ret;
+}
+
+/* How many times remount,rw follows a log that moved before it gives up. */
+#define DAXFS_REMOUNT_FOLLOWS	3
+
+int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
+			bool rw)
+{
+	int ret, tries = 0;
+
+	for (;;) {
+		ret = daxfs_delta_remount_once(sb, fc, rw);
+		if (ret != -EAGAIN || ++tries > DAXFS_REMOUNT_FOLLOWS)
+			return ret;
+		/*
+		 * The log moved on since this mount read it (a writer came
+		 * and went while it was read-only, and its follow has not
+		 * run yet): follow it now, then become its writer.
+		 */
+		ret = daxfs_follow_now(sb);
+		if (ret && ret != -EAGAIN)
+			return ret;
+	}
 }
 
 u64 daxfs_delta_free_pages(struct daxfs_delta *d)

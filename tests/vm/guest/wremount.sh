@@ -143,6 +143,17 @@ if mount -t daxfs -o "$OPTS" none "$B"; then
 	echo again >>"$A/fromb"
 	is "wremount: and it writes on after it" \
 		"$(tr '\n' ' ' <"$A/fromb")" "from b again "
+	# remount,rw right after the other writer's last write and unmount,
+	# before the heartbeat followed it: the remount follows first
+	got=
+	for k in 1 2 3 4; do
+		remount "$A" ro >/dev/null
+		mount -t daxfs -o "$OPTS" none "$B" && echo "$k" >>"$B/fromb" &&
+			umount "$B" && got="$got $(remount "$A" rw)"
+	done
+	is "wremount: remount,rw at once after another writer's unmount, 4 times" \
+		"$got $(tr '\n' ' ' <"$A/fromb")" \
+		" ok ok ok ok from b again 1 2 3 4 "
 else
 	fail "wremount: a writable mount next to a read-only one"
 fi
