@@ -1061,8 +1061,9 @@ static bool daxfs_follow_ready(struct super_block *sb, struct daxfs_delta *d)
 /*
  * Catch up with the mount's own branch now, as the heartbeat's follow
  * would: for a read-only mount to become writable when the log moved on
- * since it read it (another writer came and went).  Caller holds
- * s_umount.
+ * since it read it (another writer came and went).  A branch found
+ * discarded, or a broken mount, is not followed: the caller says why it
+ * cannot be written.  Caller holds s_umount for writing (remount).
  */
 int daxfs_follow_now(struct super_block *sb)
 {
@@ -1070,6 +1071,10 @@ int daxfs_follow_now(struct super_block *sb)
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
 	u32 top;
 
+	lockdep_assert_held_write(&sb->s_umount);
+	daxfs_branch_refresh(sb);
+	if (READ_ONCE(d->discarded) || READ_ONCE(d->broken))
+		return 0;
 	mutex_lock(&d->log_lock);
 	strscpy(name, d->name, sizeof(name));
 	top = d->top;

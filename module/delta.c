@@ -406,18 +406,20 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 /*
  * Does the top's log end at @upto, where this mount read it?  A writer
  * may have come and gone since (read-only mounts sit beside writers):
- * then -EAGAIN, with one line; the heartbeat follows the log meanwhile.
+ * then -EAGAIN, with one line if @say (remount follows and tries again
+ * first); the heartbeat follows the log meanwhile.
  */
 static int daxfs_log_current(struct super_block *sb, struct daxfs_delta *d,
-			     u64 upto)
+			     u64 upto, bool say)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 
 	if (daxfs_word_load(img, daxfs_branch_word(img, d->top,
 			    offsetof(struct daxfs_branch, log_tail))) == upto)
 		return 0;
-	pr_warn("%s: branch %s was written elsewhere since this mount read it; try again in a moment\n",
-		sb->s_id, d->name);
+	if (say)
+		pr_warn("%s: branch %s was written elsewhere since this mount read it; try again in a moment\n",
+			sb->s_id, d->name);
 	return -EAGAIN;
 }
 
@@ -425,7 +427,8 @@ static int daxfs_log_current(struct super_block *sb, struct daxfs_delta *d,
  * Become the writer of the mount's branch: claim its top, open the
  * writer, clean up after the last one.  Caller holds @log_lock.
  */
-static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
+static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d,
+				bool say)
 {
 	int ret = daxfs_claim_top(sb, d, d->top, true);
 
@@ -433,7 +436,7 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d)
 		return ret;
 	ret = daxfs_still_top(sb, d, d->name_slot, d->top, d->top_gen);
 	if (!ret)
-		ret = daxfs_log_current(sb, d, d->replay.good_lsn);
+		ret = daxfs_log_current(sb, d, d->replay.good_lsn, say);
 	if (ret)
 		goto out_release;
 	daxfs_writer_hook(d);
@@ -578,7 +581,7 @@ int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 	if (!ret)
 		ret = daxfs_view_open(sb, d, sbi->opts.branch, rw, recovery);
 	if (!ret && rw)
-		ret = daxfs_become_writer(sb, d);
+		ret = daxfs_become_writer(sb, d, true);
 	mutex_unlock(&d->log_lock);
 	/* inodes unlinked while open when the last writer stopped */
 	if (!ret && rw)
@@ -613,7 +616,7 @@ void daxfs_delta_unmount(struct super_block *sb)
 }
 
 static int daxfs_delta_remount_once(struct super_block *sb,
-				    struct fs_context *fc, bool rw)
+				    struct fs_context *fc, bool rw, bool last)
 {
 	struct daxfs_delta *d = DAXFS_SB(sb)->delta;
 	int ret = 0;
@@ -641,7 +644,7 @@ static int daxfs_delta_remount_once(struct super_block *sb,
 						      d->top, d->top_gen);
 				if (!ret)
 					ret = daxfs_log_current(sb, d,
-							d->writer.tail);
+							d->writer.tail, last);
 				if (ret)
 					daxfs_release_top(sb, d, d->top);
 			}
@@ -649,7 +652,7 @@ static int daxfs_delta_remount_once(struct super_block *sb,
 			if (!ret)
 				daxfs_note_writer(d);
 		} else {
-			ret = daxfs_become_writer(sb, d);
+			ret = daxfs_become_writer(sb, d, last);
 			mutex_unlock(&d->log_lock);
 			mutex_unlock(&d->switch_lock);
 			if (!ret)
@@ -681,18 +684,29 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 {
 	int ret, tries = 0;
 
+	/* a branch discarded meanwhile is noticed before it is written */
+	if (rw)
+		daxfs_branch_refresh(sb);
 	for (;;) {
-		ret = daxfs_delta_remount_once(sb, fc, rw);
-		if (ret != -EAGAIN || ++tries > DAXFS_REMOUNT_FOLLOWS)
+		bool last = tries == DAXFS_REMOUNT_FOLLOWS;
+
+		ret = daxfs_delta_remount_once(sb, fc, rw, last);
+		if (ret != -EAGAIN || last)
 			return ret;
+		tries++;
 		/*
 		 * The log moved on since this mount read it (a writer came
 		 * and went while it was read-only, and its follow has not
-		 * run yet): follow it now, then become its writer.
+		 * run yet): follow it now, then become its writer.  A race
+		 * the follow loses is tried again; the next try says why
+		 * the branch cannot be written, if it cannot.
 		 */
 		ret = daxfs_follow_now(sb);
-		if (ret && ret != -EAGAIN)
+		if (ret && ret != -EAGAIN && ret != -ESTALE && ret != -ENOENT) {
+			errorfc(fc, "cannot read branch %s again (%d)",
+				DAXFS_SB(sb)->delta->name, ret);
 			return ret;
+		}
 	}
 }
 

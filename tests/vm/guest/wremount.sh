@@ -154,6 +154,23 @@ if mount -t daxfs -o "$OPTS" none "$B"; then
 	is "wremount: remount,rw at once after another writer's unmount, 4 times" \
 		"$got $(tr '\n' ' ' <"$A/fromb")" \
 		" ok ok ok ok from b again 1 2 3 4 "
+	# the same for a mount that was never writable (it becomes the
+	# writer from scratch), then for the first again
+	C=$W/c
+	mkdir -p "$C"
+	remount "$A" ro >/dev/null
+	if mount -t daxfs -o "ro,$OPTS" none "$C"; then
+		mount -t daxfs -o "$OPTS" none "$B" && echo 5 >>"$B/fromb" &&
+			umount "$B"
+		got="$(remount "$C" rw) $(tr '\n' ' ' <"$C/fromb")"
+		umount "$C"
+		got="$got/$(remount "$A" rw) $(tr '\n' ' ' <"$A/fromb")"
+		is "wremount: ... and for a mount never writable before" "$got" \
+			"ok from b again 1 2 3 4 5 /ok from b again 1 2 3 4 5 "
+	else
+		fail "wremount: a read-only mount beside a read-only one"
+		remount "$A" rw >/dev/null
+	fi
 else
 	fail "wremount: a writable mount next to a read-only one"
 fi
