@@ -9,8 +9,8 @@
 #   - crash.sh with CRASH_LONG_KILLS (default 100) kills instead of 10,
 #     and its branch workload with BCRASH_LONG_KILLS (default 30) instead
 #     of 6;
-#   - the branch test with BRANCH_LONG_LOOPS (default 10000) rounds of
-#     create + write + abort instead of 300, and mkbranch.sh (two kernels
+#   - the branch test with BRANCH_LONG_LOOPS (default 100000) rounds of
+#     create + write + abort instead of 10000, and mkbranch.sh (two kernels
 #     committing at once) with MKB_LONG_ROUNDS (default 40) rounds.
 # Ends with one line "N passed, N failed"; exits non-zero on a failure.
 # It takes a few hours on a 2-core machine.
@@ -46,7 +46,7 @@ for k in ${VM_KERNELS:-6.1 6.12}; do
 		--kills "${CRASH_LONG_KILLS:-100}"
 	DAXFS_KO=$ko run bash tests/vm/crash.sh --kernel "$kver" \
 		--workload branches --kills "${BCRASH_LONG_KILLS:-30}"
-	BRANCH_LOOPS=${BRANCH_LONG_LOOPS:-10000} SUITE_SCRIPT_TIMEOUT=7200 \
+	BRANCH_LOOPS=${BRANCH_LONG_LOOPS:-100000} SUITE_SCRIPT_TIMEOUT=7200 \
 		VM_SUITE_TIMEOUT=7500 VM_KERNELS=$k \
 		run bash tests/vm/run.sh tests/vm/guest/branch.sh
 	DAXFS_KO=$ko run bash tests/vm/mkbranch.sh --kernel "$kver" \

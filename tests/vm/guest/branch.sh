@@ -8,7 +8,7 @@
 #  - the winner is committed: main shows exactly its tree, the rivals are
 #    gone, and so it stays after unmount and mount;
 #  - abort: the branch is gone, the mount shows main, and its space comes
-#    back; create + write + abort 300 times (BRANCH_LOOPS; more than the
+#    back; create + write + abort 10,000 times (BRANCH_LOOPS; more than the
 #    255 slots; the same ioctls from one process) loses neither slots
 #    nor space;
 #  - commit --parent merges one level, discarding only the siblings;
@@ -167,7 +167,7 @@ fi
 # the rounds make the ioctls of daxfs-branch create, switch and abort
 # from one process (wtool branchloop): three daxfs-branch runs a round
 # took most of this test's time under TCG
-LOOPS=${BRANCH_LOOPS:-300}
+LOOPS=${BRANCH_LOOPS:-10000}
 bad=
 if ! out=$("$H/wtool" branchloop "$M" "$LOOPS" 2>&1) || [ "$out" != ok ]; then
 	bad=${out#wtool: }
