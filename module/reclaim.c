@@ -173,6 +173,22 @@ static bool daxfs_all_seen(const struct daxfs_image *img, u64 e)
 }
 
 /*
+ * Is no live mount @owner (0: nobody)?  A mount found dead on the way is
+ * reaped (watching a heartbeat takes up to a lease).
+ */
+static bool daxfs_owner_gone(const struct daxfs_image *img, u64 owner)
+{
+	u32 m;
+
+	if (!owner || daxfs_mount_find(img, owner, &m))
+		return true;
+	if (daxfs_mount_alive(img, m, owner))
+		return false;
+	daxfs_reap(img, m, owner);
+	return true;
+}
+
+/*
  * A slot left CREATING by a creator that died: free again.  (A live
  * creator's slot is left alone: it finishes in microseconds.)
  */
@@ -180,14 +196,9 @@ static bool daxfs_drop_creating(struct super_block *sb, struct daxfs_delta *d,
 				const struct daxfs_bslot *b, u32 s)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	u32 m;
 
-	if (b->owner && !daxfs_mount_find(img, b->owner, &m) &&
-	    daxfs_mount_alive(img, m, b->owner))
-		return false;
-	if (b->owner && !daxfs_mount_find(img, b->owner, &m))
-		daxfs_reap(img, m, b->owner);
-	if (daxfs_branch_drop_creating(img, s, b->owner, d->mount_id))
+	if (!daxfs_owner_gone(img, b->owner) ||
+	    daxfs_branch_drop_creating(img, s, b->owner, d->mount_id))
 		return false;
 	pr_info("%s: branch slot %u: its creator died; freed\n", sb->s_id, s);
 	return true;
@@ -203,13 +214,9 @@ static bool daxfs_drop_dead_claim(struct super_block *sb,
 				  const struct daxfs_bslot *b, u32 s)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	u32 m;
 
-	if (!daxfs_mount_find(img, b->owner, &m)) {
-		if (daxfs_mount_alive(img, m, b->owner))
-			return false;
-		daxfs_reap(img, m, b->owner);
-	}
+	if (!daxfs_owner_gone(img, b->owner))
+		return false;
 	daxfs_branch_reclaim_release(img, s, b->owner);
 	pr_info("%s: branch slot %u: the claim of a mount that died let go\n",
 		sb->s_id, s);
@@ -224,14 +231,10 @@ static bool daxfs_drop_dead_owner(struct super_block *sb,
 				  const struct daxfs_bslot *b, u32 s)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
-	u32 m;
 
-	if (!daxfs_mount_find(img, b->owner, &m)) {
-		if (daxfs_mount_alive(img, m, b->owner))
-			return false;	/* taking it, or giving it back */
-		daxfs_reap(img, m, b->owner);
-	}
-	return !daxfs_branch_drop_owner(img, s, b->owner);
+	/* a live owner is taking it, or giving it back */
+	return daxfs_owner_gone(img, b->owner) &&
+	       !daxfs_branch_drop_owner(img, s, b->owner);
 }
 
 /* Is @s a slot whose claim, if its holder died, nobody would take? */
