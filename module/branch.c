@@ -1317,6 +1317,7 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	char name[DAXFS_BRANCH_NAME_MAX + 1];
+	struct daxfs_lent lent = { 0 };
 	bool held;
 	int ret;
 
@@ -1332,8 +1333,11 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 	      held ? daxfs_claim_top(sb, d, d->top, false) : 0;
 	if (!ret)
 		ret = daxfs_branch_abort(img, d->name_slot, d->name_gen);
-	if (!ret)
+	if (!ret) {
 		WRITE_ONCE(d->discarded, true);
+		/* what its top holds, so that reclaim need not replay it */
+		daxfs_lend_top(d, &lent);
+	}
 	if (held)
 		daxfs_release_top(sb, d, d->top);
 	mutex_unlock(&d->log_lock);
@@ -1342,7 +1346,7 @@ static int daxfs_ioc_abort(struct super_block *sb, struct daxfs_delta *d)
 	pr_debug("%s: branch %s aborted\n", sb->s_id, name);
 	ret = daxfs_switch(sb, "main", false, DAXFS_BRANCH_NONE);
 	/* its space back now, unless other mounts still have to notice */
-	daxfs_reclaim_now(d);
+	daxfs_reclaim_now(d, &lent);
 	daxfs_branch_refresh(sb);
 	return ret;
 }

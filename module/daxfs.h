@@ -75,6 +75,24 @@ struct daxfs_opts {
 	char branch[DAXFS_BRANCH_NAME_MAX + 1];
 };
 
+/* Page runs to give back, collected before they may be (reclaim.c). */
+struct daxfs_runs {
+	u64 (*run)[2];
+	u32 n, cap;
+	int err;
+};
+
+/*
+ * The pages of a top an abort discarded, slot @slot of generation @gen,
+ * as its writer's index held them (reclaim.c): reclaim need not replay
+ * its log to learn them.  @slot 0 (main, never reclaimed): nothing lent.
+ */
+struct daxfs_lent {
+	u32 slot;
+	u64 gen;
+	struct daxfs_runs runs;
+};
+
 /*
  * The delta region of a branching image, as this mount uses it: the view
  * of its branch (the layers of the branch's chain, root first, one per
@@ -102,8 +120,8 @@ struct daxfs_opts {
  *    and @upto (a switch reads them under @log_lock alone, to lend layers
  *    to the next view).
  *  - @reclaim_lock makes one reclaim pass at a time (the work item, or
- *    an abort at once) and protects @rscratch; taken after s_umount,
- *    before @log_lock (a pass may fold main).
+ *    an abort at once) and protects @rscratch and @lent; taken after
+ *    s_umount, before @log_lock (a pass may fold main).
  *  - @discarded changes under @log_lock (set when the branch is found
  *    gone or the slot lost, cleared by a switch), read with
  *    READ_ONCE.  @broken and @lost are set once, without a lock, read
@@ -131,6 +149,7 @@ struct daxfs_delta {
 	struct daxfs_bslot *bscratch;	/* a table snapshot's room */
 	/* reclaim's snapshots, under @reclaim_lock (allocated at its first pass) */
 	struct daxfs_bslot *rscratch;
+	struct daxfs_lent lent;		/* an aborted top's pages, for reclaim */
 	struct mutex reclaim_lock;
 	struct rw_semaphore index_lock;
 	struct mutex log_lock;
@@ -309,13 +328,6 @@ void daxfs_note_branch(struct daxfs_delta *d, u32 top, u32 flags);
 void daxfs_note_writer(struct daxfs_delta *d);
 void daxfs_reap(const struct daxfs_image *img, u32 slot, u64 id);
 
-/* Page runs to give back, collected before they may be (reclaim.c). */
-struct daxfs_runs {
-	u64 (*run)[2];
-	u32 n, cap;
-	int err;
-};
-
 void daxfs_runs_add(struct daxfs_runs *r, u64 pgno, u64 n);
 int daxfs_runs_chunk(void *ctx, u64 pgno, u64 lsn);
 void daxfs_quiet(void *ctx, const char *msg);
@@ -338,7 +350,9 @@ void daxfs_fold_maybe(struct super_block *sb, struct daxfs_delta *d);
 #define DAXFS_RECLAIM_BEATS	5
 void daxfs_reclaim_work(struct work_struct *work);
 void daxfs_reclaim_soon(struct daxfs_delta *d);
-void daxfs_reclaim_now(struct daxfs_delta *d);
+void daxfs_reclaim_now(struct daxfs_delta *d, struct daxfs_lent *lent);
+void daxfs_lend_top(struct daxfs_delta *d, struct daxfs_lent *lent);
+void daxfs_lent_free(struct daxfs_lent *lent);
 
 /* branch.c: the branch a mount shows, and the branch operations */
 int daxfs_follow_now(struct super_block *sb);

@@ -543,6 +543,7 @@ static void daxfs_delta_free(struct daxfs_delta *d)
 {
 	daxfs_view_close(d);
 	kvfree(d->rscratch);
+	daxfs_lent_free(&d->lent);
 	kvfree(d->bscratch);
 	free_percpu(d->cursor);
 	kfree(d);

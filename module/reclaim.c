@@ -74,12 +74,45 @@ void daxfs_quiet(void *ctx, const char *msg)
 {
 }
 
+void daxfs_lent_free(struct daxfs_lent *lent)
+{
+	kvfree(lent->runs.run);
+	memset(lent, 0, sizeof(*lent));
+}
+
+/*
+ * Abort, under @log_lock, the branch just discarded: the data pages of
+ * the top's own layer, as the mount's index holds them.  A writable
+ * mount's index is its top's log replayed: every commit stages, applies
+ * and publishes under @log_lock, an apply that fails breaks the writer,
+ * and the discarded branch takes no commit after this.  Nothing is lent
+ * by a mount that was not the writer (its index may be behind the log).
+ */
+void daxfs_lend_top(struct daxfs_delta *d, struct daxfs_lent *lent)
+{
+	lockdep_assert_held(&d->log_lock);
+	memset(lent, 0, sizeof(*lent));
+	if (!d->top || !d->writable || d->writer.broken ||
+	    READ_ONCE(d->broken) || !d->view.depth)
+		return;
+	if (daxfs_layer_pages(d->view.layer[d->view.depth - 1],
+			      daxfs_runs_data, &lent->runs) || lent->runs.err) {
+		daxfs_lent_free(lent);
+		return;
+	}
+	lent->slot = d->top;
+	lent->gen = d->top_gen;
+}
+
 /*
  * The pages slot @slot holds: its chunks and its own layer's data (a
- * folded slot's data pages are main's root's: its chunks only).
+ * folded slot's data pages are main's root's: its chunks only).  The
+ * layer's pages come from @lent when an abort lent them for this slot,
+ * else from replaying its chain.
  */
 static int daxfs_collect(struct super_block *sb, const struct daxfs_btab *t,
-			 u32 slot, struct daxfs_runs *runs)
+			 u32 slot, struct daxfs_lent *lent,
+			 struct daxfs_runs *runs, bool *lent_used)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u32 chain[DAXFS_VIEW_MAX];
@@ -89,7 +122,13 @@ static int daxfs_collect(struct super_block *sb, const struct daxfs_btab *t,
 	unsigned int nofs;
 	int n, ret = 0;
 
-	if (!daxfs_btab_folded(t, slot)) {
+	if (lent->slot && lent->slot == slot &&
+	    lent->gen == t->slot[slot].generation &&
+	    !daxfs_btab_folded(t, slot)) {
+		*runs = lent->runs;
+		memset(lent, 0, sizeof(*lent));
+		*lent_used = true;
+	} else if (!daxfs_btab_folded(t, slot)) {
 		n = daxfs_btab_chain(t, slot, chain, DAXFS_VIEW_MAX);
 		if (n < 0)
 			return n;
@@ -115,6 +154,7 @@ static int daxfs_reclaim_slot(struct super_block *sb, struct daxfs_delta *d,
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	struct daxfs_runs runs = { NULL, 0, 0, 0 };
+	bool lent = false;
 	u64 pages = 0;
 	u32 i;
 	int ret;
@@ -123,7 +163,7 @@ static int daxfs_reclaim_slot(struct super_block *sb, struct daxfs_delta *d,
 					 d->mount_id);
 	if (ret)
 		return ret;
-	ret = daxfs_collect(sb, t, slot, &runs);
+	ret = daxfs_collect(sb, t, slot, &d->lent, &runs, &lent);
 	if (ret) {
 		/* its pages stay marked: check names them */
 		pr_warn_once("%s: discarded branch slot %u cannot be read (%d); its space is not reused\n",
@@ -143,8 +183,8 @@ static int daxfs_reclaim_slot(struct super_block *sb, struct daxfs_delta *d,
 		pages += runs.run[i][1];
 	}
 	kvfree(runs.run);
-	pr_debug("%s: branch slot %u reclaimed: %llu pages\n", sb->s_id, slot,
-		 pages);
+	pr_debug("%s: branch slot %u reclaimed: %llu pages (%s)\n", sb->s_id,
+		 slot, pages, lent ? "lent by abort" : "log replayed");
 	return 0;
 }
 
@@ -316,6 +356,11 @@ static bool daxfs_reclaim(struct super_block *sb, struct daxfs_delta *d,
 	if (owned)
 		pr_info("%s: %u branch slots held by mounts that died are free again\n",
 			sb->s_id, owned);
+	/* lent for a slot reclaimed elsewhere, or taken again since */
+	if (d->lent.slot && d->lent.slot < t.count &&
+	    (t.slot[d->lent.slot].state == DAXFS_BRANCH_FREE ||
+	     t.slot[d->lent.slot].generation != d->lent.gen))
+		daxfs_lent_free(&d->lent);
 	return waiting;
 }
 
@@ -377,16 +422,23 @@ void daxfs_reclaim_work(struct work_struct *work)
 
 /*
  * A pass in the caller's task (an ioctl on an open file of the mount, so
- * not unmounted meanwhile): no wait for a worker to be woken.
+ * not unmounted meanwhile): no wait for a worker to be woken.  @lent,
+ * what abort lent (daxfs_lend_top()), is kept for the pass that
+ * reclaims its slot, now or later.
  */
-void daxfs_reclaim_now(struct daxfs_delta *d)
+void daxfs_reclaim_now(struct daxfs_delta *d, struct daxfs_lent *lent)
 {
 	struct super_block *sb = d->sb;
 
 	if (down_read_killable(&sb->s_umount)) {
+		daxfs_lent_free(lent);
 		daxfs_reclaim_soon(d);	/* the work does it instead */
 		return;
 	}
+	mutex_lock(&d->reclaim_lock);
+	daxfs_lent_free(&d->lent);
+	d->lent = *lent;
+	mutex_unlock(&d->reclaim_lock);
 	if (daxfs_reclaim_pass(sb, d))
 		daxfs_reclaim_later(d);
 	up_read(&sb->s_umount);

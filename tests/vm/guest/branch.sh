@@ -180,6 +180,77 @@ else
 	fail "branch: create + write + abort $LOOPS times: ${bad:-free pages $before, then $after; branches: $(names)}"
 fi
 
+# ---- abort gives back every kind of change, counted exactly ----
+# An aborting writer lends its index's pages to reclaim instead of
+# replaying the branch's log (module/reclaim.c); a branch with children
+# is replayed.  Either way the free count comes back to exactly what it
+# was: overwrites, a truncate, a store through a shared mapping of a
+# base file (moved into the branch), a delete and a rename.  Reclaim's
+# debug line says which way each slot's pages were learned.
+stable_free() {	# the free count once two looks 1 s apart agree
+	local a b i
+	a=$(free_pages)
+	for i in $(seq 1 20); do
+		sleep 1
+		b=$(free_pages)
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+DDC=/sys/kernel/debug/dynamic_debug/control
+[ -w "$DDC" ] && echo 'module daxfs +p' >"$DDC"
+changes() {	# changes DIR TAG: a bit of everything, in the mount's branch
+	head -c $((3 << 20)) /dev/urandom >"$M/$1/f1" &&
+	dd if=/dev/urandom of="$M/$1/f1" bs=64k seek=8 count=16 \
+		conv=notrunc status=none &&
+	head -c $((2 << 20)) /dev/urandom >"$M/$1/f2" &&
+	truncate -s 100000 "$M/$1/f2" &&
+	python3 -c 'import mmap, sys
+f = open(sys.argv[1], "r+b")
+m = mmap.mmap(f.fileno(), 0)
+m[0:1] = b"B"
+m.flush()' "$M/base" &&
+	mv "$M/$1/f1" "$M/$1/g1" && rm "$M/$1/f2"
+}
+mkdir -p "$M/ab" && sync -f "$M"
+before=$(stable_free)
+dmesg_clean "branch: kernel log clean before the exact abort counts"
+dmesg_mark
+br create ab >/dev/null && br switch ab >/dev/null
+if changes ab && [ "$(head -c 1 "$M/base")" = B ]; then
+	out=$(br abort)
+	after=$(settle "$before")
+	[ "$after" -gt "$before" ] || after=$(stable_free)
+	lent=$(dmesg_new | grep -c 'reclaimed: .* (lent by abort)')
+	is "branch: abort of a writer's branch gives back exactly what it took (free pages $before, then $after; lent $lent)" \
+		"$out $after $(head -c 1 "$M/base") $([ -w "$DDC" ] && echo "$lent")" \
+		"aborted: $M now shows 'main' $before b $([ -w "$DDC" ] && echo 1)"
+else
+	fail "branch: changes in ab: $(ls -l "$M/ab" 2>&1 | tr '\n' ' ')"
+	br abort >/dev/null
+fi
+dmesg_mark
+br create ab >/dev/null && br switch ab >/dev/null && changes ab &&
+	br create ab.c >/dev/null && br switch ab.c >/dev/null &&
+	changes ab && br create ab.c.d >/dev/null &&
+	br switch ab >/dev/null
+out=$(br abort)
+after=$(settle "$before")
+[ "$after" -gt "$before" ] || after=$(stable_free)
+replayed=$(dmesg_new | grep -c 'reclaimed: .* (log replayed)')
+is "branch: abort of a branch with two levels below gives back exactly what they took (free pages $before, then $after; replayed $replayed)" \
+	"$out $after $(names) $([ -w "$DDC" ] && [ "$replayed" -ge 2 ] && echo y)" \
+	"aborted: $M now shows 'main' $before *main  $([ -w "$DDC" ] && echo y)"
+[ -w "$DDC" ] && echo 'module daxfs -p' >"$DDC"
+if dmesg_new | grep -q 'that were free'; then
+	fail "branch: an abort freed pages twice: $(dmesg_new | grep 'that were free' | head -n 2 | tr '\n' ' ')"
+fi
+rmdir "$M/ab"
+dmesg_clean "branch: kernel log clean after the exact abort counts"
+dmesg_mark
+
 # ---- commit --parent: one level ----
 br create p >/dev/null && br switch p >/dev/null && echo p >"$M/pf"
 br create c1 >/dev/null && br create c2 >/dev/null
@@ -500,6 +571,7 @@ out=$("$INSPECT" -p "$PHYS" -s "$SIZE" check 2>&1) &&
 # mount ids no mount has; the writable mount's reclaim clears them.
 # (/dev/mem is written only while nothing is mounted: a mount claims
 # the range.)
+dmesg_clean "branch: kernel log clean before the dead owners"
 dmesg_mark
 poke() {	# poke WHAT: python3 reads the rest from stdin; argv: the table
 	python3 - "$PHYS" "$toff" "$nslots" "$ssize" "${@:2}" ||
