@@ -912,6 +912,13 @@ int daxfs_txn_apply(struct daxfs_writer *w, const struct daxfs_txn *t,
 		    daxfs_free_fn fr, void *ctx);
 /* Make the staged transaction durable and visible. */
 void daxfs_log_publish(struct daxfs_writer *w);
+/*
+ * What a replay of @w's log up to its tail would find (@info for
+ * daxfs_writer_open()): the tail and its chunk; no checkpoint past the
+ * head (the writer moves the head to each one it writes).
+ */
+void daxfs_writer_info(const struct daxfs_writer *w,
+		       struct daxfs_replay_info *info);
 /* All of the above in order (for single-threaded users). */
 int daxfs_commit(struct daxfs_writer *w, struct daxfs_txn *t,
 		 daxfs_free_fn fr, void *ctx);

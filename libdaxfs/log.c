@@ -867,6 +867,17 @@ void daxfs_log_publish(struct daxfs_writer *w)
 	w->nstaged = 0;
 }
 
+void daxfs_writer_info(const struct daxfs_writer *w,
+		       struct daxfs_replay_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->good_lsn = w->tail;
+	info->tail_chunk = w->tail_chunk;
+	info->tail_chunk_lsn = w->tail_chunk_lsn;
+	info->ckpt_chunk = DAXFS_NO_PAGE;
+	info->ckpt_lsn = DAXFS_NO_PAGE;
+}
+
 int daxfs_commit(struct daxfs_writer *w, struct daxfs_txn *t,
 		 daxfs_free_fn fr, void *ctx)
 {

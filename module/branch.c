@@ -41,10 +41,12 @@ struct daxfs_vset {
 	u64 gen[DAXFS_VIEW_MAX];	/* each chain slot's generation */
 	u64 upto[DAXFS_VIEW_MAX];	/* where each log is read to */
 	u32 depth;			/* slots on the chain */
-	u32 lent;			/* layers below it the view shown lends */
+	u32 lent;			/* layers the view shown lends it */
 	u32 top, name_slot;
 	u64 top_gen, name_gen;
 	struct daxfs_replay_info replay; /* the top layer's */
+	/* each layer's: where its replay ended (lent ones: as it was shown) */
+	struct daxfs_replay_info info[DAXFS_VIEW_MAX];
 	bool frozen;
 	bool damaged;			/* some log replayed up to damage */
 	bool folds_shown;		/* it restates the view shown */
@@ -246,14 +248,15 @@ static int daxfs_name_leads(struct super_block *sb, struct daxfs_delta *d,
  * after a claim or a writer check: a commit or a fold elsewhere may have
  * moved the name on between reading the table and taking its top (a
  * fold's writer lets the old top go only after publishing the fold).
- * -EAGAIN, with one line, if it moved.  Caller holds @log_lock.
+ * -EAGAIN, with one line if @say (a caller that reads the branch again
+ * says it only when it gives up), if it moved.  Caller holds @log_lock.
  */
 int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
-		    u32 name_slot, u32 top, u64 gen)
+		    u32 name_slot, u32 top, u64 gen, bool say)
 {
 	int ret = daxfs_name_leads(sb, d, name_slot, top, gen, false);
 
-	if (ret != -EAGAIN)
+	if (ret != -EAGAIN || !say)
 		return ret;
 	pr_warn("%s: branch %s moved on while it was being opened (a commit or a fold elsewhere); try again\n",
 		sb->s_id, d->name);
@@ -289,6 +292,7 @@ static int daxfs_vset_replay(struct super_block *sb, struct daxfs_vset *vs,
 					   sb->s_id, vs->chain[i], vs->name, i, ret);
 			break;
 		}
+		vs->info[i] = vs->replay;
 		if (vs->replay.damaged) {
 			vs->damaged = true;
 			pr_warn("%s: recovery: the log of slot %u (branch %s) is damaged at position %llu; showing the files as of the last whole transaction before it\n",
@@ -307,18 +311,25 @@ static u64 daxfs_vset_upto(const struct daxfs_vset *vs, u32 i)
 }
 
 /*
+ * Where layer @i of the view shown is read to.  The writer's top is read
+ * to its tail: everything it stages, applies and publishes happens under
+ * @log_lock, which the caller holds.
+ */
+static u64 daxfs_layer_upto(const struct daxfs_delta *d, u32 i)
+{
+	return i + 1 == d->view.depth && d->writable ? d->writer.tail :
+						      d->upto[i];
+}
+
+/*
  * Is layer @i of the view shown the one @vs replays there: the same log
- * (slot and generation), read to the same place?  The writer's top is
- * read to its tail: everything it stages, applies and publishes happens
- * under @log_lock, which the caller holds.
+ * (slot and generation), read to the same place?
  */
 static bool daxfs_shows_layer(const struct daxfs_delta *d,
 			      const struct daxfs_vset *vs, u32 i)
 {
-	u64 upto = i + 1 == d->view.depth && d->writable ? d->writer.tail :
-							  d->upto[i];
-
-	return daxfs_shows_slot(d, vs, i) && upto == daxfs_vset_upto(vs, i);
+	return daxfs_shows_slot(d, vs, i) &&
+	       daxfs_layer_upto(d, i) == daxfs_vset_upto(vs, i);
 }
 
 /*
@@ -437,6 +448,7 @@ static int daxfs_vset_install(struct super_block *sb, struct daxfs_delta *d,
 	memcpy(d->chain_gen, vs->gen, sizeof(d->chain_gen));
 	for (i = 0; i < vs->depth; i++)
 		d->upto[i] = daxfs_vset_upto(vs, i);
+	memcpy(d->rinfo, vs->info, sizeof(d->rinfo));
 	d->top = vs->top;
 	d->top_gen = vs->top_gen;
 	d->name_slot = vs->name_slot;
@@ -532,7 +544,7 @@ static void daxfs_note_seen(struct daxfs_delta *d, u64 epoch)
 
 static int daxfs_view_open_in(struct super_block *sb, struct daxfs_delta *d,
 			      const char *name, bool rw, bool recovery,
-			      struct daxfs_vset *vs)
+			      bool say, struct daxfs_vset *vs)
 {
 	const struct daxfs_image *img = &DAXFS_SB(sb)->img;
 	u64 epoch = daxfs_epoch(img);
@@ -555,7 +567,7 @@ static int daxfs_view_open_in(struct super_block *sb, struct daxfs_delta *d,
 	ret = daxfs_vset_replay(sb, vs, recovery);
 	/* what was replayed is still the branch (a writer checks at its claim) */
 	if (!rw && (!ret || ret == -EUCLEAN) &&
-	    daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen))
+	    daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen, say))
 		ret = -EAGAIN;
 	if (!ret)
 		ret = daxfs_vset_install(sb, d, vs);
@@ -568,14 +580,11 @@ static int daxfs_view_open_in(struct super_block *sb, struct daxfs_delta *d,
 	if (!rw)
 		daxfs_mount_shown(img, d->mount_slot,
 				  d->upto[d->view.depth - 1]);
-	if (rw && d->frozen)
-		pr_info("%s: branch %s has live children: it is frozen, and writes fail with EROFS until they are committed or aborted\n",
-			sb->s_id, d->name);
 	return 0;
 }
 
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
-		    const char *name, bool rw, bool recovery)
+		    const char *name, bool rw, bool recovery, bool say)
 {
 	/* the view being built: too big for the stack; under log_lock */
 	struct daxfs_vset *vs = kzalloc(sizeof(*vs), GFP_NOFS);
@@ -583,7 +592,7 @@ int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
 
 	if (!vs)
 		return -ENOMEM;
-	ret = daxfs_view_open_in(sb, d, name, rw, recovery, vs);
+	ret = daxfs_view_open_in(sb, d, name, rw, recovery, say, vs);
 	kfree(vs);
 	return ret;
 }
@@ -738,13 +747,51 @@ static int daxfs_follow_fold(struct super_block *sb, struct daxfs_delta *d,
 }
 
 /*
- * Lend @vs the lower layers the view shown holds of the same logs read to
- * the same places (daxfs_shows_layer(); a discarded view's too: a slot
+ * Where the replay of layer @i of the view shown ended, as a writer
+ * opening its log at that place needs it: the writer's own state for a
+ * writable top (its layer has moved on from its replay).  Caller holds
+ * @log_lock.
+ */
+static void daxfs_shown_info(const struct daxfs_delta *d, u32 i,
+			     struct daxfs_replay_info *info)
+{
+	if (i + 1 == d->view.depth && d->writable)
+		daxfs_writer_info(&d->writer, info);
+	else
+		*info = d->rinfo[i];
+}
+
+/*
+ * May layer @i of the view shown be @vs's top as it is?  The same log
+ * (slot and generation), read to where its tail is now, by a replay that
+ * ended there (its end is @vs's replay: where a writer opens it), with
+ * no checkpoint past its head to move the head to.
+ */
+static bool daxfs_top_current(const struct daxfs_delta *d,
+			      const struct daxfs_vset *vs, u32 i)
+{
+	const struct daxfs_image *img = &DAXFS_SB(d->sb)->img;
+	struct daxfs_replay_info info;
+	u64 tail;
+
+	if (i + 1 != vs->depth || !daxfs_shows_slot(d, vs, i))
+		return false;
+	daxfs_shown_info(d, i, &info);
+	tail = daxfs_word_load(img, daxfs_branch_word(img, vs->chain[i],
+			       offsetof(struct daxfs_branch, log_tail)));
+	return info.good_lsn == daxfs_layer_upto(d, i) &&
+	       info.good_lsn == tail && info.ckpt_chunk == DAXFS_NO_PAGE;
+}
+
+/*
+ * Lend @vs the layers the view shown holds of the same logs read to the
+ * same places (daxfs_shows_layer(); a discarded view's too: a slot
  * reused since has another generation), so that only the layers above
- * are replayed: a switch to a new branch of the branch shown, or back
- * from one, replays one log, whatever the depth below.  Never @vs's top
- * (the writer takes its replay's end), nor layers replayed up to damage.
- * The lent layers change hands at the install.  Caller holds @log_lock.
+ * are replayed: a switch to a new branch of the branch shown replays one
+ * log, whatever the depth below, and a switch back (or an abort's) none
+ * when the branch it returns to was not written since it was read
+ * (daxfs_top_current()).  Never layers replayed up to damage.  The lent
+ * layers change hands at the install.  Caller holds @log_lock.
  */
 static void daxfs_vset_lend(struct daxfs_delta *d, struct daxfs_vset *vs)
 {
@@ -752,10 +799,16 @@ static void daxfs_vset_lend(struct daxfs_delta *d, struct daxfs_vset *vs)
 
 	if (d->recovered)
 		return;
-	for (i = 0; i + 1 < vs->depth && daxfs_shows_layer(d, vs, i); i++) {
+	for (i = 0; i < vs->depth; i++) {
+		if (i + 1 < vs->depth ? !daxfs_shows_layer(d, vs, i) :
+					!daxfs_top_current(d, vs, i))
+			break;
 		vs->layer[i] = d->layer[i];
 		vs->view.layer[i] = d->layer[i];
+		daxfs_shown_info(d, i, &vs->info[i]);
 	}
+	if (i && i == vs->depth)
+		vs->replay = vs->info[i - 1];
 	vs->lent = i;
 	vs->view.depth = i;
 }
@@ -784,6 +837,9 @@ static int daxfs_vset_replay_next(struct super_block *sb,
 	}
 	*stepped = d->vgen != vgen;
 	daxfs_vset_lend(d, vs);
+	if (vs->lent == vs->depth)
+		pr_debug("%s: branch %s: every layer of its view is one shown already; nothing replayed\n",
+			 sb->s_id, vs->name);
 	return daxfs_vset_replay(sb, vs, false);
 }
 
@@ -864,7 +920,8 @@ static int daxfs_switch_locked(struct super_block *sb, const char *name,
 	if (!ret)
 		/* a follow that lost a race tries again at the next heartbeat */
 		ret = from == DAXFS_BRANCH_NONE ?
-		      daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen) :
+		      daxfs_still_top(sb, d, vs->name_slot, vs->top, vs->top_gen,
+				      true) :
 		      daxfs_name_leads(sb, d, vs->name_slot, vs->top,
 				       vs->top_gen, !was_writable);
 	if (!ret)

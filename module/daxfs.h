@@ -116,9 +116,9 @@ struct daxfs_lent {
  *  - @writer, @writable, @frozen, @top, @top_gen, @name_slot, @name_gen,
  *    @epoch, @drops, @need_drop and @bscratch change only under @log_lock
  *    (remount holds it); @top and @vgen also under @index_lock, so
- *    either lock reads them.  So do @layer, @view, @chain, @chain_gen
- *    and @upto (a switch reads them under @log_lock alone, to lend layers
- *    to the next view).
+ *    either lock reads them.  So do @layer, @view, @chain, @chain_gen,
+ *    @upto and @rinfo (a switch reads them under @log_lock alone, to
+ *    lend layers to the next view).
  *  - @reclaim_lock makes one reclaim pass at a time (the work item, or
  *    an abort at once) and protects @rscratch and @lent; taken after
  *    s_umount, before @log_lock (a pass may fold main).
@@ -139,6 +139,8 @@ struct daxfs_delta {
 	u32 chain[DAXFS_VIEW_MAX];	/* the slots of the view, root first */
 	u64 chain_gen[DAXFS_VIEW_MAX];	/* their generations */
 	u64 upto[DAXFS_VIEW_MAX];	/* where each one's log was read to */
+	/* where each one's replay ended (a writer's top: see @writer) */
+	struct daxfs_replay_info rinfo[DAXFS_VIEW_MAX];
 	u32 top;			/* chain[depth - 1]: the writable log */
 	u64 top_gen;
 	u32 name_slot;			/* the slot of the branch's name */
@@ -314,7 +316,7 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 u64 daxfs_delta_free_pages(struct daxfs_delta *d);
 /* Does @name_slot still lead to @top?  -EAGAIN if not (branch.c). */
 int daxfs_still_top(struct super_block *sb, struct daxfs_delta *d,
-		    u32 name_slot, u32 top, u64 gen);
+		    u32 name_slot, u32 top, u64 gen, bool say);
 /* Another live mount showing top slot @top?  1, 0, -EINTR (delta.c). */
 int daxfs_other_mounts(struct super_block *sb, struct daxfs_delta *d, u32 top,
 		       u32 flags);
@@ -357,7 +359,7 @@ void daxfs_lent_free(struct daxfs_lent *lent);
 /* branch.c: the branch a mount shows, and the branch operations */
 int daxfs_follow_now(struct super_block *sb);
 int daxfs_view_open(struct super_block *sb, struct daxfs_delta *d,
-		    const char *name, bool rw, bool recovery);
+		    const char *name, bool rw, bool recovery, bool say);
 void daxfs_view_close(struct daxfs_delta *d);
 int daxfs_branch_refresh(struct super_block *sb);
 /*

@@ -404,10 +404,16 @@ static int daxfs_rebuild_bitmap(struct super_block *sb, struct daxfs_delta *d)
 }
 
 /*
+ * How many times mount and remount,rw read a branch again that moved on
+ * while they read it, before they give up with -EAGAIN.
+ */
+#define DAXFS_MOVED_TRIES	3
+
+/*
  * Does the top's log end at @upto, where this mount read it?  A writer
  * may have come and gone since (read-only mounts sit beside writers):
- * then -EAGAIN, with one line if @say (remount follows and tries again
- * first); the heartbeat follows the log meanwhile.
+ * then -EAGAIN, with one line if @say (mount and remount read the branch
+ * again and try again first); the heartbeat follows the log meanwhile.
  */
 static int daxfs_log_current(struct super_block *sb, struct daxfs_delta *d,
 			     u64 upto, bool say)
@@ -434,7 +440,7 @@ static int daxfs_become_writer(struct super_block *sb, struct daxfs_delta *d,
 
 	if (ret)
 		return ret;
-	ret = daxfs_still_top(sb, d, d->name_slot, d->top, d->top_gen);
+	ret = daxfs_still_top(sb, d, d->name_slot, d->top, d->top_gen, say);
 	if (!ret)
 		ret = daxfs_log_current(sb, d, d->replay.good_lsn, say);
 	if (ret)
@@ -549,6 +555,36 @@ static void daxfs_delta_free(struct daxfs_delta *d)
 	kfree(d);
 }
 
+/*
+ * Read the branch the options name and, for a writable mount, become its
+ * writer.  A commit or a fold elsewhere that moved the name on while it
+ * was read, or a writer that came and went between the read and the
+ * claim, leaves the view behind the branch: it is read again.  Nothing
+ * else has seen the view yet (no root dentry).  Caller holds @log_lock.
+ */
+static int daxfs_open_branch(struct super_block *sb, struct daxfs_delta *d,
+			     bool rw, bool recovery)
+{
+	const char *name = DAXFS_SB(sb)->opts.branch;
+	int ret, tries;
+
+	for (tries = 0; ; tries++) {
+		bool last = tries == DAXFS_MOVED_TRIES;
+
+		ret = daxfs_view_open(sb, d, name, rw, recovery, last);
+		if (!ret && rw)
+			ret = daxfs_become_writer(sb, d, last);
+		if (!ret && rw && d->frozen)
+			pr_info("%s: branch %s has live children: it is frozen, and writes fail with EROFS until they are committed or aborted\n",
+				sb->s_id, d->name);
+		if (ret != -EAGAIN || last)
+			return ret;
+		pr_debug("%s: branch %s moved on while it was read; reading it again\n",
+			 sb->s_id, name);
+		daxfs_view_close(d);
+	}
+}
+
 int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 		      bool rw, bool recovery)
 {
@@ -580,9 +616,7 @@ int daxfs_delta_mount(struct super_block *sb, struct fs_context *fc,
 	ret = sbi->opts.force ? daxfs_force_claim(sb, d, sbi->opts.branch) : 0;
 	mutex_lock(&d->log_lock);
 	if (!ret)
-		ret = daxfs_view_open(sb, d, sbi->opts.branch, rw, recovery);
-	if (!ret && rw)
-		ret = daxfs_become_writer(sb, d, true);
+		ret = daxfs_open_branch(sb, d, rw, recovery);
 	mutex_unlock(&d->log_lock);
 	/* inodes unlinked while open when the last writer stopped */
 	if (!ret && rw)
@@ -642,7 +676,8 @@ static int daxfs_delta_remount_once(struct super_block *sb,
 			ret = daxfs_claim_top(sb, d, d->top, true);
 			if (!ret) {
 				ret = daxfs_still_top(sb, d, d->name_slot,
-						      d->top, d->top_gen);
+						      d->top, d->top_gen,
+						      last);
 				if (!ret)
 					ret = daxfs_log_current(sb, d,
 							d->writer.tail, last);
@@ -664,6 +699,7 @@ static int daxfs_delta_remount_once(struct super_block *sb,
 		/* a reader from now on: of the log as far as it wrote it */
 		down_write(&d->index_lock);
 		d->upto[d->view.depth - 1] = d->writer.tail;
+		daxfs_writer_info(&d->writer, &d->rinfo[d->view.depth - 1]);
 		d->writable = false;
 		up_write(&d->index_lock);
 		daxfs_note_branch(d, d->top, 0);
@@ -677,9 +713,6 @@ static int daxfs_delta_remount_once(struct super_block *sb,
 	return ret;
 }
 
-/* How many times remount,rw follows a log that moved before it gives up. */
-#define DAXFS_REMOUNT_FOLLOWS	3
-
 int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 			bool rw)
 {
@@ -689,7 +722,7 @@ int daxfs_delta_remount(struct super_block *sb, struct fs_context *fc,
 	if (rw)
 		daxfs_branch_refresh(sb);
 	for (;;) {
-		bool last = tries == DAXFS_REMOUNT_FOLLOWS;
+		bool last = tries == DAXFS_MOVED_TRIES;
 
 		ret = daxfs_delta_remount_once(sb, fc, rw, last);
 		if (ret != -EAGAIN || last)

@@ -111,6 +111,8 @@ static void daxfs_fold_install(struct daxfs_delta *d, struct daxfs_fold *fo,
 	d->chain[0] = fo->slot;
 	d->chain_gen[0] = gen;
 	d->upto[0] = fo->writer.tail;
+	memset(d->rinfo, 0, sizeof(d->rinfo));
+	daxfs_writer_info(&fo->writer, &d->rinfo[0]);
 	d->top = fo->slot;
 	d->top_gen = gen;
 	d->replay = fo->info;

@@ -81,22 +81,30 @@ void daxfs_lent_free(struct daxfs_lent *lent)
 }
 
 /*
- * Abort, under @log_lock, the branch just discarded: the data pages of
- * the top's own layer, as the mount's index holds them.  A writable
- * mount's index is its top's log replayed: every commit stages, applies
- * and publishes under @log_lock, an apply that fails breaks the writer,
- * and the discarded branch takes no commit after this.  Nothing is lent
- * by a mount that was not the writer (its index may be behind the log).
+ * For an abort, under @log_lock, of the branch just discarded: the data
+ * pages of the top's own layer, as the mount's index holds them.  A
+ * writable mount's index is its top's log replayed: every commit stages,
+ * applies and publishes under @log_lock, an apply that fails breaks the
+ * writer, and the discarded branch takes no commit after this.  Nothing
+ * is lent by a mount that was not the writer (its index may be behind
+ * the log).  One walk of the layer's extents, no log read.
  */
 void daxfs_lend_top(struct daxfs_delta *d, struct daxfs_lent *lent)
 {
+	unsigned int nofs;
+	int ret;
+
 	lockdep_assert_held(&d->log_lock);
 	memset(lent, 0, sizeof(*lent));
 	if (!d->top || !d->writable || d->writer.broken ||
 	    READ_ONCE(d->broken) || !d->view.depth)
 		return;
-	if (daxfs_layer_pages(d->view.layer[d->view.depth - 1],
-			      daxfs_runs_data, &lent->runs) || lent->runs.err) {
+	/* under log_lock: reclaim must not come back into a filesystem */
+	nofs = memalloc_nofs_save();
+	ret = daxfs_layer_pages(d->view.layer[d->view.depth - 1],
+				daxfs_runs_data, &lent->runs);
+	memalloc_nofs_restore(nofs);
+	if (ret || lent->runs.err) {
 		daxfs_lent_free(lent);
 		return;
 	}
@@ -127,7 +135,7 @@ static int daxfs_collect(struct super_block *sb, const struct daxfs_btab *t,
 	    !daxfs_btab_folded(t, slot)) {
 		*runs = lent->runs;
 		memset(lent, 0, sizeof(*lent));
-		*lent_used = true;
+		*lent_used = !runs->err;
 	} else if (!daxfs_btab_folded(t, slot)) {
 		n = daxfs_btab_chain(t, slot, chain, DAXFS_VIEW_MAX);
 		if (n < 0)
@@ -379,10 +387,13 @@ static bool daxfs_reclaim_pass(struct super_block *sb, struct daxfs_delta *d)
 	bool again = false;
 	int idx;
 
-	if (!sb->s_root || sb_rdonly(sb) || !READ_ONCE(d->writable) ||
-	    READ_ONCE(d->broken))
-		return false;
 	mutex_lock(&d->reclaim_lock);
+	if (!sb->s_root || sb_rdonly(sb) || !READ_ONCE(d->writable) ||
+	    READ_ONCE(d->broken)) {
+		/* another mount reclaims, replaying what was lent here */
+		daxfs_lent_free(&d->lent);
+		goto out;
+	}
 	/* kept from the first pass: only writable mounts reclaim */
 	if (!d->rscratch)
 		d->rscratch = kvcalloc(DAXFS_SB(sb)->img.branch_count,
@@ -424,7 +435,8 @@ void daxfs_reclaim_work(struct work_struct *work)
  * A pass in the caller's task (an ioctl on an open file of the mount, so
  * not unmounted meanwhile): no wait for a worker to be woken.  @lent,
  * what abort lent (daxfs_lend_top()), is kept for the pass that
- * reclaims its slot, now or later.
+ * reclaims its slot, now or later, until the next abort lends another
+ * or the mount stops reclaiming (its slot is then replayed).
  */
 void daxfs_reclaim_now(struct daxfs_delta *d, struct daxfs_lent *lent)
 {

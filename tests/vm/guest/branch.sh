@@ -224,13 +224,17 @@ if changes ab && [ "$(head -c 1 "$M/base")" = B ]; then
 	after=$(settle "$before")
 	[ "$after" -gt "$before" ] || after=$(stable_free)
 	lent=$(dmesg_new | grep -c 'reclaimed: .* (lent by abort)')
-	is "branch: abort of a writer's branch gives back exactly what it took (free pages $before, then $after; lent $lent)" \
-		"$out $after $(head -c 1 "$M/base") $([ -w "$DDC" ] && echo "$lent")" \
-		"aborted: $M now shows 'main' $before b $([ -w "$DDC" ] && echo 1)"
+	kept=$(dmesg_new | grep -c 'branch main: every layer .* nothing replayed')
+	is "branch: abort of a writer's branch gives back exactly what it took (free pages $before, then $after; lent $lent; main not replayed: $kept)" \
+		"$out $after $(head -c 1 "$M/base") $([ -w "$DDC" ] && echo "$lent $kept")" \
+		"aborted: $M now shows 'main' $before b $([ -w "$DDC" ] && echo "1 1")"
+	# main's writer goes on from the layer it had before the branch
+	echo "main after the abort" >"$M/ab/mainfile"
 else
 	fail "branch: changes in ab: $(ls -l "$M/ab" 2>&1 | tr '\n' ' ')"
 	br abort >/dev/null
 fi
+before=$(stable_free)
 dmesg_mark
 br create ab >/dev/null && br switch ab >/dev/null && changes ab &&
 	br create ab.c >/dev/null && br switch ab.c >/dev/null &&
@@ -247,7 +251,10 @@ is "branch: abort of a branch with two levels below gives back exactly what they
 if dmesg_new | grep -q 'that were free'; then
 	fail "branch: an abort freed pages twice: $(dmesg_new | grep 'that were free' | head -n 2 | tr '\n' ' ')"
 fi
-rmdir "$M/ab"
+umount "$M" && mount -t daxfs -o "$OPTS" none "$M"
+is "branch: what main's writer wrote after the abort, after unmount and mount" \
+	"$(cat "$M/ab/mainfile" 2>&1)" "main after the abort"
+rm -rf "$M/ab"
 dmesg_clean "branch: kernel log clean after the exact abort counts"
 dmesg_mark
 

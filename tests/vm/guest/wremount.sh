@@ -10,6 +10,8 @@
 #  - the recovery option mounts read-only (even without ro) and shows
 #    the files, remount,rw of it is refused, a remount may not add it,
 #    and a normal writable mount works afterwards;
+#  - a writable mount made while another writer writes and unmounts
+#    reads the branch again and mounts, showing all the other wrote;
 #  - remount may not change phys= or size=.
 . "$(dirname "$0")/lib/common.sh"
 
@@ -174,6 +176,65 @@ if mount -t daxfs -o "$OPTS" none "$B"; then
 else
 	fail "wremount: a writable mount next to a read-only one"
 fi
+
+# --- a writable mount made while another writer writes and leaves ---------------
+# A mount reads the branch's log, then claims the branch: a writer that
+# wrote more and unmounted in between leaves the read behind the log, and
+# the mount reads it again rather than fail with EAGAIN.  B creates
+# files (a record each) without a pause for a while, then unmounts; A
+# tries a writable mount all along (EBUSY while B holds the branch); a
+# log of some thousands of records makes each read take a while.
+umount "$A"
+DDC=/sys/kernel/debug/dynamic_debug/control
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+[ -w "$DDC" ] && echo 'module daxfs +p' >"$DDC"
+dmesg_clean "wremount: kernel log clean before the mount race"
+dmesg_mark
+mkfiles() {	# mkfiles DIR SECONDS|COUNT: files 0, 1, ... made; prints how many
+	python3 - "$@" <<'PY'
+import os, sys, time
+d, arg = sys.argv[1], sys.argv[2]
+os.makedirs(d, exist_ok=True)
+n, end = 0, time.time() + float(arg[:-1]) if arg.endswith('s') else None
+while (end is None and n < int(arg)) or (end is not None and time.time() < end):
+    open(os.path.join(d, str(n)), 'w').close()
+    n += 1
+print(n)
+PY
+}
+got= counts=
+if mount -t daxfs -o "$OPTS" none "$B" && mkfiles "$B/long" 3000 >/dev/null &&
+   umount "$B"; then
+	for k in 1 2 3; do
+		( mount -t daxfs -o "$OPTS" none "$B" && : >"$W/up$k" &&
+		  mkfiles "$B/race$k" 2s >"$W/made$k" && umount "$B" ) &
+		for i in $(seq 1 600); do
+			[ -e "$W/up$k" ] && break
+			sleep 0.1
+		done
+		r=EBUSY
+		for i in $(seq 1 200); do
+			r=$(try_mount "$A" "$OPTS")
+			[ "$r" = EBUSY ] || break
+		done
+		wait
+		got="$got $r"
+		if [ "$r" = ok ]; then
+			counts="$counts $(cat "$W/made$k")/$(ls "$A/race$k" | wc -l)"
+			umount "$A"
+		fi
+	done
+	[ -w "$DDC" ] && echo 'module daxfs -p' >"$DDC"
+	again=$(dmesg_new | grep -c 'moved on while it was read; reading it again')
+	ok=y
+	for c in $counts; do [ "${c%/*}" = "${c#*/}" ] || ok=n; done
+	is "wremount: a writable mount while another writer writes and leaves, 3 times ($again reads again; files made/seen:$counts)" \
+		"$got $ok" " ok ok ok y"
+else
+	fail "wremount: a writer making 3000 files"
+fi
+mount -t daxfs -o "$OPTS" none "$A" || fail "wremount: mount after the mount race"
+rm -rf "$A/long" "$A"/race*
 "$H/manifest" "$A" >"$W/want"
 
 # --- remount may not change the region -----------------------------------------
