@@ -130,12 +130,12 @@ static int daxfs_collect(struct super_block *sb, const struct daxfs_btab *t,
 	unsigned int nofs;
 	int n, ret = 0;
 
-	if (lent->slot && lent->slot == slot &&
-	    lent->gen == t->slot[slot].generation &&
+	/* (slot 0, main, is never reclaimed: no lent list names it) */
+	if (lent->slot == slot && lent->gen == t->slot[slot].generation &&
 	    !daxfs_btab_folded(t, slot)) {
 		*runs = lent->runs;
 		memset(lent, 0, sizeof(*lent));
-		*lent_used = !runs->err;
+		*lent_used = true;
 	} else if (!daxfs_btab_folded(t, slot)) {
 		n = daxfs_btab_chain(t, slot, chain, DAXFS_VIEW_MAX);
 		if (n < 0)
